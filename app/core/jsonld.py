@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -127,7 +128,7 @@ class _MemoizingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         self._memo: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _process_context(  # noqa: PLR0913 - mirrors pyld's signature
+    def _process_context(
         self,
         active_ctx: Any,
         local_ctx: Any,
@@ -141,11 +142,22 @@ class _MemoizingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         active_id = active_ctx.get("_uuid") if hasattr(active_ctx, "get") else None
         if local_key is None or active_id is None or cycles:
             return super()._process_context(
-                active_ctx, local_ctx, options, override_protected, propagate,
-                validate_scoped, cycles,
+                active_ctx,
+                local_ctx,
+                options,
+                override_protected,
+                propagate,
+                validate_scoped,
+                cycles,
             )
-        key = (active_id, local_key, override_protected, propagate, validate_scoped,
-               options.get("base", ""))
+        key = (
+            active_id,
+            local_key,
+            override_protected,
+            propagate,
+            validate_scoped,
+            options.get("base", ""),
+        )
         with self._lock:
             hit = self._memo.get(key)
             if hit is not None:
@@ -166,24 +178,30 @@ class _MemoizingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
 def _local_context_key(local_ctx: Any, owned: frozenset[int]) -> tuple[Any, ...] | None:
     """A stable key for a local context, or None when it is not safe to memoize.
 
-    URLs name pinned, immutable files. Objects are keyed by identity only when they belong to
-    a pinned context (scoped contexts inside term definitions), never a caller's document.
+    URLs name pinned, immutable files. Objects inside pinned contexts (scoped contexts of term
+    definitions) are keyed by identity. Any other object (an inline context in a caller's
+    document, which pyld deep-copies per call) is keyed by its JSON text, i.e. by value.
     """
     if isinstance(local_ctx, str):
         return ("url", local_ctx)
-    if isinstance(local_ctx, list):
-        parts: list[Any] = []
-        for item in local_ctx:
-            if isinstance(item, str):
-                parts.append(item)
-            elif id(item) in owned:
-                parts.append(("obj", id(item)))
-            else:
-                return None
-        return ("list", *parts)
-    if id(local_ctx) in owned:
-        return ("obj", id(local_ctx))
-    return None
+    keys = [
+        _item_key(item, owned)
+        for item in (local_ctx if isinstance(local_ctx, list) else [local_ctx])
+    ]
+    if any(k is None for k in keys):
+        return None
+    return ("list", *keys) if isinstance(local_ctx, list) else keys[0]
+
+
+def _item_key(item: Any, owned: frozenset[int]) -> Any | None:
+    if isinstance(item, str):
+        return item
+    if id(item) in owned:
+        return ("obj", id(item))
+    try:
+        return ("json", json.dumps(item, sort_keys=True, separators=(",", ":")))
+    except (TypeError, ValueError):
+        return None
 
 
 def _containers(node: Any) -> list[Any]:
@@ -242,7 +260,7 @@ class JsonLdProcessor:
         found: list[str] = []
         for iri in _all_iris(self.expand(probe)):
             if iri.startswith(_UNDEFINED_VOCAB):
-                term = iri[len(_UNDEFINED_VOCAB):]
+                term = iri[len(_UNDEFINED_VOCAB) :]
                 if term not in found:
                     found.append(term)
         return found
@@ -328,8 +346,11 @@ def _all_iris(node: Any) -> list[str]:
         elif isinstance(item, dict):
             for key, value in item.items():
                 if key == "@type":
-                    out.extend(v for v in (value if isinstance(value, list) else [value])
-                               if isinstance(v, str))
+                    out.extend(
+                        v
+                        for v in (value if isinstance(value, list) else [value])
+                        if isinstance(v, str)
+                    )
                 elif not key.startswith("@"):
                     out.append(key)
                 if key != "@value":
@@ -347,3 +368,35 @@ def _pyld_message(exc: Exception) -> str:
         nested = details.get("cause") if isinstance(details, dict) else None
         cause = nested if isinstance(nested, BaseException) else cause.__cause__
     return str(getattr(exc, "message", exc)) or "invalid JSON-LD"
+
+
+class SafeModeCanonicalizer:
+    """Canonicalize and refuse undefined terms in one pass (issuance hot path).
+
+    The document is canonicalized with a sentinel ``@vocab`` appended to its context. A term no
+    context defines then becomes a sentinel IRI instead of being dropped: we refuse, naming it.
+    When no sentinel IRI appears, the output is exactly the output without the sentinel, since
+    ``@vocab`` only applies to terms that would otherwise be undefined.
+    """
+
+    def __init__(self, inner: Canonicalizer, processor: JsonLdProcessor) -> None:
+        self.inner = inner
+        self.processor = processor
+
+    def canonicalize(self, document: Mapping[str, Any]) -> str:
+        contexts = document.get("@context")
+        contexts = (
+            [] if contexts is None else contexts if isinstance(contexts, list) else [contexts]
+        )
+        if any(self.processor._defines_vocab(c) for c in contexts):
+            return self.inner.canonicalize(document)
+        probe = dict(document)
+        probe["@context"] = [*contexts, _SENTINEL_CONTEXT]
+        nquads = self.inner.canonicalize(probe)
+        if _UNDEFINED_VOCAB in nquads:
+            terms = list(dict.fromkeys(_SENTINEL_IRI.findall(nquads)))
+            raise UndefinedTermError(terms)
+        return nquads
+
+
+_SENTINEL_IRI = re.compile("<" + re.escape(_UNDEFINED_VOCAB) + "([^>]*)>")
