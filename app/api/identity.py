@@ -1,0 +1,78 @@
+"""Issuer keys for anyone's verifier: DID documents (did:web) and JWKS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from app.api import media
+from app.catalog import repository as orgs
+from app.core.did.document import PublishedKey, build_did_document
+from app.deps import ServicesDep, SessionDep
+from app.errors import NotFound
+from app.keystore import repository as keys
+from app.keystore.keyring import public_key_of
+from app.models import SigningKey
+
+router = APIRouter(tags=["identity"])
+
+#: Short enough that a key rotation is visible within minutes (issue: key lifecycle).
+CACHE = "public, max-age=300"
+
+
+def _json(body: dict[str, Any], media_type: str) -> Response:
+    return Response(
+        json.dumps(body, indent=2),
+        media_type=media_type,
+        headers={"Cache-Control": CACHE, "Access-Control-Allow-Origin": "*"},
+    )
+
+
+def _did_document(did: str, published: list[SigningKey]) -> dict[str, Any]:
+    return build_did_document(
+        did,
+        [
+            PublishedKey(k.fragment, public_key_of(k), ("assertionMethod", "authentication"))
+            for k in published
+        ],
+    )
+
+
+def _jwks(published: list[SigningKey]) -> dict[str, Any]:
+    out = []
+    for key in published:
+        jwk = json.loads(key.public_jwk)
+        jwk.update({"kid": key.fragment, "use": "sig"})
+        out.append(jwk)
+    return {"keys": out}
+
+
+@router.get("/.well-known/did.json", summary="The instance's did:web document")
+def instance_did(session: SessionDep, services: ServicesDep) -> Response:
+    did = services.identity.instance_did()
+    return _json(_did_document(did, keys.published_keys(session, None)), media.DID_JSON)
+
+
+@router.get("/orgs/{slug}/did.json", summary="An organization's did:web document")
+def org_did(slug: str, session: SessionDep, services: ServicesDep) -> Response:
+    org = orgs.by_slug(session, slug)
+    if org is None:
+        raise NotFound(f'no organization "{slug}"', field="slug")
+    did = services.identity.org_web_did(org)
+    return _json(_did_document(did, keys.published_keys(session, org.id)), media.DID_JSON)
+
+
+@router.get("/.well-known/jwks.json", summary="Every published issuer key as a JWK Set")
+def jwks(session: SessionDep) -> Response:
+    return _json(_jwks(keys.all_published_keys(session)), media.JWK_SET)
+
+
+@router.get("/orgs/{slug}/jwks.json", summary="An organization's published keys as a JWK Set")
+def org_jwks(slug: str, session: SessionDep) -> Response:
+    org = orgs.by_slug(session, slug)
+    if org is None:
+        raise NotFound(f'no organization "{slug}"', field="slug")
+    return _json(_jwks(keys.published_keys(session, org.id)), media.JWK_SET)

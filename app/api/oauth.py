@@ -1,0 +1,89 @@
+"""POST /oauth/token: OAuth 2.0 client credentials grant (RFC 6749 §4.4)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Form, Header
+from fastapi.responses import JSONResponse
+
+from app.clients.service import authenticate_client, issue_token
+from app.deps import ServicesDep, SessionDep
+from app.errors import AppError
+
+router = APIRouter(tags=["oauth"])
+
+
+def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+    """RFC 6749 §5.2 members plus RFC 9457 members, so both kinds of client read it."""
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="laurel"'
+    return JSONResponse(
+        {
+            "error": error,
+            "error_description": description,
+            "title": error,
+            "status": status,
+            "detail": description,
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+    return (unquote(client_id), unquote(secret)) if sep else None
+
+
+@router.post("/oauth/token", summary="Client credentials token (RFC 6749 §4.4)")
+def token(
+    session: SessionDep,
+    services: ServicesDep,
+    grant_type: Annotated[str, Form()],
+    scope: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    if grant_type != "client_credentials":
+        return _oauth_error(
+            400,
+            "unsupported_grant_type",
+            f'grant_type "{grant_type}" is not supported; use client_credentials',
+        )
+    creds = _basic_credentials(authorization)
+    if creds is None and client_id and client_secret:
+        creds = (client_id, client_secret)
+    if creds is None:
+        return _oauth_error(
+            401,
+            "invalid_client",
+            "client authentication required (HTTP Basic with client_id:secret)",
+        )
+    try:
+        client = authenticate_client(session, *creds)
+        issued = issue_token(session, client, scope, services.settings.access_token_ttl_seconds)
+    except AppError as exc:
+        error = exc.extra.get("error", "invalid_request")
+        return _oauth_error(exc.status if exc.status in (400, 401) else 400, error, exc.detail)
+    return JSONResponse(
+        {
+            "access_token": issued.access_token,
+            "token_type": "Bearer",
+            "expires_in": issued.expires_in,
+            "scope": issued.scope,
+        },
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )

@@ -1,0 +1,88 @@
+"""Every error as application/problem+json (RFC 9457), naming the offending field."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from app.errors import PROBLEM_BASE, AppError, Unauthorized
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("laurel")
+
+
+def problem(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, Unauthorized):
+            headers = {"WWW-Authenticate": 'Bearer realm="laurel"'}
+        return problem(exc.status, exc.to_problem(), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+        field = _field_path(tuple(first["loc"]))
+        status = 400 if first.get("type") == "json_invalid" else 422
+        detail = (
+            f'"{field}": {first["msg"]}' if status == 422 else f"malformed JSON: {first['msg']}"
+        )
+        return problem(
+            status,
+            {
+                "type": PROBLEM_BASE + ("malformed-json" if status == 400 else "invalid-input"),
+                "title": "Malformed request" if status == 400 else "Invalid input",
+                "status": status,
+                "detail": detail,
+                "field": field,
+                "errors": [
+                    {"field": _field_path(tuple(e["loc"])), "message": e["msg"]}
+                    for e in errors[:20]
+                ],
+            },
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        return problem(
+            exc.status_code,
+            {
+                "type": "about:blank",
+                "title": str(exc.detail),
+                "status": exc.status_code,
+                "detail": str(exc.detail),
+            },
+            getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error(
+            "unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
+        return problem(
+            500,
+            {
+                "type": PROBLEM_BASE + "internal",
+                "title": "Internal error",
+                "status": 500,
+                "detail": "an unexpected error occurred; it has been logged",
+            },
+        )

@@ -1,0 +1,114 @@
+"""W3C VC-API (VCALM): issue and verify, plus the public credential URL."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api import media
+from app.catalog import repository as orgs
+from app.clients import scopes
+from app.clients.service import Caller
+from app.deps import ServicesDep, SessionDep, require_scope
+from app.errors import AppError, InvalidInput, NotFound
+from app.issuance import repository
+from app.issuance.service import IssueOptions
+
+router = APIRouter(tags=["vc-api"])
+
+
+class IssueOptionsIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    credential_id: str | None = Field(default=None, alias="credentialId")
+
+
+class IssueRequest(BaseModel):
+    credential: dict[str, Any]
+    options: IssueOptionsIn = Field(default_factory=IssueOptionsIn)
+
+
+class IssueResponse(BaseModel):
+    verifiableCredential: dict[str, Any]
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    response_model=IssueResponse,
+    summary="Issue a credential (VC-API §3.2.1): sign with the caller's organization key",
+)
+def issue_credential(
+    body: IssueRequest,
+    session: SessionDep,
+    services: ServicesDep,
+    caller: Annotated[Caller, require_scope(scopes.ISSUE)],
+) -> Response:
+    org = orgs.by_id(session, caller.org_id)
+    if org is None:
+        raise NotFound("the caller's organization no longer exists")
+    record = services.issuance.issue(
+        session,
+        org,
+        body.credential,
+        IssueOptions(credential_id=body.options.credential_id),
+        client_id=caller.client_id,
+    )
+    # Splice the stored text in, so the answer carries exactly the stored bytes.
+    text = '{"verifiableCredential":' + record.document + "}"
+    return Response(
+        text,
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": services.identity.credential_url(record.uuid)},
+    )
+
+
+class VerifyRequest(BaseModel):
+    verifiableCredential: dict[str, Any] | str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.post("/credentials/verify", summary="Verify a credential (VC-API §3.2.2)")
+def verify_credential(
+    session: SessionDep,
+    services: ServicesDep,
+    body: Annotated[VerifyRequest, Body()],
+) -> dict[str, Any]:
+    credential = body.verifiableCredential
+    if not isinstance(credential, dict):
+        raise InvalidInput(
+            "only JSON-LD credentials are verified here yet", field="verifiableCredential"
+        )
+    return services.verifier.verify(session, credential).to_json()
+
+
+@router.get(
+    "/credentials/{uuid}",
+    summary="The signed credential (application/vc+ld+json), byte-identical to what was issued",
+    responses={200: {"content": {media.VC_LD_JSON: {}}}},
+)
+def get_credential(
+    uuid: str,
+    session: SessionDep,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    record = repository.by_uuid(session, uuid.lower())
+    if record is None:
+        raise NotFound(f'no credential "{uuid}"', field="uuid")
+    chosen = media.preferred(accept, [media.VC_LD_JSON, media.LD_JSON, media.VC, media.JSON])
+    if chosen is None:
+        raise _NotAcceptable(f"this resource is available as {media.VC_LD_JSON}")
+    return Response(
+        record.document,
+        media_type=chosen,
+        headers={"Cache-Control": "public, max-age=60", "Vary": "Accept"},
+    )
+
+
+class _NotAcceptable(AppError):
+    status = 406
+    code = "not-acceptable"
+    title = "Not acceptable"

@@ -1,0 +1,90 @@
+"""Settings, read from the environment (prefix ``LAUREL_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(RuntimeError):
+    """Settings that cannot work; the message says which variable and how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LAUREL_", env_file=".env", extra="ignore")
+
+    base_url: str | None = Field(
+        default=None,
+        description="Public base URL (scheme://host[:port][/path]); issuer DIDs derive from it. "
+        "Defaults to http://HOST:PORT of `laurel serve`.",
+    )
+    database_url: str = Field(default=f"sqlite:///{PROJECT_ROOT / 'laurel.db'}")
+    keys_dir: Path = Field(default=PROJECT_ROOT / "keys")
+    contexts_dir: Path = Field(default=PROJECT_ROOT / "contexts")
+    schemas_dir: Path = Field(default=PROJECT_ROOT / "schemas")
+    templates_dir: Path = Field(default=PROJECT_ROOT / "templates")
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86400)
+    status_list_size: int = Field(default=131072, ge=131072)
+    fetch_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts the verifier may fetch from over http or on private addresses "
+        "(tests, private deployments). Everything else must be https on a public address.",
+    )
+    fetch_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    fetch_max_bytes: int = Field(default=1_000_000, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"LAUREL_BASE_URL={value!r} must be an absolute http(s) URL, "
+                "e.g. https://credentials.example.edu"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("LAUREL_BASE_URL must not have a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not (value.startswith("sqlite") or value.startswith("postgresql+psycopg://")):
+            raise ValueError(
+                f"LAUREL_DATABASE_URL={value!r}: use sqlite:///path.db or "
+                "postgresql://user@host:5432/dbname"
+            )
+        return value
+
+    def public_base_url(self) -> str:
+        return self.base_url or "http://127.0.0.1:8000"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; a bad value stops start-up with the fix in the message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = "LAUREL_" + "_".join(str(p) for p in err["loc"]).upper()
+            lines.append(f"  {name}: {err['msg']}")
+        raise SettingsError("invalid settings:\n" + "\n".join(lines)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,53 @@
+"""All queries on signing keys."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.models import KeyStatus, SigningKey
+
+
+def active_key(session: Session, org_id: int | None, key_type: str) -> SigningKey | None:
+    stmt = (
+        select(SigningKey)
+        .where(
+            SigningKey.org_id == org_id if org_id is not None else col(SigningKey.org_id).is_(None),
+            SigningKey.key_type == key_type,
+            SigningKey.status == KeyStatus.ACTIVE,
+        )
+        .order_by(col(SigningKey.created_at).desc(), col(SigningKey.id).desc())
+    )
+    return session.exec(stmt).first()
+
+
+def published_keys(session: Session, org_id: int | None) -> list[SigningKey]:
+    """Active and retired keys: what DID documents and JWKS list."""
+    stmt = (
+        select(SigningKey)
+        .where(
+            SigningKey.org_id == org_id if org_id is not None else col(SigningKey.org_id).is_(None),
+            col(SigningKey.status).in_([KeyStatus.ACTIVE, KeyStatus.RETIRED]),
+        )
+        .order_by(col(SigningKey.id))
+    )
+    return list(session.exec(stmt))
+
+
+def all_published_keys(session: Session) -> list[SigningKey]:
+    stmt = (
+        select(SigningKey)
+        .where(col(SigningKey.status).in_([KeyStatus.ACTIVE, KeyStatus.RETIRED]))
+        .order_by(col(SigningKey.id))
+    )
+    return list(session.exec(stmt))
+
+
+def all_keys(session: Session, org_id: int | None = None) -> list[SigningKey]:
+    stmt = select(SigningKey).order_by(col(SigningKey.id))
+    if org_id is not None:
+        stmt = stmt.where(SigningKey.org_id == org_id)
+    return list(session.exec(stmt))
+
+
+def by_fragment(session: Session, fragment: str) -> SigningKey | None:
+    return session.exec(select(SigningKey).where(SigningKey.fragment == fragment)).first()

@@ -1,0 +1,38 @@
+"""create_app(): routers, problem+json errors, and start-up checks that fail fast."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api import identity, oauth, vc_api
+from app.api.problems import install_problem_handlers
+from app.config import Settings, get_settings
+from app.services import Services, build_services, prepare
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    services = services or build_services(settings)
+    logging.basicConfig(level=settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        prepare(services)
+        yield
+
+    app = FastAPI(
+        title="Laurel",
+        summary="Course certificates and program credentials as Open Badges 3.0 credentials",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+    app.include_router(oauth.router)
+    app.include_router(vc_api.router)
+    app.include_router(identity.router)
+    return app

@@ -1,0 +1,17 @@
+"""SQLModel tables, one entity per module. Importing this package registers every table."""
+
+from app.models.access_token import AccessToken
+from app.models.api_client import ApiClient
+from app.models.credential import IssuedCredential
+from app.models.organization import Organization
+from app.models.signing_key import KeyStatus, KeyType, SigningKey
+
+__all__ = [
+    "AccessToken",
+    "ApiClient",
+    "IssuedCredential",
+    "KeyStatus",
+    "KeyType",
+    "Organization",
+    "SigningKey",
+]

@@ -1,0 +1,29 @@
+"""A credential as issued: the exact signed JSON bytes, so every read is byte-identical."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+
+class IssuedCredential(SQLModel, table=True):
+    __tablename__ = "credentials"
+
+    #: The uuid of the public URL /credentials/{uuid}; unguessable (uuid4).
+    uuid: str = Field(primary_key=True, max_length=36)
+    #: The credential's own ``id`` (``urn:uuid:<uuid>`` unless the client chose one).
+    credential_id: str = Field(max_length=500, unique=True, index=True)
+    org_id: int = Field(foreign_key="organizations.id", index=True)
+    key_id: int | None = Field(default=None, foreign_key="signing_keys.id", index=True)
+    #: "open_badge" or "vc" for VC-API issuance; later kinds: "course", "program".
+    kind: str = Field(default="vc", max_length=32)
+    format: str = Field(default="ldp_vc", max_length=32)
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    issued_by_client: str | None = Field(default=None, max_length=64)
+    issued_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

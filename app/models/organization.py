@@ -1,0 +1,33 @@
+"""An organization is an issuer: its own DID, keys, API clients and credentials."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+
+
+class OrganizationBase(SQLModel):
+    slug: str = Field(max_length=64, regex=SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    url: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=320)
+    image_url: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=2000)
+    #: "web" (did:web under the base URL) or "key" (did:key of the active Ed25519 key).
+    did_method: str = Field(default="web", max_length=8)
+
+
+class Organization(OrganizationBase, table=True):
+    __tablename__ = "organizations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

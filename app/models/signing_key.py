@@ -1,0 +1,46 @@
+"""Issuer signing keys: public half in the database, private half in a 0600 file under keys/."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+
+class KeyType(StrEnum):
+    ED25519 = "Ed25519"
+    P256 = "P-256"
+    RSA = "RSA"
+
+
+class KeyStatus(StrEnum):
+    ACTIVE = "active"  # signs new credentials, published
+    RETIRED = "retired"  # signs nothing more, still published so old credentials verify
+    REVOKED = "revoked"  # unpublished: credentials it signed no longer verify
+
+
+class SigningKey(SQLModel, table=True):
+    __tablename__ = "signing_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: None for the instance's own key (/.well-known/did.json).
+    org_id: int | None = Field(default=None, foreign_key="organizations.id", index=True)
+    #: DID URL fragment and JWK ``kid``: the RFC 7638 thumbprint of the public JWK.
+    fragment: str = Field(max_length=64, unique=True, index=True)
+    key_type: str = Field(max_length=16)
+    status: str = Field(default=KeyStatus.ACTIVE, max_length=16, index=True)
+    public_jwk: str = Field(description="public JWK as JSON text; never private members")
+    file_name: str = Field(max_length=200)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    retired_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

@@ -1,0 +1,69 @@
+"""The object graph, built once per process from settings (no globals, easy to test)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.catalog.identity import IssuerIdentity
+from app.config import Settings
+from app.core.jsonld import (
+    ContextStore,
+    FastCanonicalizer,
+    JsonLdProcessor,
+    SafeModeCanonicalizer,
+)
+from app.core.proofs.data_integrity import DataIntegrityEngine
+from app.core.vc.schema import SchemaRegistry
+from app.db import make_engine
+from app.issuance.service import IssuanceService
+from app.issuance.signing import CredentialSigner
+from app.keystore.keyring import Keyring
+from app.verification.service import Verifier
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    keyring: Keyring
+    identity: IssuerIdentity
+    processor: JsonLdProcessor
+    schemas: SchemaRegistry
+    signer: CredentialSigner
+    issuance: IssuanceService
+    verifier: Verifier
+
+
+def build_services(settings: Settings, engine: Engine | None = None) -> Services:
+    engine = engine or make_engine(settings.database_url)
+    keyring = Keyring(settings.keys_dir)
+    identity = IssuerIdentity(settings.public_base_url())
+    processor = JsonLdProcessor(ContextStore.from_directory(settings.contexts_dir))
+    fast = FastCanonicalizer(processor)
+    signing_engine = DataIntegrityEngine(processor, SafeModeCanonicalizer(fast, processor))
+    verify_engine = DataIntegrityEngine(processor, fast)
+    schemas = SchemaRegistry(settings.schemas_dir)
+    signer = CredentialSigner(signing_engine, keyring, identity)
+    return Services(
+        settings=settings,
+        engine=engine,
+        keyring=keyring,
+        identity=identity,
+        processor=processor,
+        schemas=schemas,
+        signer=signer,
+        issuance=IssuanceService(signer, schemas),
+        verifier=Verifier(verify_engine, processor, schemas, keyring, identity),
+    )
+
+
+def prepare(services: Services) -> None:
+    """First start creates the instance key; every start checks the key files are readable."""
+    services.keyring.prepare()
+    with Session(services.engine) as session:
+        services.keyring.ensure_active_key(session, None)
+        session.commit()
+        services.keyring.check_published_keys(session)

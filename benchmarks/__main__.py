@@ -1,0 +1,18 @@
+"""`make bench`: run every benchmark and print its figures (nothing is asserted)."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import issuance
+
+
+def main() -> None:
+    only = sys.argv[1:]
+    for name, module in (("issuance", issuance),):
+        if not only or name in only:
+            module.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""POST /credentials/issue and GET /credentials/{uuid} (VC-API), end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA
+from tests.factories import Factory, open_badge
+
+
+def test_issue_open_badge_signed_stored_and_valid(factory: Factory) -> None:
+    caller = factory.caller()
+    vc = factory.issue(caller)
+    did = "did:web:laurel.test:orgs:acme"
+    assert vc["issuer"]["id"] == did
+    assert vc["issuer"]["type"] == ["Profile"]
+    assert vc["id"].startswith("urn:uuid:")
+    assert vc["validFrom"].endswith("Z")
+    proof = vc["proof"]
+    assert isinstance(proof, dict)  # a single object, as the VC-API test suite expects
+    assert proof["type"] == "DataIntegrityProof"
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022"
+    assert proof["proofPurpose"] == "assertionMethod"
+    assert proof["verificationMethod"].startswith(did + "#")
+    assert proof["proofValue"].startswith("z")
+    assert not factory.services.schemas.errors(OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, vc)
+
+
+def test_issued_credential_verifies_with_our_verifier(factory: Factory, session) -> None:
+    vc = factory.issue(factory.caller())
+    report = factory.services.verifier.verify(session, vc)
+    assert report.verified, report.to_json()
+    names = {c.name for c in report.checks}
+    assert {"proof", "issuer", "validity", "schema"} <= names
+
+
+def test_get_returns_exact_stored_bytes(factory: Factory) -> None:
+    caller = factory.caller()
+    response = factory.client.post(
+        "/credentials/issue", json={"credential": open_badge()}, headers=caller.headers
+    )
+    vc = response.json()["verifiableCredential"]
+    uuid = vc["id"].removeprefix("urn:uuid:")
+    assert response.headers["location"] == f"https://laurel.test/credentials/{uuid}"
+    fetched = factory.client.get(f"/credentials/{uuid}")
+    assert fetched.status_code == 200
+    assert fetched.headers["content-type"].startswith("application/vc+ld+json")
+    assert json.loads(fetched.content) == vc
+    again = factory.client.get(f"/credentials/{uuid}")
+    assert again.content == fetched.content
+
+
+def test_unknown_credential_is_404_problem(factory: Factory) -> None:
+    response = factory.client.get("/credentials/00000000-0000-4000-8000-000000000000")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_generic_vc2_and_vc11_credentials_are_signed(factory: Factory, session) -> None:
+    caller = factory.caller()
+    v2 = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2",
+        ],
+        "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+        "credentialSubject": {"id": "did:example:abc", "alumniOf": "Example University"},
+    }
+    signed = factory.issue(caller, v2)
+    assert signed["issuer"] == "did:web:laurel.test:orgs:acme"
+    assert factory.services.verifier.verify(session, signed).verified
+    v1 = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:web:laurel.test:orgs:acme",
+        "issuanceDate": "2024-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:abc"},
+    }
+    signed1 = factory.issue(caller, v1)
+    assert signed1["@context"][-1] == "https://w3id.org/security/data-integrity/v2"
+    assert factory.services.verifier.verify(session, signed1).verified
+
+
+def test_credential_naming_another_issuer_is_refused(factory: Factory) -> None:
+    caller = factory.caller()
+    factory.org("other")
+    credential = open_badge()
+    credential["issuer"] = {"id": "did:web:laurel.test:orgs:other", "type": ["Profile"]}
+    response = factory.client.post(
+        "/credentials/issue", json={"credential": credential}, headers=caller.headers
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["field"] == "credential.issuer"
+    assert "did:web:laurel.test:orgs:other" in body["detail"]
+
+
+def test_undefined_term_is_refused_naming_it(factory: Factory) -> None:
+    caller = factory.caller()
+    credential = open_badge()
+    credential["credentialSubject"]["favouriteColour"] = "teal"
+    response = factory.client.post(
+        "/credentials/issue", json={"credential": credential}, headers=caller.headers
+    )
+    assert response.status_code == 422
+    assert "favouriteColour" in response.json()["detail"]
+
+
+def test_unpinned_context_is_refused_without_network(factory: Factory) -> None:
+    caller = factory.caller()
+    credential = open_badge()
+    credential["@context"].append("https://example.org/my-context.jsonld")
+    response = factory.client.post(
+        "/credentials/issue", json={"credential": credential}, headers=caller.headers
+    )
+    assert response.status_code == 422
+    assert "https://example.org/my-context.jsonld" in response.json()["detail"]
+
+
+def test_schema_violation_is_refused_naming_the_field(factory: Factory) -> None:
+    caller = factory.caller()
+    credential = open_badge()
+    del credential["credentialSubject"]["achievement"]["criteria"]
+    response = factory.client.post(
+        "/credentials/issue", json={"credential": credential}, headers=caller.headers
+    )
+    assert response.status_code == 422
+    assert "criteria" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"credential": {"type": ["VerifiableCredential"]}}, "credential.@context"),
+        ({"credential": {"@context": ["https://example.org"]}}, "credential.@context"),
+        (
+            {
+                "credential": {
+                    "@context": ["https://www.w3.org/ns/credentials/v2"],
+                    "type": ["Foo"],
+                    "credentialSubject": {"id": "x"},
+                }
+            },
+            "credential.type",
+        ),
+        (
+            {
+                "credential": {
+                    "@context": ["https://www.w3.org/ns/credentials/v2"],
+                    "type": ["VerifiableCredential"],
+                }
+            },
+            "credential.credentialSubject",
+        ),
+        ({"credential": "nope"}, "credential"),
+        ({}, "credential"),
+        (
+            {
+                "credential": {
+                    "@context": ["https://www.w3.org/ns/credentials/v2"],
+                    "type": ["VerifiableCredential"],
+                    "credentialSubject": {"id": "x"},
+                    "validFrom": "yesterday",
+                }
+            },
+            "credential.validFrom",
+        ),
+    ],
+)
+def test_malformed_input_is_422_problem_never_401_or_500(factory: Factory, body, field) -> None:
+    caller = factory.caller()
+    response = factory.client.post("/credentials/issue", json=body, headers=caller.headers)
+    assert response.status_code in (400, 422), response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["field"] == field
+
+
+def test_invalid_json_is_400(factory: Factory) -> None:
+    caller = factory.caller()
+    response = factory.client.post(
+        "/credentials/issue",
+        content=b"{not json",
+        headers={**caller.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_duplicate_credential_id_is_conflict(factory: Factory) -> None:
+    caller = factory.caller()
+    credential = open_badge()
+    credential["id"] = "urn:uuid:6f1c0b1e-7d4c-4d77-9a43-2d0c2c8f7e10"
+    factory.issue(caller, credential)
+    response = factory.client.post(
+        "/credentials/issue", json={"credential": credential}, headers=caller.headers
+    )
+    assert response.status_code == 409
