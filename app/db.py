@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -57,3 +60,21 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class RetryableConflict(RuntimeError):
+    """A concurrent writer won a race (e.g. the same random index): redo the whole unit."""
+
+
+def retrying(session: Session, unit: Callable[[], T], attempts: int = 5) -> T:
+    """Run ``unit`` and commit; on a ``RetryableConflict`` roll back and run it again."""
+    for attempt in range(attempts):
+        try:
+            result = unit()
+            session.commit()
+            return result
+        except RetryableConflict:
+            session.rollback()
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import identity, oauth, vc_api
+from app.api import identity, oauth, status, vc_api
 from app.api.problems import install_problem_handlers
 from app.config import Settings, get_settings
 from app.services import Services, build_services, prepare
@@ -35,4 +35,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(oauth.router)
     app.include_router(vc_api.router)
     app.include_router(identity.router)
+    app.include_router(status.router)
     return app

@@ -18,9 +18,12 @@ from app.core.jsonld import (
 from app.core.proofs.data_integrity import DataIntegrityEngine
 from app.core.vc.schema import SchemaRegistry
 from app.db import make_engine
+from app.issuance.reissue import Reissuer
 from app.issuance.service import IssuanceService
 from app.issuance.signing import CredentialSigner
 from app.keystore.keyring import Keyring
+from app.status_lists.credential_status import CredentialStatusService
+from app.status_lists.service import StatusListService
 from app.verification.service import Verifier
 
 
@@ -35,6 +38,9 @@ class Services:
     signer: CredentialSigner
     issuance: IssuanceService
     verifier: Verifier
+    status_lists: StatusListService
+    credential_status: CredentialStatusService
+    reissuer: Reissuer
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -47,6 +53,9 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     verify_engine = DataIntegrityEngine(processor, fast)
     schemas = SchemaRegistry(settings.schemas_dir)
     signer = CredentialSigner(signing_engine, keyring, identity)
+    status_lists = StatusListService(signer, identity, settings.status_list_size)
+    credential_status = CredentialStatusService(status_lists)
+    issuance = IssuanceService(signer, schemas, status_lists)
     return Services(
         settings=settings,
         engine=engine,
@@ -55,8 +64,11 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         processor=processor,
         schemas=schemas,
         signer=signer,
-        issuance=IssuanceService(signer, schemas),
-        verifier=Verifier(verify_engine, processor, schemas, keyring, identity),
+        issuance=issuance,
+        verifier=Verifier(verify_engine, processor, schemas, keyring, identity, status_lists),
+        status_lists=status_lists,
+        credential_status=credential_status,
+        reissuer=Reissuer(issuance, credential_status),
     )
 
 

@@ -1,4 +1,9 @@
-"""VC-API issuance: check the submitted credential, complete it, sign it, store it."""
+"""Issuance: check the submitted credential, complete it, give it status entries, sign, store.
+
+One unit of work per credential: the credential row and its status entries commit together.
+Two concurrent issuers may draw the same random status index; the unique constraint refuses
+the second, and the whole unit is retried with a new draw (never a reused index).
+"""
 
 from __future__ import annotations
 
@@ -14,20 +19,26 @@ from sqlmodel import Session
 from app.core.jsonld import JsonLdError, UndefinedTermError
 from app.core.vc.models import is_open_badge
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
-from app.db import utcnow
+from app.db import RetryableConflict, retrying, utcnow
 from app.errors import Conflict, InvalidInput
 from app.issuance import repository
 from app.issuance.credential_input import check_shape, issuer_id
 from app.issuance.signing import CredentialSigner, OrgSigningContext
-from app.models import IssuedCredential, Organization
+from app.models import IssuedCredential, Organization, StatusEvent
+from app.status_lists.service import BITSTRING, SL2021, Allocation, StatusListService
 
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
+STATUS_LIST_2021 = "https://w3id.org/vc/status-list/2021/v1"
 _URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
 
 
 @dataclass(frozen=True)
 class IssueOptions:
     credential_id: str | None = None
+
+
+class IndexClash(RetryableConflict):
+    """A concurrent issuer took the same status index first: redo the unit of work."""
 
 
 def serialize(document: dict[str, Any]) -> str:
@@ -39,10 +50,21 @@ def timestamp() -> str:
     return utcnow().isoformat().replace("+00:00", "Z")
 
 
+def status_purposes(org: Organization, open_badge: bool) -> list[str]:
+    """OB 3.0's schema allows one credentialStatus object: revocation only, unless the
+    organization turned suspension on. Other credentials always carry both."""
+    if open_badge and not org.suspension_enabled:
+        return ["revocation"]
+    return ["revocation", "suspension"]
+
+
 class IssuanceService:
-    def __init__(self, signer: CredentialSigner, schemas: SchemaRegistry) -> None:
+    def __init__(
+        self, signer: CredentialSigner, schemas: SchemaRegistry, lists: StatusListService
+    ) -> None:
         self.signer = signer
         self.schemas = schemas
+        self.lists = lists
 
     def issue(
         self,
@@ -53,31 +75,76 @@ class IssuanceService:
         *,
         client_id: str | None = None,
         kind: str | None = None,
+        commit: bool = True,
     ) -> IssuedCredential:
+        """Sign and store one credential.
+
+        With ``commit=False`` the caller owns the transaction and must retry the whole unit
+        of work on ``IndexClash`` (``app.db.retrying`` does).
+        """
         version = check_shape(credential)
+        if "credentialStatus" in credential:
+            raise InvalidInput(
+                '"credentialStatus" must not be present: the issuer assigns status entries',
+                field="credential.credentialStatus",
+            )
+
+        def unit() -> IssuedCredential:
+            return self._issue_once(session, org, credential, version, options, client_id, kind)
+
+        return retrying(session, unit) if commit else unit()
+
+    def _issue_once(
+        self,
+        session: Session,
+        org: Organization,
+        credential: dict[str, Any],
+        version: int,
+        options: IssueOptions,
+        client_id: str | None,
+        kind: str | None,
+    ) -> IssuedCredential:
         ctx = self.signer.context_for(session, org)
         document = self._complete(credential, version, ctx, options)
         open_badge = is_open_badge(document)
+        storage_uuid = self._storage_uuid(document["id"])
+        self._refuse_duplicate(session, document["id"], storage_uuid)
+        fmt = BITSTRING if version == 2 else SL2021
+        allocations = [
+            self.lists.allocate(session, org, purpose, fmt)
+            for purpose in status_purposes(org, open_badge)
+        ]
+        entries = [a.entry_json(self.lists.identity) for a in allocations]
+        document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        if fmt == SL2021 and STATUS_LIST_2021 not in document["@context"]:
+            document["@context"] = [*document["@context"], STATUS_LIST_2021]
         if open_badge:
             self._check_schema(document)
-        try:
-            signed = self.signer.sign(document, ctx)
-        except UndefinedTermError as exc:
-            raise InvalidInput(str(exc), field="credential", terms=exc.terms) from None
-        except JsonLdError as exc:
-            raise InvalidInput(
-                f"credential is not valid JSON-LD: {exc}", field="credential.@context"
-            ) from None
+        signed = self._sign(document, ctx)
         record = IssuedCredential(
-            uuid=self._storage_uuid(document["id"]),
+            uuid=storage_uuid,
             credential_id=document["id"],
             org_id=org.id,  # type: ignore[arg-type]
             key_id=ctx.key.id,
             kind=kind or ("open_badge" if open_badge else "vc"),
             document=serialize(signed),
             issued_by_client=client_id,
+            awarded_date=document.get("awardedDate")
+            or document.get("validFrom")
+            or document.get("issuanceDate"),
         )
-        return self._store(session, record)
+        self._insert(session, record, allocations, client_id)
+        return record
+
+    def _sign(self, document: dict[str, Any], ctx: OrgSigningContext) -> dict[str, Any]:
+        try:
+            return self.signer.sign(document, ctx)
+        except UndefinedTermError as exc:
+            raise InvalidInput(str(exc), field="credential", terms=exc.terms) from None
+        except JsonLdError as exc:
+            raise InvalidInput(
+                f"credential is not valid JSON-LD: {exc}", field="credential.@context"
+            ) from None
 
     def _complete(
         self,
@@ -102,11 +169,8 @@ class IssuanceService:
             document.setdefault("validFrom", timestamp())
         else:
             document.setdefault("issuanceDate", timestamp())
-            contexts = (
-                list(document["@context"])
-                if isinstance(document["@context"], list)
-                else [document["@context"]]
-            )
+            contexts = document["@context"]
+            contexts = list(contexts) if isinstance(contexts, list) else [contexts]
             if DATA_INTEGRITY_V2 not in contexts:
                 # VC Data Integrity §2.4.2: a VC 1.1 document adds the data-integrity context.
                 document["@context"] = [*contexts, DATA_INTEGRITY_V2]
@@ -133,22 +197,33 @@ class IssuanceService:
         return str(uuid.uuid4())
 
     @staticmethod
-    def _store(session: Session, record: IssuedCredential) -> IssuedCredential:
+    def _refuse_duplicate(session: Session, credential_id: str, storage_uuid: str) -> None:
         if (
-            repository.by_credential_id(session, record.credential_id) is not None
-            or repository.by_uuid(session, record.uuid) is not None
+            repository.by_credential_id(session, credential_id) is not None
+            or repository.by_uuid(session, storage_uuid) is not None
         ):
             raise Conflict(
-                f'a credential with id "{record.credential_id}" already exists',
-                field="credential.id",
+                f'a credential with id "{credential_id}" already exists', field="credential.id"
             )
+
+    def _insert(
+        self,
+        session: Session,
+        record: IssuedCredential,
+        allocations: list[Allocation],
+        client_id: str | None,
+    ) -> None:
         session.add(record)
         try:
-            session.commit()
+            session.flush()
         except IntegrityError:
             session.rollback()
             raise Conflict(
                 f'a credential with id "{record.credential_id}" already exists',
                 field="credential.id",
             ) from None
-        return record
+        try:
+            self.lists.record(session, allocations, record.uuid)
+        except IntegrityError:
+            raise IndexClash(record.uuid) from None
+        session.add(StatusEvent(credential_uuid=record.uuid, action="issued", actor=client_id))

@@ -5,6 +5,7 @@ from app.models.api_client import ApiClient
 from app.models.credential import IssuedCredential
 from app.models.organization import Organization
 from app.models.signing_key import KeyStatus, KeyType, SigningKey
+from app.models.status_list import StatusEntry, StatusEvent, StatusList
 
 __all__ = [
     "AccessToken",
@@ -14,4 +15,7 @@ __all__ = [
     "KeyType",
     "Organization",
     "SigningKey",
+    "StatusEntry",
+    "StatusEvent",
+    "StatusList",
 ]

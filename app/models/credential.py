@@ -24,6 +24,13 @@ class IssuedCredential(SQLModel, table=True):
     format: str = Field(default="ldp_vc", max_length=32)
     document: str = Field(sa_column=Column(Text, nullable=False))
     issued_by_client: str | None = Field(default=None, max_length=64)
+    #: active | revoked | suspended (revocation is final).
+    status: str = Field(default="active", max_length=16, index=True)
+    status_reason: str | None = Field(default=None, max_length=1000)
+    #: The first award date, kept on re-issue (OB 3.0 awardedDate).
+    awarded_date: str | None = Field(default=None, max_length=40)
+    #: Set when this credential was re-issued: the uuid of its successor.
+    superseded_by: str | None = Field(default=None, max_length=36)
     issued_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

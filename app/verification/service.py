@@ -15,8 +15,10 @@ from app.core.jsonld import JsonLdError, JsonLdProcessor
 from app.core.proofs.data_integrity import DataIntegrityEngine
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
 from app.keystore.keyring import Keyring
+from app.status_lists.service import StatusListService
 from app.verification.keys import KeyResolver
 from app.verification.report import Check, VerificationReport
+from app.verification.status import StatusChecker
 
 
 class Verifier:
@@ -27,12 +29,14 @@ class Verifier:
         schemas: SchemaRegistry,
         keyring: Keyring,
         identity: IssuerIdentity,
+        status_lists: StatusListService,
     ) -> None:
         self.engine = engine
         self.processor = processor
         self.schemas = schemas
         self.keyring = keyring
         self.identity = identity
+        self.status = StatusChecker(engine, status_lists, lambda s: KeyResolver(s, identity))
 
     def verify(
         self, session: Session, credential: dict[str, Any], now: datetime | None = None
@@ -42,6 +46,8 @@ class Verifier:
         self._check_issuer(credential, report)
         self._check_validity(credential, report, now or datetime.now(UTC))
         self._check_schema(credential, report)
+        for check in self.status.checks(session, credential):
+            report.add(check)
         return report
 
     def _check_proofs(

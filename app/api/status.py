@@ -1,0 +1,189 @@
+"""Status lists for every verifier, and status changes for the LMS (revoke/suspend/reinstate)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.clients import scopes
+from app.clients.service import Caller
+from app.deps import ServicesDep, SessionDep, require_scope
+from app.errors import Conflict, InvalidInput, NotFound
+from app.issuance import repository as credentials
+from app.models import IssuedCredential
+
+router = APIRouter(tags=["status"])
+
+#: Short: a revocation reaches verifiers within minutes (BSL §6.4 caching).
+STATUS_CACHE = "public, max-age=300"
+
+
+@router.get(
+    "/status/{public_id}",
+    summary="A signed status list credential (BSL §2.2)",
+    responses={200: {"content": {"application/vc+ld+json": {}}}, 304: {}},
+)
+def get_status_list(
+    public_id: str,
+    session: SessionDep,
+    services: ServicesDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    published = services.status_lists.published(session, public_id)
+    if published is None:
+        raise NotFound(f'no status list "{public_id}"', field="public_id")
+    document, etag = published
+    headers = {"ETag": etag, "Cache-Control": STATUS_CACHE, "Access-Control-Allow-Origin": "*"}
+    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(document, media_type="application/vc+ld+json", headers=headers)
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class StatusEventOut(BaseModel):
+    action: str
+    reason: str | None
+    actor: str | None
+    at: str
+
+
+class CredentialRecord(BaseModel):
+    uuid: str
+    id: str
+    kind: str
+    status: str
+    status_reason: str | None
+    issued_at: str
+    superseded_by: str | None = None
+    history: list[StatusEventOut]
+
+
+def record_out(services: Any, session: Any, record: IssuedCredential) -> CredentialRecord:
+    events = services.credential_status.history(session, record.uuid)
+    return CredentialRecord(
+        uuid=record.uuid,
+        id=record.credential_id,
+        kind=record.kind,
+        status=record.status,
+        status_reason=record.status_reason,
+        issued_at=record.issued_at.isoformat(),
+        superseded_by=record.superseded_by,
+        history=[
+            StatusEventOut(action=e.action, reason=e.reason, actor=e.actor, at=e.at.isoformat())
+            for e in events
+        ],
+    )
+
+
+StatusCaller = Annotated[Caller, require_scope(scopes.STATUS)]
+
+
+@router.get(
+    "/api/v1/credentials/{uuid}",
+    response_model=CredentialRecord,
+    summary="The stored credential record: status, reason, history",
+)
+def credential_record(
+    uuid: str,
+    session: SessionDep,
+    services: ServicesDep,
+    caller: Annotated[Caller, require_scope(scopes.READ)],
+) -> CredentialRecord:
+    record = services.credential_status.get_owned(session, caller.org_id, uuid)
+    return record_out(services, session, record)
+
+
+@router.post("/api/v1/credentials/{uuid}/revoke", response_model=CredentialRecord)
+def revoke(
+    uuid: str, body: StatusChange, session: SessionDep, services: ServicesDep, caller: StatusCaller
+) -> CredentialRecord:
+    record = services.credential_status.get_owned(session, caller.org_id, uuid)
+    services.credential_status.revoke(session, record, body.reason, caller.client_id)
+    return record_out(services, session, record)
+
+
+@router.post("/api/v1/credentials/{uuid}/suspend", response_model=CredentialRecord)
+def suspend(
+    uuid: str, body: StatusChange, session: SessionDep, services: ServicesDep, caller: StatusCaller
+) -> CredentialRecord:
+    record = services.credential_status.get_owned(session, caller.org_id, uuid)
+    services.credential_status.suspend(session, record, body.reason, caller.client_id)
+    return record_out(services, session, record)
+
+
+@router.post("/api/v1/credentials/{uuid}/reinstate", response_model=CredentialRecord)
+def reinstate(
+    uuid: str, body: StatusChange, session: SessionDep, services: ServicesDep, caller: StatusCaller
+) -> CredentialRecord:
+    record = services.credential_status.get_owned(session, caller.org_id, uuid)
+    services.credential_status.reinstate(session, record, body.reason, caller.client_id)
+    return record_out(services, session, record)
+
+
+@router.post(
+    "/api/v1/credentials/{uuid}/reissue",
+    response_model=CredentialRecord,
+    status_code=201,
+    summary="Issue a successor (same awardedDate); the old one is revoked as superseded",
+)
+def reissue(
+    uuid: str,
+    session: SessionDep,
+    services: ServicesDep,
+    caller: Annotated[Caller, require_scope(scopes.ISSUE)],
+) -> CredentialRecord:
+    record = services.credential_status.get_owned(session, caller.org_id, uuid)
+    successor = services.reissuer.reissue(session, record, caller.client_id)
+    return record_out(services, session, successor)
+
+
+class StatusPurposeIn(BaseModel):
+    type: str | None = None
+    statusPurpose: str
+
+
+class VcApiStatusRequest(BaseModel):
+    """VC-API §3.2.3 update status."""
+
+    credentialId: str
+    credentialStatus: list[StatusPurposeIn] | StatusPurposeIn
+    status: bool = True
+
+
+@router.post("/credentials/status", summary="Update a credential's status (VC-API)")
+def vc_api_status(
+    body: VcApiStatusRequest, session: SessionDep, services: ServicesDep, caller: StatusCaller
+) -> dict[str, Any]:
+    record = credentials.by_credential_id(session, body.credentialId)
+    if record is None or record.org_id != caller.org_id:
+        raise NotFound(f'no credential "{body.credentialId}"', field="credentialId")
+    items = (
+        body.credentialStatus
+        if isinstance(body.credentialStatus, list)
+        else [body.credentialStatus]
+    )
+    service = services.credential_status
+    for item in items:
+        purpose = item.statusPurpose
+        if purpose == "revocation":
+            if not body.status:
+                raise Conflict("revocation is final and cannot be undone", field="status")
+            service.revoke(session, record, None, caller.client_id)
+        elif purpose == "suspension":
+            if body.status:
+                service.suspend(session, record, None, caller.client_id)
+            else:
+                service.reinstate(session, record, None, caller.client_id)
+        else:
+            raise InvalidInput(
+                f'statusPurpose "{purpose}" is not supported; use revocation or suspension',
+                field="credentialStatus.statusPurpose",
+            )
+    return {"credentialId": record.credential_id, "status": record.status}
