@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import issuance
+from benchmarks import issuance, status
 
 
 def main() -> None:
     only = sys.argv[1:]
-    for name, module in (("issuance", issuance),):
+    for name, module in (("issuance", issuance), ("status", status)):
         if not only or name in only:
             module.run()
 

@@ -21,8 +21,9 @@ class OrganizationBase(SQLModel):
     description: str | None = Field(default=None, max_length=2000)
     #: "web" (did:web under the base URL) or "key" (did:key of the active Ed25519 key).
     did_method: str = Field(default="web", max_length=8)
-    #: Open Badges then carry two status entries (revocation and suspension) as an array,
-    #: which the 1EdTech OB 3.0 JSON Schema does not allow (it wants one object).
+    #: Open Badges then carry two status entries (revocation and suspension) as an array.
+    #: This leaves the 1EdTech OB 3.0 JSON Schema, which allows one credentialStatus object:
+    #: strict OB validators will reject such badges.
     suspension_enabled: bool = Field(default=False)
 
 

@@ -125,6 +125,20 @@ class Verifier:
             schema_id = entry.get("id") if isinstance(entry, dict) else None
             if schema_id != OB_ACHIEVEMENT_CREDENTIAL_SCHEMA or schema_id not in self.schemas:
                 continue
+            status = credential.get("credentialStatus")
+            if isinstance(status, list) and status:
+                # Revocation + suspension entries: a known, deliberate departure from the OB
+                # schema (one object only). Say so, and check everything else.
+                report.warnings.append(
+                    Check(
+                        "schema",
+                        True,
+                        "credentialStatus is an array of entries; the OB 3.0 JSON "
+                        "Schema allows one object",
+                        "SCHEMA_CREDENTIAL_STATUS_ARRAY",
+                    )
+                )
+                credential = {**credential, "credentialStatus": status[0]}
             errors = self.schemas.errors(schema_id, credential)
             if errors:
                 report.add(
