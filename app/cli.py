@@ -211,6 +211,11 @@ def keys_list(
         typer.echo("\t".join(str(row[c]) for c in ("kid", "org", "type", "status", "created")))
 
 
+from app.cli_keys import register as _register_key_commands  # noqa: E402
+
+_register_key_commands(keys_app, _services)
+
+
 def main() -> None:
     try:
         app()

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import identity, oauth, status, vc_api
+from app.api import identity, keys, oauth, status, vc_api
 from app.api.problems import install_problem_handlers
 from app.config import Settings, get_settings
 from app.services import Services, build_services, prepare
@@ -36,4 +36,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(vc_api.router)
     app.include_router(identity.router)
     app.include_router(status.router)
+    app.include_router(keys.router)
     return app

@@ -18,10 +18,12 @@ from app.core.jsonld import (
 from app.core.proofs.data_integrity import DataIntegrityEngine
 from app.core.vc.schema import SchemaRegistry
 from app.db import make_engine
+from app.issuance.jwt_encoding import JwtEncoder
 from app.issuance.reissue import Reissuer
 from app.issuance.service import IssuanceService
 from app.issuance.signing import CredentialSigner
 from app.keystore.keyring import Keyring
+from app.keystore.lifecycle import KeyLifecycle
 from app.status_lists.credential_status import CredentialStatusService
 from app.status_lists.service import StatusListService
 from app.verification.service import Verifier
@@ -41,6 +43,8 @@ class Services:
     status_lists: StatusListService
     credential_status: CredentialStatusService
     reissuer: Reissuer
+    keys: KeyLifecycle
+    jwt: JwtEncoder
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -69,6 +73,8 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         status_lists=status_lists,
         credential_status=credential_status,
         reissuer=Reissuer(issuance, credential_status),
+        keys=KeyLifecycle(keyring),
+        jwt=JwtEncoder(keyring, identity),
     )
 
 

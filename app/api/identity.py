@@ -76,3 +76,14 @@ def org_jwks(slug: str, session: SessionDep) -> Response:
     if org is None:
         raise NotFound(f'no organization "{slug}"', field="slug")
     return _json(_jwks(keys.published_keys(session, org.id)), media.JWK_SET)
+
+
+@router.get("/orgs/{slug}/keys/{kid}", summary="One published key as a bare JWK (VC-JWT kid)")
+def org_key(slug: str, kid: str, session: SessionDep) -> Response:
+    org = orgs.by_slug(session, slug)
+    key = keys.by_fragment(session, kid)
+    if org is None or key is None or key.org_id != org.id or key.status == "revoked":
+        raise NotFound(f'no published key "{kid}" for "{slug}"', field="kid")
+    jwk = json.loads(key.public_jwk)
+    jwk.update({"kid": key.fragment, "use": "sig"})
+    return _json(jwk, "application/jwk+json")

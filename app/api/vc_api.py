@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header
 from fastapi.responses import Response
@@ -12,6 +13,7 @@ from app.api import media
 from app.catalog import repository as orgs
 from app.clients import scopes
 from app.clients.service import Caller
+from app.core.proofs import jose
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.errors import AppError, InvalidInput, NotFound
 from app.issuance import repository
@@ -23,6 +25,14 @@ router = APIRouter(tags=["vc-api"])
 class IssueOptionsIn(BaseModel):
     model_config = ConfigDict(extra="allow")
     credential_id: str | None = Field(default=None, alias="credentialId")
+    format: Literal["ldp_vc", "jwt_vc_json", "vc+jwt"] = Field(
+        default="ldp_vc",
+        description="ldp_vc: embedded Data Integrity proof; jwt_vc_json: OB 3.0 VC-JWT "
+        "(compact JWS string); vc+jwt: VC-JOSE-COSE, as an EnvelopedVerifiableCredential",
+    )
+    alg: Literal["RS256", "ES256", "EdDSA"] | None = Field(
+        default=None, description="JWS algorithm for the JWT formats (default RS256)"
+    )
 
 
 class IssueRequest(BaseModel):
@@ -31,7 +41,16 @@ class IssueRequest(BaseModel):
 
 
 class IssueResponse(BaseModel):
-    verifiableCredential: dict[str, Any]
+    verifiableCredential: dict[str, Any] | str
+
+
+def _envelope(token: str) -> dict[str, Any]:
+    """VC DM 2.0 §4.13 enveloped credential carrying a VC-JOSE-COSE token."""
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": f"data:application/vc+jwt,{token}",
+        "type": "EnvelopedVerifiableCredential",
+    }
 
 
 @router.post(
@@ -49,6 +68,11 @@ def issue_credential(
     org = orgs.by_id(session, caller.org_id)
     if org is None:
         raise NotFound("the caller's organization no longer exists")
+    options = body.options
+    profile = {"jwt_vc_json": jose.OB_PROFILE, "vc+jwt": jose.VC_JOSE_PROFILE}.get(options.format)
+    alg = options.alg or "RS256"
+    if profile is not None:
+        services.jwt.check(org, profile, alg)  # refuse before anything is stored
     record = services.issuance.issue(
         session,
         org,
@@ -56,13 +80,23 @@ def issue_credential(
         IssueOptions(credential_id=body.options.credential_id),
         client_id=caller.client_id,
     )
+    headers = {"Location": services.identity.credential_url(record.uuid)}
+    if profile is not None:
+        token = services.jwt.encode(session, record, profile, alg)
+        answer = token if profile == jose.OB_PROFILE else _envelope(token)
+        return Response(
+            json.dumps({"verifiableCredential": answer}),
+            status_code=201,
+            media_type="application/json",
+            headers=headers,
+        )
     # Splice the stored text in, so the answer carries exactly the stored bytes.
     text = '{"verifiableCredential":' + record.document + "}"
     return Response(
         text,
         status_code=201,
         media_type="application/json",
-        headers={"Location": services.identity.credential_url(record.uuid)},
+        headers=headers,
     )
 
 

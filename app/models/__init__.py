@@ -3,6 +3,7 @@
 from app.models.access_token import AccessToken
 from app.models.api_client import ApiClient
 from app.models.credential import IssuedCredential
+from app.models.credential_encoding import CredentialEncoding
 from app.models.organization import Organization
 from app.models.signing_key import KeyStatus, KeyType, SigningKey
 from app.models.status_list import StatusEntry, StatusEvent, StatusList
@@ -10,6 +11,7 @@ from app.models.status_list import StatusEntry, StatusEvent, StatusList
 __all__ = [
     "AccessToken",
     "ApiClient",
+    "CredentialEncoding",
     "IssuedCredential",
     "KeyStatus",
     "KeyType",
