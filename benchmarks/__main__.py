@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import issuance, status
+from benchmarks import issuance, jwt, status
 
 
 def main() -> None:
     only = sys.argv[1:]
-    for name, module in (("issuance", issuance), ("status", status)):
+    for name, module in (("issuance", issuance), ("jwt", jwt), ("status", status)):
         if not only or name in only:
             module.run()
 
