@@ -5,16 +5,15 @@ from __future__ import annotations
 import copy
 import cProfile
 import io
+import json
 import pstats
 
-from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.catalog.organizations import create_organization
-from app.clients.service import create_client
 from app.issuance.service import IssueOptions
-from app.main import create_app
 from benchmarks.common import measure, report, throwaway_services
+from benchmarks.server import load, print_load, running_server
 from tests.factories import open_badge
 
 
@@ -22,7 +21,6 @@ def run() -> None:
     services = throwaway_services()
     with Session(services.engine, expire_on_commit=False) as session:
         org = create_organization(session, services.keyring, slug="bench", name="Bench U")
-        client, secret = create_client(session, org)
         ctx = services.signer.context_for(session, org)
     credential = open_badge()
     unsigned = copy.deepcopy(credential)
@@ -46,23 +44,34 @@ def run() -> None:
 
     report("in-process issue incl. checks + SQLite storage", measure(in_process, 200))
 
-    app = create_app(services.settings, services)
-    with TestClient(app) as http:
-        token = http.post(
-            "/oauth/token",
+    with running_server() as server:
+        server.laurel("orgs", "create", "--slug", "bench", "--name", "Bench U")
+        creds = json.loads(server.laurel("clients", "create", "--org", "bench", "--json"))
+        import httpx
+
+        token = httpx.post(
+            f"{server.base_url}/oauth/token",
             data={"grant_type": "client_credentials"},
-            auth=(client.client_id, secret),
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        body = {"credential": credential}
-
-        def through_http() -> None:
-            response = http.post("/credentials/issue", json=body, headers=headers)
-            assert response.status_code == 201
-
-        report(
-            "HTTP POST /credentials/issue (ASGI in-process, storage)", measure(through_http, 200)
-        )
+            auth=(creds["client_id"], creds["client_secret"]),
+        ).json()
+        headers = {
+            "Authorization": f"Bearer {token['access_token']}",
+            "Content-Type": "application/json",
+        }
+        body = json.dumps({"credential": credential}).encode()
+        for concurrency in (1, 4):
+            print_load(
+                f"HTTP POST /credentials/issue, uvicorn, {concurrency} client(s)",
+                load(
+                    server,
+                    method="POST",
+                    path="/credentials/issue",
+                    headers=headers,
+                    body=body,
+                    count=300,
+                    concurrency=concurrency,
+                ),
+            )
 
     profile = cProfile.Profile()
     profile.enable()
