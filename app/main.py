@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import identity, keys, oauth, status, vc_api
+from app.api import identity, keys, oauth, status, vc_api, verify
 from app.api.problems import install_problem_handlers
 from app.config import Settings, get_settings
 from app.services import Services, build_services, prepare
@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or get_settings()
     services = services or build_services(settings)
     logging.basicConfig(level=settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_problem_handlers(app)
     app.include_router(oauth.router)
     app.include_router(vc_api.router)
+    app.include_router(verify.router)
     app.include_router(identity.router)
     app.include_router(status.router)
     app.include_router(keys.router)

@@ -26,6 +26,7 @@ from app.keystore.keyring import Keyring
 from app.keystore.lifecycle import KeyLifecycle
 from app.status_lists.credential_status import CredentialStatusService
 from app.status_lists.service import StatusListService
+from app.verification.fetch import Fetcher, FetchPolicy
 from app.verification.service import Verifier
 
 
@@ -56,6 +57,11 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     signing_engine = DataIntegrityEngine(processor, SafeModeCanonicalizer(fast, processor))
     verify_engine = DataIntegrityEngine(processor, fast)
     schemas = SchemaRegistry(settings.schemas_dir)
+    fetcher = Fetcher(
+        FetchPolicy.of(
+            settings.fetch_allowed_hosts, settings.fetch_timeout_seconds, settings.fetch_max_bytes
+        )
+    )
     signer = CredentialSigner(signing_engine, keyring, identity)
     status_lists = StatusListService(signer, identity, settings.status_list_size)
     credential_status = CredentialStatusService(status_lists)
@@ -69,7 +75,9 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         schemas=schemas,
         signer=signer,
         issuance=issuance,
-        verifier=Verifier(verify_engine, processor, schemas, keyring, identity, status_lists),
+        verifier=Verifier(
+            verify_engine, processor, schemas, keyring, identity, status_lists, fetcher
+        ),
         status_lists=status_lists,
         credential_status=credential_status,
         reissuer=Reissuer(issuance, credential_status),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import issuance, jwt, status
+from benchmarks import issuance, jwt, status, verification
 
 
 def main() -> None:
     only = sys.argv[1:]
-    for name, module in (("issuance", issuance), ("jwt", jwt), ("status", status)):
+    for name, module in (
+        ("issuance", issuance),
+        ("jwt", jwt),
+        ("status", status),
+        ("verification", verification),
+    ):
         if not only or name in only:
             module.run()
 

@@ -1,11 +1,11 @@
-"""W3C VC-API (VCALM): issue and verify, plus the public credential URL."""
+"""W3C VC-API (VCALM): issue, plus the public credential URL (verify: app/api/verify.py)."""
 
 from __future__ import annotations
 
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header
+from fastapi import APIRouter, Header
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +15,7 @@ from app.clients import scopes
 from app.clients.service import Caller
 from app.core.proofs import jose
 from app.deps import ServicesDep, SessionDep, require_scope
-from app.errors import AppError, InvalidInput, NotFound
+from app.errors import AppError, NotFound
 from app.issuance import repository
 from app.issuance.service import IssueOptions
 
@@ -98,25 +98,6 @@ def issue_credential(
         media_type="application/json",
         headers=headers,
     )
-
-
-class VerifyRequest(BaseModel):
-    verifiableCredential: dict[str, Any] | str
-    options: dict[str, Any] = Field(default_factory=dict)
-
-
-@router.post("/credentials/verify", summary="Verify a credential (VC-API §3.2.2)")
-def verify_credential(
-    session: SessionDep,
-    services: ServicesDep,
-    body: Annotated[VerifyRequest, Body()],
-) -> dict[str, Any]:
-    credential = body.verifiableCredential
-    if not isinstance(credential, dict):
-        raise InvalidInput(
-            "only JSON-LD credentials are verified here yet", field="verifiableCredential"
-        )
-    return services.verifier.verify(session, credential).to_json()
 
 
 @router.get(

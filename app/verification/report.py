@@ -1,14 +1,64 @@
-"""A verification answer: named checks, each with a stable code and a human sentence."""
+"""A verification answer: named checks, each with a stable code and a human sentence.
+
+``to_json`` gives both VC-API answer shapes (VCALM §3.2.2 "Verify Credential"): the older
+``{verified, checks, warnings, errors}`` and the newer ``{verified, problemDetails, results}``.
+Each problem detail (RFC 9457) has the ``type`` URL the spec defines for its code: VC-DI §4.7
+(``https://w3id.org/security#...``), BSL §3.5 (``.../status-list#...``) or VC DM 2.0 §7.2
+(``https://www.w3.org/TR/vc-data-model#...``); outcomes no spec names (revoked, expired) get a
+``https://laurel.dev/problems/verification#CODE`` type. Each carries the stable ``code``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+VC_DM = "https://www.w3.org/TR/vc-data-model#"
+SECURITY = "https://w3id.org/security#"
+STATUS_LIST = "https://www.w3.org/ns/credentials/status-list#"
+#: Outcomes no spec names a problem type for (a revoked or expired credential is an answer).
+LAUREL = "https://laurel.dev/problems/verification#"
+
+#: code -> (problem type URL, title). Codes not listed fall back on CRYPTOGRAPHIC_SECURITY_ERROR.
+PROBLEM_TYPES: dict[str, tuple[str, str]] = {
+    "PARSING_ERROR": (VC_DM + "PARSING_ERROR", "The credential could not be read"),
+    "MALFORMED_VALUE_ERROR": (VC_DM + "MALFORMED_VALUE_ERROR", "Malformed value"),
+    "RANGE_ERROR": (VC_DM + "RANGE_ERROR", "Value out of range"),
+    "SCHEMA_VALIDATION_ERROR": (VC_DM + "MALFORMED_VALUE_ERROR", "Schema validation failed"),
+    "UNDEFINED_TERMS": (VC_DM + "MALFORMED_VALUE_ERROR", "Terms not defined by any @context"),
+    "NOT_YET_VALID": (LAUREL + "NOT_YET_VALID", "Not yet valid"),
+    "EXPIRED": (LAUREL + "EXPIRED", "Expired"),
+    "PROOF_MISSING": (VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR", "No proof"),
+    "ISSUER_KEY_MISMATCH": (
+        VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR",
+        "Key not controlled by the issuer",
+    ),
+    "KEY_NOT_FOUND": (SECURITY + "INVALID_VERIFICATION_METHOD", "Issuer key not found"),
+    "PROOF_VERIFICATION_ERROR": (SECURITY + "PROOF_VERIFICATION_ERROR", "Signature not valid"),
+    "MALFORMED_PROOF_ERROR": (SECURITY + "MALFORMED_PROOF_ERROR", "Malformed proof"),
+    "PROOF_EXPIRED_ERROR": (SECURITY + "PROOF_EXPIRED_ERROR", "Proof expired"),
+    "REVOKED": (LAUREL + "REVOKED", "Revoked"),
+    "SUSPENDED": (LAUREL + "SUSPENDED", "Suspended"),
+    "STATUS_SET": (LAUREL + "STATUS_SET", "Status set"),
+    "STATUS_RETRIEVAL_ERROR": (STATUS_LIST + "STATUS_RETRIEVAL_ERROR", "Status unavailable"),
+    "STATUS_VERIFICATION_ERROR": (
+        STATUS_LIST + "STATUS_VERIFICATION_ERROR",
+        "Status could not be verified",
+    ),
+    "STATUS_LIST_LENGTH_ERROR": (STATUS_LIST + "STATUS_LIST_LENGTH_ERROR", "Status list too short"),
+}
+
+
+def problem_type(code: str) -> tuple[str, str]:
+    """(type URL, title) of a check code."""
+    return PROBLEM_TYPES.get(
+        code, (VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR", code.replace("_", " ").capitalize())
+    )
+
 
 @dataclass(frozen=True)
 class Check:
-    name: str  # "proof", "issuer_key", "validity", "schema", "revocation", ...
+    name: str  # "proof", "issuer_key", "issuer", "validity", "schema", "revocation", ...
     passed: bool
     message: str
     code: str | None = None  # stable machine code when it failed, e.g. PROOF_VERIFICATION_ERROR
@@ -19,18 +69,35 @@ class Check:
             out["code"] = self.code
         return out
 
+    def problem(self) -> dict[str, Any]:
+        """This check as an RFC 9457 problem detail (VC DM 2.0 §7.2)."""
+        code = self.code or "CRYPTOGRAPHIC_SECURITY_ERROR"
+        type_url, title = problem_type(code)
+        return {"type": type_url, "title": title, "detail": self.message, "code": code}
+
 
 @dataclass
 class VerificationReport:
     checks: list[Check] = field(default_factory=list)
     warnings: list[Check] = field(default_factory=list)
+    #: VCALM ``results``: what was found (format, issuer, validity, proofs, schemas, status).
+    results: dict[str, Any] = field(default_factory=dict)
+    #: The credential as verified (the payload of a VC-JWT), for display.
+    credential: dict[str, Any] | None = None
 
     @property
     def verified(self) -> bool:
-        return bool(self.checks) and all(c.passed for c in self.checks)
+        return (
+            bool(self.checks)
+            and all(c.passed for c in self.checks)
+            and any(c.name == "proof" for c in self.checks)
+        )
 
     def add(self, check: Check) -> None:
         self.checks.append(check)
+
+    def warn(self, check: Check) -> None:
+        self.warnings.append(check)
 
     def failed(self) -> list[Check]:
         return [c for c in self.checks if not c.passed]
@@ -41,4 +108,7 @@ class VerificationReport:
             "checks": [c.to_json() for c in self.checks],
             "warnings": [w.to_json() for w in self.warnings],
             "errors": [c.to_json() for c in self.failed()],
+            "problemDetails": [c.problem() for c in self.failed()]
+            + [w.problem() for w in self.warnings if w.code],
+            "results": self.results,
         }

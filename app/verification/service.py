@@ -1,24 +1,100 @@
-"""The verifier: proofs, issuer key authority, validity period, OB 3.0 schema.
+"""The verifier: any OB 3.0 / VC 1.1 / VC 2.0 credential, check by check.
 
-Invalid is an answer, not an exception: every outcome is a named check in the report.
+Checks, each named in the report with a stable code when it fails:
+
+- ``data_model``: VC DM 2.0 §4 (or VC 1.1 §4) required properties;
+- ``proof``: every embedded Data Integrity proof (VC-DI §4.3-4.4: all must verify) and the
+  JWS of a VC-JWT (OB 3.0 §8.2.6); ``issuer_key`` when a key could not be found;
+- ``issuer``: the key is listed for ``assertionMethod`` and controlled by the issuer (§8.5);
+- ``validity``: ``validFrom``/``validUntil`` (VC DM 2.0 §4.9) or ``issuanceDate``/
+  ``expirationDate`` (VC 1.1 §4.8-4.9);
+- ``schema``: OB 3.0 JSON Schema when ``credentialSchema`` names it (OB 3.0 §B.1.21);
+- ``terms``: JSON-LD safe mode (terms no @context defines are not signed by RDFC proofs);
+- ``revocation`` / ``suspension`` / ...: BSL §3.2, StatusList2021, 1EdTechRevocationList.
+
+Invalid is an answer, not an exception: ``verify*`` return a ``VerificationReport``. Only input
+that cannot be read at all raises ``SubmissionError`` (the API's 413/422).
 """
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from app.catalog.identity import IssuerIdentity
-from app.core.jsonld import JsonLdError, JsonLdProcessor
-from app.core.proofs.data_integrity import DataIntegrityEngine
+from app.core.jsonld import (
+    Canonicalizer,
+    JsonLdError,
+    JsonLdProcessor,
+    SafeModeCanonicalizer,
+    UndefinedTermError,
+)
+from app.core.proofs import jose
+from app.core.proofs.data_integrity import (
+    KEY_NOT_FOUND,
+    DataIntegrityEngine,
+    KeyResolutionError,
+    ProofCheck,
+    parse_datetime,
+)
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
+from app.issuance import repository as credentials
 from app.keystore.keyring import Keyring
 from app.status_lists.service import StatusListService
-from app.verification.keys import KeyResolver
+from app.verification.fetch import Fetcher, FetchError
+from app.verification.keys import KeyResolver, ResolvedKey
 from app.verification.report import Check, VerificationReport
 from app.verification.status import StatusChecker
+from app.verification.submission import Submission, SubmissionError, classify, parse_json
+
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+ASSERTION_METHOD = "assertionMethod"
+#: What a share link is asked for: the credential itself, not its HTML page.
+SHARE_ACCEPT = (
+    "application/vc+ld+json, application/vc+jwt;q=0.9, application/ld+json;q=0.9, "
+    "application/vc;q=0.9, application/json;q=0.8, text/plain;q=0.5"
+)
+
+_UNDEFINED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "laurel_undefined_terms", default=None
+)
+
+
+class _SafeModeRecorder:
+    """RDFC-1.0 that notes terms no @context defines instead of failing (one pass when clean).
+
+    RDFC proofs silently drop undefined terms, so such a property is displayed but not signed;
+    the verifier reports it as the ``terms`` check.
+    """
+
+    def __init__(self, inner: Canonicalizer, processor: JsonLdProcessor) -> None:
+        self.inner = inner
+        self.safe = SafeModeCanonicalizer(inner, processor)
+
+    def canonicalize(self, document: Mapping[str, Any]) -> str:
+        try:
+            return self.safe.canonicalize(document)
+        except UndefinedTermError as exc:
+            found = _UNDEFINED.get()
+            if found is not None:
+                found.extend(t for t in exc.terms if t not in found)
+            return self.inner.canonicalize(document)
+
+
+@contextmanager
+def _recording_terms() -> Iterator[list[str]]:
+    found: list[str] = []
+    token = _UNDEFINED.set(found)
+    try:
+        yield found
+    finally:
+        _UNDEFINED.reset(token)
 
 
 class Verifier:
@@ -30,34 +106,179 @@ class Verifier:
         keyring: Keyring,
         identity: IssuerIdentity,
         status_lists: StatusListService,
+        fetcher: Fetcher | None = None,
     ) -> None:
-        self.engine = engine
+        self.engine = DataIntegrityEngine(
+            processor, _SafeModeRecorder(engine.canonicalizer, processor), engine.suites
+        )
         self.processor = processor
         self.schemas = schemas
         self.keyring = keyring
         self.identity = identity
-        self.status = StatusChecker(engine, status_lists, lambda s: KeyResolver(s, identity))
+        self.fetcher = fetcher
+        self.status = StatusChecker(
+            self.engine, status_lists, self.key_resolver, remote_fetch=self._remote_list
+        )
+
+    def key_resolver(self, session: Session) -> KeyResolver:
+        return KeyResolver(session, self.identity, self.fetcher)
+
+    def _remote_list(self, session: Session, url: str) -> str:
+        if self.fetcher is None:
+            raise FetchError(url, "this verifier does not fetch from other hosts")
+        fetched = self.fetcher.get(url, accept="application/vc+ld+json, application/json")
+        return fetched.text()
+
+    # -- entry points ---------------------------------------------------------------------
+
+    def fetch_submission(self, session: Session, url: str) -> Any:
+        """The credential behind a share link: ours from the store, others' via the fetcher."""
+        url = url.strip()
+        prefix = f"{self.identity.base_url}/credentials/"
+        if url.startswith(prefix):
+            uuid = url.removeprefix(prefix).split("?")[0].split("#")[0].strip("/").lower()
+            record = credentials.by_uuid(session, uuid)
+            if record is None:
+                raise SubmissionError(f"there is no credential at {url}", field="url")
+            return parse_json(record.document, what="the stored credential")
+        if self.fetcher is None:
+            raise SubmissionError("this verifier does not fetch from other hosts", field="url")
+        try:
+            fetched = self.fetcher.get(url, accept=SHARE_ACCEPT)
+        except FetchError as exc:
+            raise SubmissionError(
+                f"the credential at {url} could not be fetched: {exc}", field="url"
+            ) from None
+        text = fetched.text().strip()
+        return parse_json(text, what=f"the document at {url}") if text.startswith("{") else text
+
+    def verify_submission(
+        self, session: Session, value: Any, now: datetime | None = None
+    ) -> VerificationReport:
+        """Verify a credential in any accepted form (raises ``SubmissionError`` if unreadable)."""
+        submission = value if isinstance(value, Submission) else classify(value)
+        if submission.credential is not None:
+            return self.verify(session, submission.credential, now)
+        assert submission.token is not None
+        return self.verify_jwt(session, submission.token, now, submission.format)
 
     def verify(
         self, session: Session, credential: dict[str, Any], now: datetime | None = None
     ) -> VerificationReport:
-        report = VerificationReport()
-        self._check_proofs(session, credential, report)
-        self._check_issuer(credential, report)
-        self._check_validity(credential, report, now or datetime.now(UTC))
-        self._check_schema(credential, report)
-        for check in self.status.checks(session, credential):
-            report.add(check)
+        """A JSON-LD credential secured by embedded Data Integrity proofs."""
+        report = VerificationReport(credential=credential)
+        report.results["format"] = "ldp_vc"
+        resolver = self.key_resolver(session)
+        self._check_data_model(credential, report)
+        with _recording_terms() as undefined:
+            rdfc = self._check_proofs(credential, report, resolver, required=True)
+        self._check_issuer(credential, report, resolver)
+        self._finish(session, credential, report, now, undefined if rdfc else None)
         return report
 
-    def _check_proofs(
-        self, session: Session, credential: dict[str, Any], report: VerificationReport
-    ) -> None:
-        if "proof" not in credential:
-            report.add(Check("proof", False, "the credential has no proof", "PROOF_MISSING"))
-            return
+    def verify_jwt(
+        self,
+        session: Session,
+        token: str,
+        now: datetime | None = None,
+        fmt: str = "jwt_vc",
+    ) -> VerificationReport:
+        """A VC-JWT (OB 3.0 §8.2) or VC-JOSE-COSE ``vc+jwt`` token (VC-JOSE-COSE §3.1.1)."""
+        report = VerificationReport()
+        report.results["format"] = fmt
+        resolver = self.key_resolver(session)
         try:
-            results = self.engine.verify(credential, KeyResolver(session, self.identity))
+            _, payload = jose.decode_unverified(token)
+            issuer = _issuer_id(jose.credential_of(payload))
+        except Exception:  # unreadable: verify_vc_jwt names the problem below
+            issuer = None
+        used: list[ResolvedKey] = []
+
+        def resolve(kid: str | None, header: Mapping[str, Any]) -> Any:
+            found = resolver.jwt_key(kid, header, issuer)
+            used.append(found)
+            return found.public_key
+
+        outcome = jose.verify_vc_jwt(token, resolve, now=now)
+        report.results["jwt"] = {"header": outcome.header, "profile": outcome.profile}
+        credential = outcome.credential
+        if not outcome.verified and outcome.code == KEY_NOT_FOUND:
+            report.add(Check("issuer_key", False, outcome.message, KEY_NOT_FOUND))
+        elif not outcome.verified:
+            message = f"the JWT does not verify: {outcome.message}"
+            report.add(Check("proof", False, message, outcome.code or "PROOF_VERIFICATION_ERROR"))
+        else:
+            report.add(Check("proof", True, outcome.message))
+        report.results["proof"] = [
+            {"type": "JWS", "verified": outcome.verified, "alg": outcome.header.get("alg")}
+            | ({"verificationMethod": used[0].id} if used else {})
+            | ({"code": outcome.code} if outcome.code else {})
+        ]
+        if credential is None:
+            return report
+        report.credential = credential
+        self._check_data_model(credential, report)
+        with _recording_terms() as undefined:
+            rdfc = False
+            if "proof" in credential:  # OB 3.0 §8.2.2: an LD proof may sit inside the JWT too
+                rdfc = self._check_proofs(credential, report, resolver, required=False)
+        if used and outcome.verified:
+            self._check_key_authority(used[0], _issuer_id(credential), report)
+        self._check_issuer(credential, report, resolver)
+        self._finish(session, credential, report, now, undefined if rdfc else None)
+        return report
+
+    def _finish(
+        self,
+        session: Session,
+        credential: dict[str, Any],
+        report: VerificationReport,
+        now: datetime | None,
+        undefined: list[str] | None,
+    ) -> None:
+        when = now or datetime.now(UTC)
+        self._check_validity(credential, report, when)
+        self._check_schema(credential, report)
+        self._check_terms(credential, report, undefined)
+        outcomes = self.status.outcomes(session, credential, when)
+        for outcome in outcomes:
+            report.add(outcome.check)
+        report.results["credentialStatus"] = [o.result for o in outcomes]
+        report.results["issuer"] = _issuer_id(credential)
+
+    # -- the checks -----------------------------------------------------------------------
+
+    def _check_data_model(self, credential: dict[str, Any], report: VerificationReport) -> None:
+        contexts = credential.get("@context")
+        first = contexts[0] if isinstance(contexts, list) and contexts else contexts
+        version = {VC_V2: "2.0", VC_V1: "1.1"}.get(first if isinstance(first, str) else "")
+        report.results["dataModel"] = version
+        problem = _data_model_problem(credential, version)
+        if problem:
+            report.add(Check("data_model", False, problem, "MALFORMED_VALUE_ERROR"))
+            return
+        kinds = _types(credential.get("type"))
+        kind = next((t for t in kinds if t != "VerifiableCredential"), "VerifiableCredential")
+        report.add(Check("data_model", True, f"a VC {version} {kind}"))
+
+    def _check_proofs(
+        self,
+        credential: dict[str, Any],
+        report: VerificationReport,
+        resolver: KeyResolver,
+        *,
+        required: bool,
+    ) -> bool:
+        """Verify every embedded proof; True when an RDFC-canonicalized suite was run."""
+        proofs = credential.get("proof")
+        if proofs is None:
+            if required:
+                report.add(Check("proof", False, "the credential has no proof", "PROOF_MISSING"))
+            return False
+        try:
+            results = self.engine.verify(
+                credential, resolver, expected_proof_purpose=ASSERTION_METHOD
+            )
         except (JsonLdError, ValueError) as exc:
             report.add(
                 Check(
@@ -67,79 +288,149 @@ class Verifier:
                     "MALFORMED_PROOF_ERROR",
                 )
             )
-            return
+            return False
+        report.results.setdefault("proof", [])
         for result in results:
-            name = "issuer_key" if result.code == "KEY_NOT_FOUND" else "proof"
-            report.add(
-                Check(
-                    name, result.verified, result.message, None if result.verified else result.code
-                )
-            )
+            report.add(_proof_check(result))
+            item: dict[str, Any] = {"verified": result.verified}
+            if result.suite:
+                item["cryptosuite"] = result.suite
+            if result.verification_method:
+                item["verificationMethod"] = result.verification_method
+            if result.code:
+                item["code"] = result.code
+            report.results["proof"].append(item)
+        suites = self.engine.suites
+        return any(
+            getattr(suites.get(r.suite or ""), "canonicalization", None) == "rdfc" for r in results
+        )
 
-    def _check_issuer(self, credential: dict[str, Any], report: VerificationReport) -> None:
-        issuer = credential.get("issuer")
-        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    def _check_issuer(
+        self,
+        credential: dict[str, Any],
+        report: VerificationReport,
+        resolver: KeyResolver,
+    ) -> None:
+        """Every resolved proof key must be controlled by the issuer (OB 3.0 §8.5)."""
+        issuer_id = _issuer_id(credential)
         proofs = credential.get("proof")
         proofs = proofs if isinstance(proofs, list) else [proofs] if proofs else []
-        for proof in proofs:
-            vm = proof.get("verificationMethod", "") if isinstance(proof, dict) else ""
-            controller = vm.partition("#")[0]
-            if controller != issuer_id:
-                report.add(
-                    Check(
-                        "issuer",
-                        False,
-                        f'the proof key "{vm}" is not controlled by the issuer "{issuer_id}"',
-                        "ISSUER_KEY_MISMATCH",
-                    )
+        methods: list[str] = [
+            p["verificationMethod"]
+            for p in proofs
+            if isinstance(p, dict) and isinstance(p.get("verificationMethod"), str)
+        ]
+        for vm in methods:
+            found = resolver.resolved.get(vm)
+            if found is not None:
+                self._check_key_authority(found, issuer_id, report)
+
+    @staticmethod
+    def _check_key_authority(
+        found: ResolvedKey, issuer_id: str | None, report: VerificationReport
+    ) -> None:
+        if issuer_id is None:
+            report.add(
+                Check("issuer", False, "the credential names no issuer", "MALFORMED_VALUE_ERROR")
+            )
+            return
+        if found.controller != issuer_id:
+            report.add(
+                Check(
+                    "issuer",
+                    False,
+                    f'the key "{found.id}" is controlled by "{found.controller}", '
+                    f'not by the issuer "{issuer_id}"',
+                    "ISSUER_KEY_MISMATCH",
                 )
-                return
-        if proofs:
-            report.add(Check("issuer", True, f"signed by a key of the issuer {issuer_id}"))
+            )
+            return
+        where = {
+            "own did:web": "this service's published keys",
+            "jwk header": "the issuer's DID document",
+        }.get(found.source, found.source)
+        note = f" ({found.note})" if found.note else ""
+        report.add(
+            Check(
+                "issuer",
+                True,
+                f'signed with "{found.id}", a key of the issuer {issuer_id} for '
+                f"assertionMethod, found in {where}{note}",
+            )
+        )
 
     def _check_validity(
         self, credential: dict[str, Any], report: VerificationReport, now: datetime
     ) -> None:
-        start = credential.get("validFrom") or credential.get("issuanceDate")
-        end = credential.get("validUntil") or credential.get("expirationDate")
-        try:
-            if start and _parse(start) > now:
-                report.add(Check("validity", False, f"not valid before {start}", "NOT_YET_VALID"))
-                return
-            if end and _parse(end) < now:
-                report.add(Check("validity", False, f"expired at {end}", "EXPIRED"))
-                return
-        except ValueError:
+        v1 = report.results.get("dataModel") == "1.1"
+        start_name, end_name = (
+            ("issuanceDate", "expirationDate") if v1 else ("validFrom", "validUntil")
+        )
+        start_raw = credential.get(start_name) or credential.get(
+            "validFrom" if v1 else "issuanceDate"
+        )
+        end_raw = credential.get(end_name) or credential.get(
+            "validUntil" if v1 else "expirationDate"
+        )
+        start = parse_datetime(start_raw) if start_raw is not None else None
+        end = parse_datetime(end_raw) if end_raw is not None else None
+        report.results["validFrom"] = {"value": start_raw, "valid": start is None or start <= now}
+        report.results["validUntil"] = {"value": end_raw, "valid": end is None or end >= now}
+        if (start_raw is not None and start is None) or (end_raw is not None and end is None):
+            bad = start_name if start_raw is not None and start is None else end_name
             report.add(
                 Check(
-                    "validity", False, "validity dates are not date-times", "MALFORMED_VALUE_ERROR"
+                    "validity",
+                    False,
+                    f'"{bad}" is not an XML Schema dateTime',
+                    "MALFORMED_VALUE_ERROR",
                 )
             )
             return
-        report.add(Check("validity", True, "within its validity period"))
+        if start and end and start > end:
+            report.add(Check("validity", False, f"{start_name} is after {end_name}", "RANGE_ERROR"))
+            return
+        if start and start > now:
+            report.add(Check("validity", False, f"not valid before {start_raw}", "NOT_YET_VALID"))
+            return
+        if end and end < now:
+            report.add(Check("validity", False, f"expired at {end_raw}", "EXPIRED"))
+            return
+        if start and end:
+            message = f"valid from {start_raw} until {end_raw}"
+        elif start:
+            message = f"valid since {start_raw}, with no expiry"
+        elif end:
+            message = f"valid until {end_raw}"
+        else:
+            message = "no validity period is stated"
+        report.add(Check("validity", True, message))
 
     def _check_schema(self, credential: dict[str, Any], report: VerificationReport) -> None:
         schemas = credential.get("credentialSchema")
         schemas = schemas if isinstance(schemas, list) else [schemas] if schemas else []
+        results: list[dict[str, Any]] = []
         for entry in schemas:
             schema_id = entry.get("id") if isinstance(entry, dict) else None
             if schema_id != OB_ACHIEVEMENT_CREDENTIAL_SCHEMA or schema_id not in self.schemas:
+                report.warn(
+                    Check("schema", True, f'schema "{schema_id}" is not known here: not checked')
+                )
+                results.append({"id": schema_id, "checked": False})
                 continue
-            status = credential.get("credentialStatus")
-            if isinstance(status, list) and status:
-                # Revocation + suspension entries: a known, deliberate departure from the OB
-                # schema (one object only). Say so, and check everything else.
-                report.warnings.append(
+            if report.results.get("dataModel") == "1.1":
+                report.warn(
                     Check(
                         "schema",
                         True,
-                        "credentialStatus is an array of entries; the OB 3.0 JSON "
-                        "Schema allows one object",
-                        "SCHEMA_CREDENTIAL_STATUS_ARRAY",
+                        "the OB 3.0 JSON Schema describes the VC 2.0 form; this VC 1.1 "
+                        "credential was not checked against it",
                     )
                 )
-                credential = {**credential, "credentialStatus": status[0]}
-            errors = self.schemas.errors(schema_id, credential)
+                results.append({"id": schema_id, "checked": False})
+                continue
+            errors = self._schema_errors(schema_id, credential, report)
+            results.append({"id": schema_id, "checked": True, "valid": not errors})
             if errors:
                 report.add(
                     Check(
@@ -151,8 +442,97 @@ class Verifier:
                 )
             else:
                 report.add(Check("schema", True, "valid against the Open Badges 3.0 JSON Schema"))
+        report.results["credentialSchema"] = results
+
+    def _schema_errors(
+        self, schema_id: str, credential: dict[str, Any], report: VerificationReport
+    ) -> list[Any]:
+        """Schema errors; several ``credentialStatus`` entries (VC DM 2.0 §4.10 allows a list,
+        the OB 3.0 schema one object) are each checked in the object's place."""
+        entries = credential.get("credentialStatus")
+        if not isinstance(entries, list) or not entries:
+            return self.schemas.errors(schema_id, credential)
+        report.warn(
+            Check(
+                "schema",
+                True,
+                f"credentialStatus holds {len(entries)} entries: VC DM 2.0 allows a list, the "
+                "OB 3.0 JSON Schema one object, so each entry was checked in its place",
+            )
+        )
+        for entry in entries:
+            errors = self.schemas.errors(schema_id, {**credential, "credentialStatus": entry})
+            if errors:
+                return errors
+        return []
+
+    def _check_terms(
+        self, credential: dict[str, Any], report: VerificationReport, undefined: list[str] | None
+    ) -> None:
+        """JSON-LD safe mode: with an RDFC proof an undefined term is unsigned, so it fails."""
+        if "@context" not in credential:
+            return
+        signed_by_rdfc = undefined is not None
+        if undefined is None:
+            try:
+                undefined = self.processor.undefined_terms(credential)
+            except JsonLdError as exc:
+                report.warn(Check("terms", True, f"JSON-LD terms were not checked: {exc}"))
+                return
+        if not undefined:
+            report.add(Check("terms", True, "every term is defined by the @context (safe mode)"))
+            return
+        quoted = ", ".join(f'"{t}"' for t in undefined[:10])
+        if signed_by_rdfc:
+            report.add(
+                Check(
+                    "terms",
+                    False,
+                    f"{quoted} not defined by any @context: not covered by the signature",
+                    "UNDEFINED_TERMS",
+                )
+            )
+        else:
+            report.warn(
+                Check(
+                    "terms",
+                    True,
+                    f"{quoted} not defined by any @context (JSON-LD safe mode)",
+                    "UNDEFINED_TERMS",
+                )
+            )
 
 
-def _parse(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def _proof_check(result: ProofCheck) -> Check:
+    if result.code == KEY_NOT_FOUND:
+        return Check("issuer_key", False, result.message, KEY_NOT_FOUND)
+    return Check("proof", result.verified, result.message, None if result.verified else result.code)
+
+
+def _issuer_id(credential: Mapping[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    issuer = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    return issuer if isinstance(issuer, str) else None
+
+
+def _types(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, str)]
+
+
+def _data_model_problem(credential: dict[str, Any], version: str | None) -> str | None:
+    """The first required property that is missing or wrong (VC DM 2.0 §4; VC 1.1 §4)."""
+    if version is None:
+        return f'"@context" must start with "{VC_V2}" (VC 2.0) or "{VC_V1}" (VC 1.1)'
+    if "VerifiableCredential" not in _types(credential.get("type")):
+        return '"type" must include "VerifiableCredential"'
+    if _issuer_id(credential) is None:
+        return '"issuer" is required: a URL or an object with an "id"'
+    if not isinstance(credential.get("credentialSubject"), dict | list):
+        return '"credentialSubject" is required'
+    if version == "1.1" and "issuanceDate" not in credential:
+        return '"issuanceDate" is required in a VC 1.1 credential'
+    return None
+
+
+__all__ = ["KeyResolutionError", "Verifier"]
