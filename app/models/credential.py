@@ -31,6 +31,10 @@ class IssuedCredential(SQLModel, table=True):
     awarded_date: str | None = Field(default=None, max_length=40)
     #: Set when this credential was re-issued: the uuid of its successor.
     superseded_by: str | None = Field(default=None, max_length=36)
+    #: Not served publicly before this instant (a course's certificate available date).
+    public_from: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     issued_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -1,0 +1,255 @@
+"""The LMS catalog of one organization: course runs, programs, learners.
+
+Every lookup is scoped to the caller's organization, so another organization's object is
+indistinguishable from a missing one (404). Writes commit here, at the use-case boundary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.catalog import repository
+from app.catalog.achievements import (
+    course_achievement_id,
+    program_achievement_id,
+    program_achievement_type,
+)
+from app.catalog.identity import IssuerIdentity
+from app.catalog.schemas import (
+    CourseCreate,
+    CourseOut,
+    CourseUpdate,
+    ElectiveGroup,
+    LearnerCreate,
+    LearnerOut,
+    LearnerUpdate,
+    ProgramCreate,
+    ProgramOut,
+    ProgramUpdate,
+    check_program_courses,
+)
+from app.db import as_utc, utcnow
+from app.errors import Conflict, InvalidInput, NotFound
+from app.grading import repository as awards
+from app.grading.rules import ProgramRules
+from app.models import Course, Learner, Organization, Program
+
+
+class CatalogService:
+    def __init__(self, identity: IssuerIdentity) -> None:
+        self.identity = identity
+
+    # -- course runs --------------------------------------------------------------------------
+
+    def get_course(self, session: Session, org: Organization, key: str) -> Course:
+        course = repository.course_by_key(session, org.id, key)  # type: ignore[arg-type]
+        if course is None:
+            raise NotFound(f'no course run "{key}"', field="key")
+        return course
+
+    def create_course(self, session: Session, org: Organization, data: CourseCreate) -> Course:
+        if repository.course_by_key(session, org.id, data.key) is not None:  # type: ignore[arg-type]
+            raise Conflict(f'course run "{data.key}" already exists', field="key")
+        values = data.model_dump(mode="python", exclude={"course"})
+        course = Course(org_id=org.id, course_key=data.course, **values)  # type: ignore[arg-type]
+        session.add(course)
+        self._commit(session, f'course run "{data.key}" already exists', "key")
+        return course
+
+    def update_course(
+        self, session: Session, org: Organization, key: str, data: CourseUpdate
+    ) -> Course:
+        course = self.get_course(session, org, key)
+        changes = data.model_dump(mode="python", exclude_unset=True)
+        for name, value in changes.items():
+            setattr(course, name, value)
+        course.updated_at = utcnow()
+        session.add(course)
+        if "certificate_available_date" in changes:
+            session.flush()
+            awards.set_public_from_for_course(
+                session,
+                course.id,  # type: ignore[arg-type]
+                changes["certificate_available_date"],
+            )
+        session.commit()
+        return course
+
+    def delete_course(self, session: Session, org: Organization, key: str) -> None:
+        course = self.get_course(session, org, key)
+        if awards.course_has_awards(session, course.id):  # type: ignore[arg-type]
+            raise Conflict(
+                f'course run "{key}" has awarded credentials and cannot be deleted '
+                "(set certificates_enabled to false to stop new awards)",
+                field="key",
+            )
+        repository.delete_course(session, course)
+        session.commit()
+
+    def course_out(self, org: Organization, course: Course) -> CourseOut:
+        return CourseOut(
+            key=course.key,
+            course=course.course_key,
+            title=course.title,
+            description=course.description,
+            image_url=course.image_url,
+            passing_grade=course.passing_grade,
+            certificate_modes=list(course.certificate_modes),
+            grade_bands=list(course.grade_bands),
+            signatories=list(course.signatories),
+            certificate_available_date=as_utc(course.certificate_available_date)
+            if course.certificate_available_date
+            else None,
+            achievement_type=course.achievement_type,
+            criteria_narrative=course.criteria_narrative,
+            credit_hours=course.credit_hours,
+            certifies_on=course.certifies_on,
+            certificates_enabled=course.certificates_enabled,
+            achievement_id=course_achievement_id(self.identity.base_url, org.slug, course.key),
+            created_at=as_utc(course.created_at),
+            updated_at=as_utc(course.updated_at),
+        )
+
+    # -- programs -----------------------------------------------------------------------------
+
+    def get_program(self, session: Session, org: Organization, slug: str) -> Program:
+        program = repository.program_by_slug(session, org.id, slug)  # type: ignore[arg-type]
+        if program is None:
+            raise NotFound(f'no program "{slug}"', field="slug")
+        return program
+
+    def create_program(self, session: Session, org: Organization, data: ProgramCreate) -> Program:
+        if repository.program_by_slug(session, org.id, data.slug) is not None:  # type: ignore[arg-type]
+            raise Conflict(f'program "{data.slug}" already exists', field="slug")
+        values = data.model_dump(mode="python", exclude={"required_courses", "electives"})
+        rules = self._rules(data.required_courses, [g.model_dump() for g in data.electives])
+        program = Program(org_id=org.id, rules=rules.to_json(), **values)  # type: ignore[arg-type]
+        session.add(program)
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            raise Conflict(f'program "{data.slug}" already exists', field="slug") from None
+        repository.set_program_courses(session, program, rules.courses())
+        self._commit(session, f'program "{data.slug}" already exists', "slug")
+        return program
+
+    def update_program(
+        self, session: Session, org: Organization, slug: str, data: ProgramUpdate
+    ) -> Program:
+        program = self.get_program(session, org, slug)
+        changes = data.model_dump(mode="python", exclude_unset=True)
+        required = changes.pop("required_courses", None)
+        electives = changes.pop("electives", None)
+        for name, value in changes.items():
+            setattr(program, name, value)
+        if required is not None or electives is not None:
+            current = ProgramRules.from_json(program.rules)
+            rules = self._rules(
+                list(current.required) if required is None else required,
+                [{"choose": g.choose, "courses": list(g.courses)} for g in current.electives]
+                if electives is None
+                else electives,
+            )
+            program.rules = rules.to_json()
+            repository.set_program_courses(session, program, rules.courses())
+        program.updated_at = utcnow()
+        session.add(program)
+        session.commit()
+        return program
+
+    def delete_program(self, session: Session, org: Organization, slug: str) -> None:
+        program = self.get_program(session, org, slug)
+        if awards.program_has_awards(session, program.id):  # type: ignore[arg-type]
+            raise Conflict(
+                f'program "{slug}" has awarded credentials and cannot be deleted', field="slug"
+            )
+        repository.delete_program(session, program)
+        session.commit()
+
+    def program_out(self, org: Organization, program: Program) -> ProgramOut:
+        rules = ProgramRules.from_json(program.rules)
+        return ProgramOut(
+            slug=program.slug,
+            title=program.title,
+            description=program.description,
+            program_type=program.program_type,
+            achievement_type=program_achievement_type(program),
+            image_url=program.image_url,
+            criteria_narrative=program.criteria_narrative,
+            required_courses=list(rules.required),
+            electives=rules.to_json()["electives"],
+            achievement_id=program_achievement_id(self.identity.base_url, org.slug, program.slug),
+            created_at=as_utc(program.created_at),
+            updated_at=as_utc(program.updated_at),
+        )
+
+    @staticmethod
+    def _rules(required: list[str], electives: list[dict[str, Any]]) -> ProgramRules:
+        groups = [ElectiveGroup.model_validate(g) for g in electives]
+        try:
+            check_program_courses(required, groups)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="required_courses") from None
+        return ProgramRules.from_json(
+            {"required": required, "electives": [g.model_dump() for g in groups]}
+        )
+
+    # -- learners -----------------------------------------------------------------------------
+
+    def get_learner(self, session: Session, org: Organization, lms_id: str) -> Learner:
+        learner = repository.learner_by_lms_id(session, org.id, lms_id)  # type: ignore[arg-type]
+        if learner is None:
+            raise NotFound(f'no learner "{lms_id}"', field="id")
+        return learner
+
+    def create_learner(self, session: Session, org: Organization, data: LearnerCreate) -> Learner:
+        if repository.learner_by_lms_id(session, org.id, data.id) is not None:  # type: ignore[arg-type]
+            raise Conflict(f'learner "{data.id}" already exists', field="id")
+        now = utcnow()
+        learner = Learner(
+            org_id=org.id,  # type: ignore[arg-type]
+            lms_id=data.id,
+            name=data.name,
+            email=data.email,
+            holder_did=data.holder_did,
+            info_timestamp=now,
+        )
+        session.add(learner)
+        self._commit(session, f'learner "{data.id}" already exists', "id")
+        return learner
+
+    def update_learner(
+        self, session: Session, org: Organization, lms_id: str, data: LearnerUpdate
+    ) -> Learner:
+        """A name change applies to credentials issued (or re-issued) afterwards."""
+        learner = self.get_learner(session, org, lms_id)
+        for name, value in data.model_dump(mode="python", exclude_unset=True).items():
+            setattr(learner, name, value)
+        learner.updated_at = learner.info_timestamp = utcnow()
+        session.add(learner)
+        session.commit()
+        return learner
+
+    @staticmethod
+    def learner_out(learner: Learner) -> LearnerOut:
+        return LearnerOut(
+            id=learner.lms_id,
+            name=learner.name,
+            email=learner.email,
+            holder_did=learner.holder_did,
+            created_at=as_utc(learner.created_at),
+            updated_at=as_utc(learner.updated_at),
+        )
+
+    @staticmethod
+    def _commit(session: Session, conflict: str, field: str) -> None:
+        """A racing create of the same key loses on the unique constraint: 409, not 500."""
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise Conflict(conflict, field=field) from None
