@@ -9,6 +9,8 @@ JSON = "application/json"
 DID_JSON = "application/did+ld+json"
 JWK_SET = "application/jwk-set+json"
 HTML = "text/html"
+VC_JWT = "application/vc+jwt"  # VC-JOSE-COSE §3.1.1
+JWT = "application/jwt"  # RFC 7519: the OB 3.0 VC-JWT (§8.2)
 
 
 def preferred(accept: str | None, offered: list[str]) -> str | None:

@@ -1,0 +1,103 @@
+"""Learner record share links (/records/{id}), made and withdrawn by the LMS for a learner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from app.catalog import repository as catalog
+from app.clients import scopes
+from app.clients.service import Caller
+from app.deps import ServicesDep, SessionDep, require_scope
+from app.errors import NotFound
+from app.models import Learner, RecordShare
+from app.record_shares.service import RecordShareService
+
+router = APIRouter(prefix="/api/v1/learners/{lms_id}/record-shares", tags=["learner records"])
+
+
+class RecordShareCreate(BaseModel):
+    label: str | None = Field(default=None, max_length=200, description="For the learner's list")
+
+
+class RecordShareOut(BaseModel):
+    id: str
+    url: str = Field(description="The public record page; 404 once revoked")
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class RecordShareList(BaseModel):
+    items: list[RecordShareOut]
+
+
+def _records(services: ServicesDep) -> RecordShareService:
+    return RecordShareService(services.identity)
+
+
+RecordsDep = Annotated[RecordShareService, Depends(_records)]
+ShareCaller = Annotated[Caller, require_scope(scopes.RECORDS_SHARE)]
+
+
+def _learner(session: Session, caller: Caller, lms_id: str) -> Learner:
+    learner = catalog.learner_by_lms_id(session, caller.org_id, lms_id)
+    if learner is None:
+        raise NotFound(f'no learner "{lms_id}"', field="lms_id")
+    return learner
+
+
+def _out(records: RecordShareService, share: RecordShare) -> RecordShareOut:
+    return RecordShareOut(
+        id=share.id,
+        url=records.share_url(share),
+        label=share.label,
+        created_at=share.created_at,
+        revoked_at=share.revoked_at,
+    )
+
+
+@router.post("", status_code=201, response_model=RecordShareOut, summary="Make a record link")
+def create_record_share(
+    lms_id: str,
+    session: SessionDep,
+    records: RecordsDep,
+    caller: ShareCaller,
+    body: RecordShareCreate | None = None,
+) -> Response:
+    learner = _learner(session, caller, lms_id)
+    org = catalog.by_id(session, caller.org_id)
+    if org is None:
+        raise NotFound("the caller's organization no longer exists")
+    share = records.create_share(
+        session, org, learner, body.label if body else None, caller.client_id
+    )
+    out = _out(records, share)
+    return Response(
+        out.model_dump_json(),
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": out.url},
+    )
+
+
+@router.get("", response_model=RecordShareList, summary="A learner's record links")
+def list_record_shares(
+    lms_id: str, session: SessionDep, records: RecordsDep, caller: ShareCaller
+) -> RecordShareList:
+    learner = _learner(session, caller, lms_id)
+    return RecordShareList(items=[_out(records, s) for s in records.shares(session, learner)])
+
+
+@router.delete("/{share_id}", status_code=204, summary="Revoke a record link (idempotent)")
+def revoke_record_share(
+    lms_id: str, share_id: str, session: SessionDep, records: RecordsDep, caller: ShareCaller
+) -> Response:
+    learner = _learner(session, caller, lms_id)
+    records.revoke_share(session, learner, share_id)
+    return Response(status_code=204)

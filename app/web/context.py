@@ -1,0 +1,63 @@
+"""What the HTML views share: the Jinja environment, the themes and the caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from app.verification.report import VerificationReport
+from app.web.cache import LruCache
+from app.web.themes import Theme, ThemeRegistry, asset_url
+
+#: The verifier's answer for a page is reused this long (the JSON is cached as long, too).
+REPORT_TTL_SECONDS = 30
+
+
+def make_environment(templates_dir: Path) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=select_autoescape(["html", "xml", "svg"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
+
+
+@dataclass
+class WebContext:
+    templates_dir: Path
+    env: Environment = field(init=False)
+    themes: ThemeRegistry = field(init=False)
+    reports: LruCache[tuple[VerificationReport, datetime]] = field(
+        default_factory=lambda: LruCache(4096, REPORT_TTL_SECONDS)
+    )
+    previews: LruCache[bytes] = field(default_factory=lambda: LruCache(512))
+    qr_codes: LruCache[str] = field(default_factory=lambda: LruCache(1024))
+
+    def __post_init__(self) -> None:
+        self.env = make_environment(self.templates_dir)
+        self.env.globals["asset_url"] = asset_url
+        self.themes = ThemeRegistry(self.templates_dir / "themes")
+
+    def render(self, names: list[str], **context: Any) -> str:
+        return self.env.select_template(names).render(**context)
+
+    def theme_template(self, theme: Theme, layout: str) -> list[str]:
+        """A theme's own template for this layout, its generic override, then the default."""
+        names = []
+        if theme.slug:
+            names += [f"themes/{theme.slug}/{layout}.html", f"themes/{theme.slug}/certificate.html"]
+        return [*names, f"credentials/{layout}.html"]
+
+
+def get_web(request: Request) -> WebContext:
+    return request.app.state.web  # type: ignore[no-any-return]
+
+
+WebDep = Annotated[WebContext, Depends(get_web)]

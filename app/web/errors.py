@@ -1,0 +1,64 @@
+"""HTML error pages for browsers; every other client keeps application/problem+json.
+
+The problem+json handlers (app/api/problems.py) stay in charge: this wraps them and answers
+with templates/errors/<status>.html only when the request's Accept header prefers text/html.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import TemplateNotFound
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from app.api import media
+from app.errors import AppError
+from app.web.context import WebContext
+from app.web.themes import DEFAULT_THEME
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+_TITLES = {404: "Page not found", 406: "Not acceptable", 500: "Something went wrong"}
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept")
+    if request.method not in ("GET", "HEAD") or not accept:
+        return False
+    return media.preferred(accept, [media.JSON, media.HTML]) == media.HTML
+
+
+def render_error(web: WebContext, status: int, detail: str | None = None) -> HTMLResponse:
+    title = _TITLES.get(status, "Error")
+    try:
+        html = web.render(
+            [f"errors/{status}.html", "errors/error.html"],
+            theme=DEFAULT_THEME,
+            status=status,
+            title=title,
+            detail=detail,
+        )
+    except TemplateNotFound:
+        html = f"<!doctype html><title>{title}</title><h1>{title}</h1>"
+    return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+
+
+def install_html_errors(app: FastAPI, web: WebContext) -> None:
+    """Wrap the problem+json handlers for AppError and HTTPException (after they exist)."""
+    for exc_class in (AppError, HTTPException):
+        inner = app.exception_handlers.get(exc_class)
+        if inner is None:
+            continue
+        app.add_exception_handler(exc_class, _wrap(inner, web))  # type: ignore[arg-type]
+
+
+def _wrap(inner: Handler, web: WebContext) -> Handler:
+    async def handler(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status", None) or getattr(exc, "status_code", 500)
+        if status in (404, 406, 410) and wants_html(request):
+            return render_error(web, status)
+        return await inner(request, exc)
+
+    return handler

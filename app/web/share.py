@@ -1,0 +1,270 @@
+"""The public certificate page and what it links to: preview image, QR code, JSON download.
+
+``GET /credentials/{uuid}`` itself lives in app/api/vc_api.py, which negotiates: browsers get
+``credential_page`` below, machines the stored signed bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from markupsafe import Markup
+from sqlmodel import Session
+
+from app.catalog import repository as catalog
+from app.db import as_utc, utcnow
+from app.deps import ServicesDep, SessionDep
+from app.errors import NotFound
+from app.grading import repository as awards
+from app.issuance import repository as credentials
+from app.models import IssuedCredential, Organization
+from app.services import Services
+from app.verification.report import VerificationReport
+from app.web.certificate import CertificateView, certificate_view, human_date
+from app.web.context import WebContext, WebDep
+from app.web.preview import render_preview
+from app.web.sharing import linkedin_add_url, mailto_url, qr_svg
+from app.web.themes import Signatory, Theme
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_CACHE = "public, max-age=60"
+#: SVG opened on its own is a document: no scripts, no fetches.
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+#: Verifier check names, grouped as the page explains them to a person.
+CHECK_GROUPS = (
+    ("Signature", ("proof",)),
+    ("Issuer", ("issuer", "issuer_key")),
+    ("Status", ("revocation", "suspension", "status")),
+    ("Validity", ("validity",)),
+    ("Format", ("schema",)),
+)
+
+
+@dataclass(frozen=True)
+class CheckGroup:
+    label: str
+    passed: bool
+    messages: list[str]
+
+
+def is_public(record: IssuedCredential, now: datetime | None = None) -> bool:
+    """False before the course's certificate available date (``public_from``)."""
+    if record.public_from is None:
+        return True
+    return as_utc(record.public_from) <= (now or datetime.now(UTC))
+
+
+def public_record(session: Session, uuid: str) -> IssuedCredential:
+    """The credential behind a public URL; missing and not-yet-public look the same (404)."""
+    record = credentials.by_uuid(session, uuid.lower())
+    if record is None or not is_public(record):
+        raise NotFound(f'no credential "{uuid}"', field="uuid")
+    return record
+
+
+def _groups(report: VerificationReport) -> list[CheckGroup]:
+    groups = []
+    for label, names in CHECK_GROUPS:
+        checks = [c for c in report.checks if c.name in names]
+        if checks:
+            groups.append(
+                CheckGroup(label, all(c.passed for c in checks), [c.message for c in checks])
+            )
+        elif label == "Status":
+            groups.append(CheckGroup(label, True, ["this credential carries no status entry"]))
+    return groups
+
+
+def _json_ld_script(document: str) -> str:
+    """The stored JSON made safe inside <script>: "<", ">" and "&" only occur in strings,
+    where their \\u escapes mean the same characters (RFC 8259 §7)."""
+    return document.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _signatories(session: Session, theme: Theme, record: IssuedCredential) -> list[Signatory]:
+    """The course's signatories when it names any, else the theme's signatory block."""
+    award = (
+        awards.course_award_by_credential(session, record.uuid) if record.kind == "course" else None
+    )
+    course = (
+        catalog.courses_by_ids(session, {award.course_id}).get(award.course_id) if award else None
+    )
+    people = []
+    for entry in course.signatories if course else []:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            continue
+        title = ", ".join(str(entry[k]) for k in ("title", "organization") if entry.get(k))
+        people.append(
+            Signatory(
+                name=str(entry["name"]),
+                title=title,
+                image=entry.get("signature_image_url") or None,
+                image_alt=f"Signature of {entry['name']}",
+            )
+        )
+    return people or list(theme.signatories)
+
+
+def _layout(record: IssuedCredential, view: CertificateView) -> str:
+    if record.kind == "program" or (record.kind != "course" and view.is_program):
+        return "program"
+    return "course"
+
+
+class CredentialPage:
+    """Everything the certificate template needs, from one stored credential."""
+
+    def __init__(
+        self, services: Services, web: WebContext, session: Session, record: IssuedCredential
+    ) -> None:
+        self.services, self.web, self.session, self.record = services, web, session, record
+        self.document: dict[str, Any] = json.loads(record.document)
+        self.view = certificate_view(self.document)
+        self.org: Organization | None = catalog.by_id(session, record.org_id)
+        self.theme = web.themes.for_org(self.org.slug if self.org else None)
+
+    def report(self) -> tuple[VerificationReport, datetime]:
+        """The verifier's report and when it was made (reused for a few seconds)."""
+        key = (self.record.uuid, self.record.status)
+        return self.web.reports.get_or_make(
+            key,
+            lambda: (self.services.verifier.verify(self.session, self.document), utcnow()),
+        )
+
+    def urls(self) -> dict[str, str]:
+        page = self.services.identity.credential_url(self.record.uuid)
+        here = f"./{self.record.uuid}"  # relative to /credentials/{uuid}: prefix-proof
+        return {
+            "page": page,
+            "page_display": page.split("://", 1)[-1],
+            "json": f"{here}/credential.json",
+            "qr": f"{here}/qr.svg",
+            "preview": f"{page}/preview.png",  # absolute: crawlers fetch it
+        }
+
+    def render(self) -> str:
+        view, record, urls = self.view, self.record, self.urls()
+        report, checked = self.report()
+        state = record.status if record.status in ("revoked", "suspended") else "active"
+        layout = _layout(record, view)
+        headline = view.title + (f" — {view.learner_name}" if view.learner_name else "")
+        summary = (
+            f"{view.issuer_name} awarded "
+            + (f"{view.learner_name} “{view.title}”" if view.learner_name else f"“{view.title}”")
+            + (f" on {view.awarded_text}." if view.awarded_text else ".")
+        )
+        issuer = self.document.get("issuer")
+        changed = None
+        if state != "active":
+            events = self.services.credential_status.history(self.session, record.uuid)
+            if events:
+                changed = human_date(events[-1].at.date())
+        qr = self.web.qr_codes.get_or_make(urls["page"], lambda: qr_svg(urls["page"], inline=True))
+        return self.web.render(
+            self.web.theme_template(self.theme, layout),
+            theme=self.theme,
+            view=view,
+            record=record,
+            state=state,
+            status_changed=changed,
+            successor_url=(
+                self.services.identity.credential_url(record.superseded_by)
+                if record.superseded_by
+                else None
+            ),
+            root="../",
+            layout=f"credentials/{layout}.html",
+            layout_kind=layout,
+            verification={
+                "verified": report.verified,
+                "groups": _groups(report),
+                "failed": [g.label.lower() for g in _groups(report) if not g.passed],
+                "checked_at": f"{human_date(checked.date())}, {checked:%H:%M} UTC",
+            },
+            verified_mark=report.verified and state == "active",
+            signatories=_signatories(self.session, self.theme, record),
+            urls=urls,
+            issuer_id=issuer.get("id") if isinstance(issuer, dict) else issuer,
+            share={
+                "headline": headline,
+                "summary": summary,
+                "image_alt": f"Certificate: {view.title}, issued by {view.issuer_name}",
+                "linkedin": linkedin_add_url(
+                    name=view.title,
+                    organization=view.issuer_name,
+                    issued=view.awarded,
+                    expires=view.valid_until,
+                    cert_url=urls["page"],
+                    cert_id=view.credential_id,
+                ),
+                "mailto": mailto_url(
+                    subject=f"My certificate: {view.title}",
+                    body=f"{summary}\n\nSee and verify it here: {urls['page']}",
+                ),
+            },
+            qr_inline=Markup(qr),  # segno's own SVG markup; the URL in it is ours
+            jsonld=Markup(_json_ld_script(record.document)),
+        )
+
+
+def credential_page(request: Request, session: Session, record: IssuedCredential) -> Response:
+    """The certificate as HTML (what ``GET /credentials/{uuid}`` answers a browser)."""
+    services: Services = request.app.state.services
+    web: WebContext = request.app.state.web
+    html = CredentialPage(services, web, session, record).render()
+    return HTMLResponse(html, headers={"Cache-Control": PAGE_CACHE, "Vary": "Accept"})
+
+
+@router.get("/credentials/{uuid}/credential.json")
+def download_credential(uuid: str, session: SessionDep) -> Response:
+    """The stored signed credential as a file download (byte-identical)."""
+    record = public_record(session, uuid)
+    return Response(
+        record.document,
+        media_type="application/vc+ld+json",
+        headers={
+            "Content-Disposition": f'attachment; filename="credential-{record.uuid}.json"',
+            "Cache-Control": PAGE_CACHE,
+        },
+    )
+
+
+@router.get("/credentials/{uuid}/preview.png")
+def preview_image(uuid: str, session: SessionDep, services: ServicesDep, web: WebDep) -> Response:
+    """The Open Graph / Twitter card image, 1200x630."""
+    record = public_record(session, uuid)
+    page = CredentialPage(services, web, session, record)
+    key = (record.uuid, record.status, page.theme.version)
+    png = web.previews.get_or_make(
+        key, lambda: render_preview(page.view, page.theme, record.status)
+    )
+    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/credentials/{uuid}/qr.svg")
+def qr_code(uuid: str, session: SessionDep, services: ServicesDep) -> Response:
+    """A QR code of the certificate page's URL."""
+    record = public_record(session, uuid)
+    svg = qr_svg(services.identity.credential_url(record.uuid), scale=8)
+    headers = {"Cache-Control": "public, max-age=86400", "Content-Security-Policy": SVG_CSP}
+    return Response(svg, media_type="image/svg+xml", headers=headers)
+
+
+@router.get("/themes/{slug}/{name}")
+def theme_asset(slug: str, name: str, web: WebDep) -> Response:
+    """A theme's logo or signature image (image files in the theme folder only)."""
+    path = web.themes.asset_path(slug, name)
+    if path is None:
+        raise NotFound(f'no theme asset "{slug}/{name}"', field="name")
+    media = "image/svg+xml" if path.suffix == ".svg" else None
+    return FileResponse(
+        path,
+        media_type=media,
+        headers={"Cache-Control": "public, max-age=3600", "Content-Security-Policy": SVG_CSP},
+    )
