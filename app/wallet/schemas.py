@@ -1,0 +1,65 @@
+"""API models of the LMS-facing wallet offer endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class OfferCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    holder_did: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Only a wallet proving control of this DID may claim (e.g. the DID the "
+        "learner registered with the LMS)",
+    )
+    expires_in: int | None = Field(
+        default=None, description="Lifetime in seconds (default 86400; 300 to 2592000)"
+    )
+    tx_code: bool = Field(
+        default=False,
+        description="Require a 6-digit transaction code (OID4VCI only): it is returned once, "
+        "for the LMS to send the learner by another channel",
+    )
+
+
+class OfferLinks(BaseModel):
+    page: str = Field(description="The learner's 'Add to wallet' page (QR codes, deep links)")
+    lcw: str | None = Field(default=None, description="Learner Credential Wallet deep link")
+    dccrequest: str | None = Field(default=None, description="The same, dccrequest:// form")
+    lcw_vcapi: str | None = Field(default=None, description="LCW link to the VC-API exchange")
+    vc_request_url: str | None = None
+    exchange_url: str | None = None
+    openid_credential_offer: str = Field(description="openid-credential-offer:// link")
+    credential_offer_uri: str
+
+
+class OfferOut(BaseModel):
+    id: str
+    credential: str = Field(description="uuid of the awarded credential")
+    state: str = Field(description="pending | used | expired | withdrawn")
+    created_at: datetime
+    expires_at: datetime
+    holder_did: str | None = Field(
+        default=None, description="Pinned DID while pending; the claiming DID once used"
+    )
+    tx_code_required: bool
+    used_at: datetime | None = None
+    protocol: str | None = None
+    issued_credential_url: str | None = Field(
+        default=None, description="The wallet copy, once claimed"
+    )
+
+
+class OfferCreated(OfferOut):
+    tx_code: str | None = Field(
+        default=None, description="Shown once: send it to the learner by another channel"
+    )
+    links: OfferLinks
+
+
+class OfferList(BaseModel):
+    items: list[OfferOut]
