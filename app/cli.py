@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
+from app.cli_import import import_app
 from app.config import Settings, SettingsError, get_settings, load_settings
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ keys_app = typer.Typer(help="Issuer signing keys.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(clients_app, name="clients")
 app.add_typer(keys_app, name="keys")
+app.add_typer(import_app, name="import")
 
 
 def _settings() -> Settings:

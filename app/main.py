@@ -8,8 +8,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import identity, keys, oauth, status, vc_api, verify
+from app import web
+from app.api import (
+    exchanges,
+    identity,
+    keys,
+    oauth,
+    oid4vci,
+    record_shares,
+    status,
+    vc_api,
+    verify,
+    wallet,
+)
 from app.api.problems import install_problem_handlers
+from app.api.v1 import router as api_v1_router
 from app.config import Settings, get_settings
 from app.services import Services, build_services, prepare
 
@@ -39,4 +52,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(identity.router)
     app.include_router(status.router)
     app.include_router(keys.router)
+    app.include_router(record_shares.router)
+    app.include_router(api_v1_router)
+    app.include_router(wallet.router)
+    app.include_router(exchanges.router)
+    app.include_router(oid4vci.router)
+    web.install(app, services)  # HTML views; wraps the problem handlers for browsers
     return app

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.catalog.identity import IssuerIdentity
+from app.catalog.service import CatalogService
 from app.config import Settings
 from app.core.jsonld import (
     ContextStore,
@@ -18,6 +19,9 @@ from app.core.jsonld import (
 from app.core.proofs.data_integrity import DataIntegrityEngine
 from app.core.vc.schema import SchemaRegistry
 from app.db import make_engine
+from app.grading.programs import ProgramAwarder
+from app.grading.records import RecordsService
+from app.grading.service import GradingService
 from app.issuance.jwt_encoding import JwtEncoder
 from app.issuance.reissue import Reissuer
 from app.issuance.service import IssuanceService
@@ -28,6 +32,7 @@ from app.status_lists.credential_status import CredentialStatusService
 from app.status_lists.service import StatusListService
 from app.verification.fetch import Fetcher, FetchPolicy
 from app.verification.service import Verifier
+from app.wallet.service import WalletService
 
 
 @dataclass
@@ -46,6 +51,10 @@ class Services:
     reissuer: Reissuer
     keys: KeyLifecycle
     jwt: JwtEncoder
+    catalog: CatalogService
+    grading: GradingService
+    records: RecordsService
+    wallet: WalletService
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -66,6 +75,17 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     status_lists = StatusListService(signer, identity, settings.status_list_size)
     credential_status = CredentialStatusService(status_lists)
     issuance = IssuanceService(signer, schemas, status_lists)
+    reissuer = Reissuer(issuance, credential_status)
+    # LMS awards: the program cascade on revocation, and re-issue from current learner data.
+    programs = ProgramAwarder(issuance, credential_status, identity)
+    credential_status.on_revoked.append(programs.on_revoked)
+    reissuer.rebuilders["course"] = programs.rebuild_course
+    reissuer.rebuilders["program"] = programs.rebuild_program
+    # Holder binding: wallet copies of an award are revoked with it.
+    wallet = WalletService(
+        issuance, credential_status, JwtEncoder(keyring, identity), identity, verify_engine
+    )
+    credential_status.on_revoked.append(wallet.on_revoked)
     return Services(
         settings=settings,
         engine=engine,
@@ -80,9 +100,13 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         ),
         status_lists=status_lists,
         credential_status=credential_status,
-        reissuer=Reissuer(issuance, credential_status),
+        reissuer=reissuer,
         keys=KeyLifecycle(keyring),
         jwt=JwtEncoder(keyring, identity),
+        catalog=CatalogService(identity),
+        grading=GradingService(issuance, identity, programs),
+        records=RecordsService(identity),
+        wallet=wallet,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import issuance, jwt, status, verification
+from benchmarks import issuance, jwt, lms, share_pages, status, verification
 
 
 def main() -> None:
@@ -14,6 +14,8 @@ def main() -> None:
         ("jwt", jwt),
         ("status", status),
         ("verification", verification),
+        ("share_pages", share_pages),
+        ("lms", lms),
     ):
         if not only or name in only:
             module.run()

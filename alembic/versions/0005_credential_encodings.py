@@ -1,7 +1,7 @@
 """credential encodings: VC-JWT forms of issued credentials
 
-Revision ID: 0010
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-29 06:40:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0002"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

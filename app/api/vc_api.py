@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,7 @@ from app.deps import ServicesDep, SessionDep, require_scope
 from app.errors import AppError, NotFound
 from app.issuance import repository
 from app.issuance.service import IssueOptions
+from app.web import share
 
 router = APIRouter(tags=["vc-api"])
 
@@ -100,27 +101,57 @@ def issue_credential(
     )
 
 
+_CREDENTIAL_TYPES = [
+    media.VC_LD_JSON,
+    media.LD_JSON,
+    media.VC,
+    media.JSON,
+    media.HTML,
+    media.VC_JWT,
+    media.JWT,
+]
+
+
 @router.get(
     "/credentials/{uuid}",
-    summary="The signed credential (application/vc+ld+json), byte-identical to what was issued",
-    responses={200: {"content": {media.VC_LD_JSON: {}}}},
+    summary="The signed credential: byte-identical JSON-LD, a VC-JWT form, or the HTML page",
+    description="Content negotiation on one URL: application/vc+ld+json (also ld+json, vc, "
+    "json; the default) returns the stored bytes; application/vc+jwt a VC-JOSE-COSE token and "
+    "application/jwt an OB 3.0 VC-JWT of the same credential; text/html the certificate page.",
+    responses={
+        200: {
+            "content": {
+                media.VC_LD_JSON: {},
+                media.HTML: {},
+                media.VC_JWT: {},
+                media.JWT: {},
+            }
+        }
+    },
 )
 def get_credential(
     uuid: str,
+    request: Request,
     session: SessionDep,
+    services: ServicesDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     record = repository.by_uuid(session, uuid.lower())
-    if record is None:
+    if record is None or not share.is_public(record):
         raise NotFound(f'no credential "{uuid}"', field="uuid")
-    chosen = media.preferred(accept, [media.VC_LD_JSON, media.LD_JSON, media.VC, media.JSON])
+    chosen = media.preferred(accept, _CREDENTIAL_TYPES)
     if chosen is None:
-        raise _NotAcceptable(f"this resource is available as {media.VC_LD_JSON}")
-    return Response(
-        record.document,
-        media_type=chosen,
-        headers={"Cache-Control": "public, max-age=60", "Vary": "Accept"},
-    )
+        raise _NotAcceptable(f"this resource is available as {', '.join(_CREDENTIAL_TYPES)}")
+    if chosen == media.HTML:  # a browser: the certificate page (app/web/share.py)
+        return share.credential_page(request, session, record)
+    headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept"}
+    if chosen in (media.VC_JWT, media.JWT):
+        org = orgs.by_id(session, record.org_id)
+        alg = "EdDSA" if org is not None and org.did_method == "key" else "RS256"
+        profile = jose.VC_JOSE_PROFILE if chosen == media.VC_JWT else jose.OB_PROFILE
+        token = services.jwt.encode(session, record, profile, alg)
+        return Response(token, media_type=chosen, headers=headers)
+    return Response(record.document, media_type=chosen, headers=headers)
 
 
 class _NotAcceptable(AppError):

@@ -7,7 +7,9 @@ CATALOG_READ = "catalog:read"
 CATALOG_WRITE = "catalog:write"
 EVENTS = "events:write"
 RECORDS = "records:read"
+RECORDS_SHARE = "records:share"  # create and revoke learner record links
 KEYS = "keys:admin"
+WALLET_OFFERS = "wallet:offers"  # make "Add to wallet" claim offers for credentials
 
 ALL_SCOPES: tuple[str, ...] = (
     ISSUE,
@@ -18,4 +20,6 @@ ALL_SCOPES: tuple[str, ...] = (
     EVENTS,
     RECORDS,
     KEYS,
+    RECORDS_SHARE,
+    WALLET_OFFERS,
 )
