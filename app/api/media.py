@@ -11,6 +11,7 @@ JWK_SET = "application/jwk-set+json"
 HTML = "text/html"
 VC_JWT = "application/vc+jwt"  # VC-JOSE-COSE §3.1.1
 JWT = "application/jwt"  # RFC 7519: the OB 3.0 VC-JWT (§8.2)
+TEXT = "text/plain"  # OB 3.0 §5: a VC-JWT web resource may be served as text/plain
 
 
 def preferred(accept: str | None, offered: list[str]) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,6 +109,7 @@ _CREDENTIAL_TYPES = [
     media.HTML,
     media.VC_JWT,
     media.JWT,
+    media.TEXT,
 ]
 
 
@@ -117,7 +118,8 @@ _CREDENTIAL_TYPES = [
     summary="The signed credential: byte-identical JSON-LD, a VC-JWT form, or the HTML page",
     description="Content negotiation on one URL: application/vc+ld+json (also ld+json, vc, "
     "json; the default) returns the stored bytes; application/vc+jwt a VC-JOSE-COSE token and "
-    "application/jwt an OB 3.0 VC-JWT of the same credential; text/html the certificate page.",
+    "application/jwt or text/plain an OB 3.0 VC-JWT of the same credential (?alg=RS256|ES256|"
+    "EdDSA); text/html the certificate page.",
     responses={
         200: {
             "content": {
@@ -135,6 +137,7 @@ def get_credential(
     session: SessionDep,
     services: ServicesDep,
     accept: Annotated[str | None, Header()] = None,
+    alg: Annotated[Literal["RS256", "ES256", "EdDSA"] | None, Query()] = None,
 ) -> Response:
     record = repository.by_uuid(session, uuid.lower())
     if record is None or not share.is_public(record):
@@ -145,9 +148,9 @@ def get_credential(
     if chosen == media.HTML:  # a browser: the certificate page (app/web/share.py)
         return share.credential_page(request, session, record)
     headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept"}
-    if chosen in (media.VC_JWT, media.JWT):
+    if chosen in (media.VC_JWT, media.JWT, media.TEXT):
         org = orgs.by_id(session, record.org_id)
-        alg = "EdDSA" if org is not None and org.did_method == "key" else "RS256"
+        alg = alg or ("EdDSA" if org is not None and org.did_method == "key" else "RS256")
         profile = jose.VC_JOSE_PROFILE if chosen == media.VC_JWT else jose.OB_PROFILE
         token = services.jwt.encode(session, record, profile, alg)
         return Response(token, media_type=chosen, headers=headers)

@@ -159,3 +159,23 @@ def test_rsa_and_p256_keys_are_published(factory: Factory) -> None:
     assert "https://w3id.org/security/jwk/v1" in doc["@context"]
     jwks = factory.client.get("/orgs/acme/jwks.json").json()["keys"]
     assert sorted(k["kty"] for k in jwks) == ["EC", "OKP", "RSA"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "typ"),
+    [("application/vc+jwt", "vc+jwt"), ("application/jwt", "JWT"), ("text/plain", "JWT")],
+)
+def test_credential_url_serves_jwt_forms_by_accept(factory: Factory, accept: str,
+                                                   typ: str) -> None:
+    vc = factory.issue(factory.caller())
+    uuid = vc["id"].removeprefix("urn:uuid:")
+    response = factory.client.get(f"/credentials/{uuid}?alg=ES256", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(accept)
+    header = jwt.get_unverified_header(response.text)
+    assert header["typ"] == typ and header["alg"] == "ES256"
+    key = _published_key(factory, header["kid"])
+    payload = jwt.decode(response.text, key, algorithms=["ES256"])
+    assert payload["id"] == vc["id"] and payload["proof"] == vc["proof"]
+    again = factory.client.get(f"/credentials/{uuid}?alg=ES256", headers={"Accept": accept})
+    assert again.text == response.text  # signed once, then served as stored
