@@ -100,31 +100,29 @@ def credential_record(
     return record_out(services, session, record)
 
 
-@router.post("/api/v1/credentials/{uuid}/revoke", response_model=CredentialRecord)
-def revoke(
-    uuid: str, body: StatusChange, session: SessionDep, services: ServicesDep, caller: StatusCaller
-) -> CredentialRecord:
-    record = services.credential_status.get_owned(session, caller.org_id, uuid)
-    services.credential_status.revoke(session, record, body.reason, caller.client_id)
-    return record_out(services, session, record)
+def _status_route(action: str, summary: str) -> None:
+    """POST /api/v1/credentials/{uuid}/{action}: one status change, answered with the record."""
+
+    def change(
+        uuid: str,
+        body: StatusChange,
+        session: SessionDep,
+        services: ServicesDep,
+        caller: StatusCaller,
+    ) -> CredentialRecord:
+        record = services.credential_status.get_owned(session, caller.org_id, uuid)
+        getattr(services.credential_status, action)(session, record, body.reason, caller.client_id)
+        return record_out(services, session, record)
+
+    change.__name__ = action
+    router.post(
+        f"/api/v1/credentials/{{uuid}}/{action}", response_model=CredentialRecord, summary=summary
+    )(change)
 
 
-@router.post("/api/v1/credentials/{uuid}/suspend", response_model=CredentialRecord)
-def suspend(
-    uuid: str, body: StatusChange, session: SessionDep, services: ServicesDep, caller: StatusCaller
-) -> CredentialRecord:
-    record = services.credential_status.get_owned(session, caller.org_id, uuid)
-    services.credential_status.suspend(session, record, body.reason, caller.client_id)
-    return record_out(services, session, record)
-
-
-@router.post("/api/v1/credentials/{uuid}/reinstate", response_model=CredentialRecord)
-def reinstate(
-    uuid: str, body: StatusChange, session: SessionDep, services: ServicesDep, caller: StatusCaller
-) -> CredentialRecord:
-    record = services.credential_status.get_owned(session, caller.org_id, uuid)
-    services.credential_status.reinstate(session, record, body.reason, caller.client_id)
-    return record_out(services, session, record)
+_status_route("revoke", "Revoke a credential (final)")
+_status_route("suspend", "Suspend a credential (needs a suspension entry)")
+_status_route("reinstate", "Reinstate a suspended credential")
 
 
 @router.post(
