@@ -185,6 +185,7 @@ class CourseCreate(_In):
     credit_hours: CreditHours = None
     certifies_on: CertifiesOn = "grade"
     certificates_enabled: bool = True
+    show_grade: bool = True
 
     @model_validator(mode="after")
     def _course_defaults(self) -> CourseCreate:
@@ -209,6 +210,7 @@ class CourseUpdate(_In):
     credit_hours: CreditHours = None
     certifies_on: CertifiesOn | None = None
     certificates_enabled: bool | None = None
+    show_grade: bool | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> CourseUpdate:
@@ -222,6 +224,7 @@ class CourseUpdate(_In):
             "achievement_type",
             "certifies_on",
             "certificates_enabled",
+            "show_grade",
         ):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f'"{name}" cannot be null')
@@ -244,6 +247,7 @@ class CourseOut(BaseModel):
     credit_hours: float | None
     certifies_on: str
     certificates_enabled: bool
+    show_grade: bool
     #: The OB 3.0 Achievement id its credentials carry.
     achievement_id: str
     created_at: datetime

@@ -108,6 +108,7 @@ class CatalogService:
             credit_hours=course.credit_hours,
             certifies_on=course.certifies_on,
             certificates_enabled=course.certificates_enabled,
+            show_grade=course.show_grade,
             achievement_id=course_achievement_id(self.identity.base_url, org.slug, course.key),
             created_at=as_utc(course.created_at),
             updated_at=as_utc(course.updated_at),

@@ -133,7 +133,8 @@ def course_credential(
     achievement_id = course_achievement_id(base_url, org_slug, course.key)
     descriptions: list[ResultDescription] = []
     results: list[Result] = []
-    if facts.percent_grade is not None:
+    show = course.show_grade
+    if show and facts.percent_grade is not None:
         descriptions.append(
             ResultDescription(
                 id=f"{achievement_id}#grade",
@@ -151,7 +152,7 @@ def course_credential(
                 resultDescription=f"{achievement_id}#grade", value=percent_text(facts.percent_grade)
             )
         )
-    if facts.letter_grade:
+    if show and facts.letter_grade:
         descriptions.append(
             ResultDescription(
                 id=f"{achievement_id}#letter", name="Letter grade", resultType="LetterGrade"
@@ -169,7 +170,7 @@ def course_credential(
         results.append(Result(resultDescription=f"{achievement_id}#completion", status="Completed"))
     bands = sorted(course.grade_bands, key=lambda b: b["min_grade"])
     band_levels = {b["name"]: f"{achievement_id}#level-{i}" for i, b in enumerate(bands)}
-    if facts.band and facts.band in band_levels:
+    if show and facts.band and facts.band in band_levels:
         descriptions.append(
             ResultDescription(
                 id=f"{achievement_id}#band", name="Grade band", resultType="RubricCriterionLevel"
@@ -201,7 +202,7 @@ def course_credential(
     document = _unsigned(
         _envelope(course.title, achievement.description, subject, facts.awarded_at)
     )
-    if facts.band and facts.band in band_levels:
+    if show and facts.band and facts.band in band_levels:
         _add_rubric_levels(document, f"{achievement_id}#band", bands, band_levels)
     return document
 

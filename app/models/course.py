@@ -50,6 +50,9 @@ class Course(SQLModel, table=True):
     #: "grade" (award at the passing grade) or "completion" (award on a completion event).
     certifies_on: str = Field(default="grade", max_length=16)
     certificates_enabled: bool = Field(default=True)
+    #: Whether credentials (and so certificate pages) carry the grade, letter and band.
+    #: Off: the credential says only that the learner passed or completed.
+    show_grade: bool = Field(default=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

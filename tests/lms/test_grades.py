@@ -219,3 +219,16 @@ def test_batch_lands_good_items_and_reports_bad_ones(lms: Lms) -> None:
         assert lms.get(f"/learners/{learner}").status_code == 404
     too_many = lms.post("/grades:batch", {"events": [lms.grade_event()] * 1001})
     assert too_many.status_code == 422 and too_many.json()["field"] == "events"
+
+
+def test_course_that_hides_grades_issues_without_them(lms: Lms) -> None:
+    lms.course(show_grade=False, grade_bands=[{"name": "Distinction", "min_grade": 0.9}])
+    awarded = lms.grade(expect=201, learner="quiet", grade=0.95, letter_grade="A")
+    vc = lms.assert_valid(awarded["credential"]["uuid"])
+    assert "result" not in vc["credentialSubject"]
+    assert "resultDescription" not in vc["credentialSubject"]["achievement"]
+    page = lms.client.get(
+        f"/credentials/{awarded['credential']['uuid']}", headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 200
+    assert "Distinction" not in page.text and "95%" not in page.text
