@@ -7,7 +7,6 @@ the second, and the whole unit is retried with a new draw (never a reused index)
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -19,15 +18,15 @@ from sqlmodel import Session
 from app.core.jsonld import JsonLdError, UndefinedTermError
 from app.core.vc.models import is_open_badge
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
-from app.db import RetryableConflict, retrying, utcnow
+from app.db import RetryableConflict, retrying
 from app.errors import Conflict, InvalidInput
 from app.issuance import repository
 from app.issuance.credential_input import check_shape, issuer_id
+from app.issuance.documents import DATA_INTEGRITY_V2, serialize, timestamp
 from app.issuance.signing import CredentialSigner, OrgSigningContext
 from app.models import IssuedCredential, Organization, StatusEvent
 from app.status_lists.service import BITSTRING, SL2021, Allocation, StatusListService
 
-DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 STATUS_LIST_2021 = "https://w3id.org/vc/status-list/2021/v1"
 _URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
 
@@ -39,15 +38,6 @@ class IssueOptions:
 
 class IndexClash(RetryableConflict):
     """A concurrent issuer took the same status index first: redo the unit of work."""
-
-
-def serialize(document: dict[str, Any]) -> str:
-    """The stored form; every read returns exactly these bytes."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-
-
-def timestamp() -> str:
-    return utcnow().isoformat().replace("+00:00", "Z")
 
 
 def status_purposes(org: Organization, open_badge: bool) -> list[str]:

@@ -22,14 +22,13 @@ from app.core.status.credential import (
     status_list_credential,
     status_list_entry,
 )
-from app.db import utcnow
+from app.issuance.documents import DATA_INTEGRITY_V2, serialize, timestamp
 from app.issuance.signing import CredentialSigner
 from app.models import Organization, StatusEntry, StatusList
 from app.status_lists import repository
 
 BITSTRING = "bitstring"
 SL2021 = "sl2021"
-DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 _RANDOM_TRIES = 8
 
 
@@ -47,10 +46,6 @@ class Allocation:
 
 def status_list_url(identity: IssuerIdentity, status_list: StatusList) -> str:
     return f"{identity.base_url}/status/{status_list.public_id}"
-
-
-def _now() -> str:
-    return utcnow().isoformat().replace("+00:00", "Z")
 
 
 class StatusListService:
@@ -150,7 +145,6 @@ class StatusListService:
 
     def _sign(self, session: Session, status_list: StatusList) -> None:
         from app.catalog import repository as orgs
-        from app.issuance.service import serialize
 
         org = orgs.by_id(session, status_list.org_id)
         assert org is not None
@@ -159,11 +153,13 @@ class StatusListService:
         encoded = self.bitstring(session, status_list).encode()
         if status_list.format == SL2021:
             unsigned = status_list_2021_credential(
-                url, ctx.did, status_list.purpose, encoded, _now()
+                url, ctx.did, status_list.purpose, encoded, timestamp()
             )
             unsigned["@context"].append(DATA_INTEGRITY_V2)
         else:
-            unsigned = status_list_credential(url, ctx.did, status_list.purpose, encoded, _now())
+            unsigned = status_list_credential(
+                url, ctx.did, status_list.purpose, encoded, timestamp()
+            )
         status_list.signed_document = serialize(self.signer.sign(unsigned, ctx))
         status_list.signed_version = status_list.version
         session.add(status_list)
