@@ -95,9 +95,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         schemas=schemas,
         signer=signer,
         issuance=issuance,
-        verifier=Verifier(
-            verify_engine, processor, schemas, keyring, identity, status_lists, fetcher
-        ),
+        verifier=Verifier(verify_engine, processor, schemas, identity, status_lists, fetcher),
         status_lists=status_lists,
         credential_status=credential_status,
         reissuer=reissuer,

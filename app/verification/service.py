@@ -44,7 +44,6 @@ from app.core.proofs.data_integrity import (
 )
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
 from app.issuance import repository as credentials
-from app.keystore.keyring import Keyring
 from app.status_lists.service import StatusListService
 from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
@@ -103,7 +102,6 @@ class Verifier:
         engine: DataIntegrityEngine,
         processor: JsonLdProcessor,
         schemas: SchemaRegistry,
-        keyring: Keyring,
         identity: IssuerIdentity,
         status_lists: StatusListService,
         fetcher: Fetcher | None = None,
@@ -113,7 +111,6 @@ class Verifier:
         )
         self.processor = processor
         self.schemas = schemas
-        self.keyring = keyring
         self.identity = identity
         self.fetcher = fetcher
         self.status = StatusChecker(

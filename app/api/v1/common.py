@@ -15,8 +15,9 @@ from sqlmodel import Session
 
 from app.api.problems import PROBLEM_JSON
 from app.catalog import repository as orgs
-from app.clients import idempotency
+from app.clients import idempotency, scopes
 from app.clients.service import Caller
+from app.deps import require_scope
 from app.errors import AppError, NotFound
 from app.models import Organization
 
@@ -153,3 +154,8 @@ def _response(reply: Reply) -> Response:
     return Response(
         _dumps(reply.payload), status_code=reply.status, media_type=JSON, headers=reply.headers
     )
+
+
+#: Callers allowed to read / change the organization's catalog (courses, programs, learners).
+CatalogReader = Annotated[Caller, require_scope(scopes.CATALOG_READ)]
+CatalogWriter = Annotated[Caller, require_scope(scopes.CATALOG_WRITE)]

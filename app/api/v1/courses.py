@@ -8,6 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.v1.common import (
+    CatalogReader,
+    CatalogWriter,
     Fingerprint,
     IdempotencyKeyHeader,
     PageDep,
@@ -18,13 +20,9 @@ from app.api.v1.common import (
 )
 from app.catalog import repository
 from app.catalog.schemas import CourseCreate, CourseOut, CourseUpdate
-from app.clients import scopes
-from app.clients.service import Caller
-from app.deps import ServicesDep, SessionDep, require_scope
+from app.deps import ServicesDep, SessionDep
 
 router = APIRouter(tags=["catalog"])
-Reader = Annotated[Caller, require_scope(scopes.CATALOG_READ)]
-Writer = Annotated[Caller, require_scope(scopes.CATALOG_WRITE)]
 
 
 @router.post(
@@ -38,7 +36,7 @@ def create_course(
     body: CourseCreate,
     session: SessionDep,
     services: ServicesDep,
-    caller: Writer,
+    caller: CatalogWriter,
     fingerprint: Fingerprint,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
@@ -57,7 +55,7 @@ def list_courses(
     response: Response,
     session: SessionDep,
     services: ServicesDep,
-    caller: Reader,
+    caller: CatalogReader,
     page: PageDep,
     course: Annotated[
         str | None, Query(max_length=255, description="Only runs of this course")
@@ -70,14 +68,16 @@ def list_courses(
 
 
 @router.get("/courses/{key:path}", response_model=CourseOut, summary="One course run")
-def get_course(key: str, session: SessionDep, services: ServicesDep, caller: Reader) -> CourseOut:
+def get_course(
+    key: str, session: SessionDep, services: ServicesDep, caller: CatalogReader
+) -> CourseOut:
     org = org_of(session, caller)
     return services.catalog.course_out(org, services.catalog.get_course(session, org, key))
 
 
 @router.patch("/courses/{key:path}", response_model=CourseOut, summary="Update a course run")
 def update_course(
-    key: str, body: CourseUpdate, session: SessionDep, services: ServicesDep, caller: Writer
+    key: str, body: CourseUpdate, session: SessionDep, services: ServicesDep, caller: CatalogWriter
 ) -> CourseOut:
     org = org_of(session, caller)
     return services.catalog.course_out(org, services.catalog.update_course(session, org, key, body))
@@ -89,6 +89,8 @@ def update_course(
     summary="Delete a course run (refused once it has awards)",
     responses={409: {"description": "the run has awarded credentials"}},
 )
-def delete_course(key: str, session: SessionDep, services: ServicesDep, caller: Writer) -> Response:
+def delete_course(
+    key: str, session: SessionDep, services: ServicesDep, caller: CatalogWriter
+) -> Response:
     services.catalog.delete_course(session, org_of(session, caller), key)
     return Response(status_code=204)

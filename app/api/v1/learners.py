@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
 from app.api.v1.common import (
+    CatalogReader,
+    CatalogWriter,
     Fingerprint,
     IdempotencyKeyHeader,
     PageDep,
@@ -18,13 +19,9 @@ from app.api.v1.common import (
 )
 from app.catalog import repository
 from app.catalog.schemas import LearnerCreate, LearnerOut, LearnerUpdate
-from app.clients import scopes
-from app.clients.service import Caller
-from app.deps import ServicesDep, SessionDep, require_scope
+from app.deps import ServicesDep, SessionDep
 
 router = APIRouter(tags=["catalog"])
-Reader = Annotated[Caller, require_scope(scopes.CATALOG_READ)]
-Writer = Annotated[Caller, require_scope(scopes.CATALOG_WRITE)]
 
 
 @router.post("/learners", status_code=201, response_model=LearnerOut, summary="Add a learner")
@@ -32,7 +29,7 @@ def create_learner(
     body: LearnerCreate,
     session: SessionDep,
     services: ServicesDep,
-    caller: Writer,
+    caller: CatalogWriter,
     fingerprint: Fingerprint,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
@@ -50,7 +47,7 @@ def list_learners(
     response: Response,
     session: SessionDep,
     services: ServicesDep,
-    caller: Reader,
+    caller: CatalogReader,
     page: PageDep,
 ) -> list[LearnerOut]:
     rows, total = repository.learners_page(session, caller.org_id, page.limit, page.offset)
@@ -59,7 +56,9 @@ def list_learners(
 
 
 @router.get("/learners/{id}", response_model=LearnerOut, summary="One learner")
-def get_learner(id: str, session: SessionDep, services: ServicesDep, caller: Reader) -> LearnerOut:
+def get_learner(
+    id: str, session: SessionDep, services: ServicesDep, caller: CatalogReader
+) -> LearnerOut:
     learner = services.catalog.get_learner(session, org_of(session, caller), id)
     return services.catalog.learner_out(learner)
 
@@ -70,7 +69,7 @@ def get_learner(id: str, session: SessionDep, services: ServicesDep, caller: Rea
     summary="Update a learner (a new name appears in credentials issued or re-issued later)",
 )
 def update_learner(
-    id: str, body: LearnerUpdate, session: SessionDep, services: ServicesDep, caller: Writer
+    id: str, body: LearnerUpdate, session: SessionDep, services: ServicesDep, caller: CatalogWriter
 ) -> LearnerOut:
     learner = services.catalog.update_learner(session, org_of(session, caller), id, body)
     return services.catalog.learner_out(learner)

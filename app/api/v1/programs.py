@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Request, Response
 
 from app.api.v1.common import (
+    CatalogReader,
+    CatalogWriter,
     Fingerprint,
     IdempotencyKeyHeader,
     PageDep,
@@ -17,13 +17,9 @@ from app.api.v1.common import (
 )
 from app.catalog import repository
 from app.catalog.schemas import ProgramCreate, ProgramOut, ProgramUpdate
-from app.clients import scopes
-from app.clients.service import Caller
-from app.deps import ServicesDep, SessionDep, require_scope
+from app.deps import ServicesDep, SessionDep
 
 router = APIRouter(tags=["catalog"])
-Reader = Annotated[Caller, require_scope(scopes.CATALOG_READ)]
-Writer = Annotated[Caller, require_scope(scopes.CATALOG_WRITE)]
 
 
 @router.post(
@@ -36,7 +32,7 @@ def create_program(
     body: ProgramCreate,
     session: SessionDep,
     services: ServicesDep,
-    caller: Writer,
+    caller: CatalogWriter,
     fingerprint: Fingerprint,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
@@ -55,7 +51,7 @@ def list_programs(
     response: Response,
     session: SessionDep,
     services: ServicesDep,
-    caller: Reader,
+    caller: CatalogReader,
     page: PageDep,
 ) -> list[ProgramOut]:
     org = org_of(session, caller)
@@ -66,7 +62,7 @@ def list_programs(
 
 @router.get("/programs/{slug}", response_model=ProgramOut, summary="One program")
 def get_program(
-    slug: str, session: SessionDep, services: ServicesDep, caller: Reader
+    slug: str, session: SessionDep, services: ServicesDep, caller: CatalogReader
 ) -> ProgramOut:
     org = org_of(session, caller)
     return services.catalog.program_out(org, services.catalog.get_program(session, org, slug))
@@ -78,7 +74,11 @@ def get_program(
     summary="Update a program (new rules apply to later evaluations)",
 )
 def update_program(
-    slug: str, body: ProgramUpdate, session: SessionDep, services: ServicesDep, caller: Writer
+    slug: str,
+    body: ProgramUpdate,
+    session: SessionDep,
+    services: ServicesDep,
+    caller: CatalogWriter,
 ) -> ProgramOut:
     org = org_of(session, caller)
     program = services.catalog.update_program(session, org, slug, body)
@@ -91,7 +91,7 @@ def update_program(
     summary="Delete a program (refused once it has awards)",
 )
 def delete_program(
-    slug: str, session: SessionDep, services: ServicesDep, caller: Writer
+    slug: str, session: SessionDep, services: ServicesDep, caller: CatalogWriter
 ) -> Response:
     services.catalog.delete_program(session, org_of(session, caller), slug)
     return Response(status_code=204)
