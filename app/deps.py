@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.clients.service import Caller, caller_for_token
+from app.container import Services
 from app.errors import Forbidden, Unauthorized
-from app.services import Services
+from app.issuers.clients import Caller, caller_for_token
 
 
 def get_services(request: Request) -> Services:

@@ -21,10 +21,10 @@ from app.api import (
     verify,
     wallet,
 )
-from app.api.problems import install_problem_handlers
 from app.api.v1 import router as api_v1_router
 from app.config import Settings, get_settings
-from app.services import Services, build_services, prepare
+from app.container import Services, build_services, prepare
+from app.http.problems import install_problem_handlers
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:

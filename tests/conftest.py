@@ -18,11 +18,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
+from app.container import Services, build_services, prepare
 from app.db import make_engine
 from app.main import create_app
 from app.migrations import upgrade
-from app.services import Services, build_services, prepare
 from tests.factories import Factory
+from tests.lms import Lms
 
 BASE_URL = "https://laurel.test"
 _SQLITE_TEMPLATE: Path | None = None
@@ -114,3 +115,9 @@ def app_client(settings: Settings, services: Services) -> Iterator[TestClient]:
 @pytest.fixture
 def factory(services: Services, app_client: TestClient) -> Factory:
     return Factory(services, app_client)
+
+
+@pytest.fixture
+def lms(factory: Factory) -> Lms:
+    """An LMS of the organization "acme", over the real HTTP API (tests/lms.py)."""
+    return Lms(factory, factory.caller("acme"))

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.catalog.organizations import create_organization
-from app.clients.service import create_client
+from app.container import Services
+from app.issuers.clients import create_client
+from app.issuers.organizations import create_organization
 from app.models import Organization
-from app.services import Services
 
 OB_CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -88,7 +88,7 @@ class Factory:
 
     def caller(self, slug: str = "acme", scopes: list[str] | None = None) -> ApiCaller:
         with Session(self.services.engine, expire_on_commit=False) as session:
-            from app.catalog.repository import by_slug
+            from app.issuers.repository import by_slug
 
             org = by_slug(session, slug) or self.org(slug)
             client, secret = create_client(session, org, scopes)

@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from app.api import media
-from app.catalog import repository as orgs
 from app.core.did.document import PublishedKey, build_did_document
 from app.deps import ServicesDep, SessionDep
 from app.errors import NotFound
-from app.keystore import repository as keys
-from app.keystore.keyring import public_key_of
+from app.http import media
+from app.issuers import repository as orgs
+from app.issuers.keys import repository as keys
+from app.issuers.keys.keyring import public_key_of
 from app.models import SigningKey
 
 router = APIRouter(tags=["identity"])

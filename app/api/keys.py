@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.clients import scopes
-from app.clients.service import Caller
 from app.deps import ServicesDep, SessionDep, require_scope
-from app.keystore import repository
+from app.issuers import scopes
+from app.issuers.clients import Caller
+from app.issuers.keys import repository
 from app.models import SigningKey
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])

@@ -10,9 +10,9 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Form, Header
 from fastapi.responses import JSONResponse
 
-from app.clients.service import authenticate_client, issue_token
 from app.deps import ServicesDep, SessionDep
 from app.errors import AppError
+from app.issuers.clients import authenticate_client, issue_token
 
 router = APIRouter(tags=["oauth"])
 

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.catalog import repository as catalog
-from app.clients import scopes
-from app.clients.service import Caller
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.errors import NotFound
+from app.issuers import repository as orgs
+from app.issuers import scopes
+from app.issuers.clients import Caller
 from app.models import Learner, RecordShare
-from app.record_shares.service import RecordShareService
+from app.sharing.service import RecordShareService
 
 router = APIRouter(prefix="/api/v1/learners/{lms_id}/record-shares", tags=["learner records"])
 
@@ -71,7 +72,7 @@ def create_record_share(
     body: RecordShareCreate | None = None,
 ) -> Response:
     learner = _learner(session, caller, lms_id)
-    org = catalog.by_id(session, caller.org_id)
+    org = orgs.by_id(session, caller.org_id)
     if org is None:
         raise NotFound("the caller's organization no longer exists")
     share = records.create_share(

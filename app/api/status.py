@@ -8,11 +8,11 @@ from fastapi import APIRouter, Header
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.clients import scopes
-from app.clients.service import Caller
+from app.credentials import repository as credentials
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.errors import Conflict, InvalidInput, NotFound
-from app.issuance import repository as credentials
+from app.issuers import scopes
+from app.issuers.clients import Caller
 from app.models import IssuedCredential
 
 router = APIRouter(tags=["status"])

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api import media
-from app.catalog import repository as orgs
-from app.clients import scopes
-from app.clients.service import Caller
 from app.core.proofs import jose
+from app.credentials import repository
+from app.credentials.issuance import IssueOptions
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.errors import AppError, NotFound
-from app.issuance import repository
-from app.issuance.service import IssueOptions
+from app.http import media
+from app.issuers import repository as orgs
+from app.issuers import scopes
+from app.issuers.clients import Caller
 from app.web import share
 
 router = APIRouter(tags=["vc-api"])

@@ -21,13 +21,13 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
-from app.catalog import repository as orgs
-from app.clients import scopes
-from app.clients.service import Caller
+from app.credentials import repository as credentials
 from app.db import as_utc, utcnow
 from app.deps import ClientDep, ServicesDep, SessionDep
 from app.errors import AppError, Forbidden, NotFound
-from app.issuance import repository as credentials
+from app.issuers import repository as orgs
+from app.issuers import scopes
+from app.issuers.clients import Caller
 from app.models import IssuedCredential, Organization, WalletOffer
 from app.wallet import offers
 from app.wallet.links import wallet_links

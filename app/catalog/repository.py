@@ -1,23 +1,11 @@
-"""All queries on the catalog: organizations, course runs, programs, learners."""
+"""All queries on the catalog: course runs, programs, learners."""
 
 from __future__ import annotations
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from app.models import Course, CourseGrade, Learner, Organization, Program, ProgramCourse
-
-
-def by_slug(session: Session, slug: str) -> Organization | None:
-    return session.exec(select(Organization).where(Organization.slug == slug)).first()
-
-
-def by_id(session: Session, org_id: int) -> Organization | None:
-    return session.get(Organization, org_id)
-
-
-def list_all(session: Session) -> list[Organization]:
-    return list(session.exec(select(Organization).order_by(col(Organization.slug))))
+from app.models import Course, CourseGrade, Learner, Program, ProgramCourse
 
 
 def _page(session: Session, stmt, limit: int, offset: int):  # type: ignore[no-untyped-def]

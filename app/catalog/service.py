@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.awards import repository as awards
 from app.catalog import repository
 from app.catalog.achievements import (
     course_achievement_id,
     program_achievement_id,
     program_achievement_type,
 )
-from app.catalog.identity import IssuerIdentity
+from app.catalog.rules import ProgramRules
 from app.catalog.schemas import (
     CourseCreate,
     CourseOut,
@@ -33,8 +34,7 @@ from app.catalog.schemas import (
 )
 from app.db import as_utc, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.grading import repository as awards
-from app.grading.rules import ProgramRules
+from app.issuers.identity import IssuerIdentity
 from app.models import Course, Learner, Organization, Program
 
 

@@ -55,7 +55,7 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    """What the fetcher may do; built from settings (``fetch_*``) by ``app.services``."""
+    """What the fetcher may do; built from settings (``fetch_*``) by ``app.container``."""
 
     allowed_hosts: frozenset[str] = frozenset()
     timeout_seconds: float = 5.0

@@ -22,16 +22,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlmodel import Session
 
-from app.catalog import repository as orgs
-from app.catalog.identity import IssuerIdentity
 from app.core.did.did_jwk import did_jwk_from_jwk
 from app.core.did.document import PublicKey, public_key_from_jwk
 from app.core.did.errors import DIDResolutionError, KeyFormatError
 from app.core.did.resolution import dereference, resolve_did, resolve_verification_method
 from app.core.multiformats import decode_multikey
 from app.core.proofs.data_integrity import KeyResolutionError
-from app.keystore import repository as keys
-from app.keystore.keyring import public_key_of
+from app.issuers import repository as orgs
+from app.issuers.identity import IssuerIdentity
+from app.issuers.keys import repository as keys
+from app.issuers.keys.keyring import public_key_of
 from app.models import KeyStatus
 from app.verification.fetch import Fetcher, FetchError
 

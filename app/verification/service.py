@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.catalog.identity import IssuerIdentity
 from app.core.jsonld import (
     Canonicalizer,
     JsonLdError,
@@ -43,8 +42,9 @@ from app.core.proofs.data_integrity import (
     parse_datetime,
 )
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
-from app.issuance import repository as credentials
-from app.status_lists.service import StatusListService
+from app.credentials import repository as credentials
+from app.credentials.status_lists import StatusListService
+from app.issuers.identity import IssuerIdentity
 from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
 from app.verification.report import Check, VerificationReport

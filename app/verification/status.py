@@ -27,7 +27,7 @@ from sqlmodel import Session
 from app.core.jsonld import JsonLdError
 from app.core.proofs.data_integrity import DataIntegrityEngine, ProofCheck, parse_datetime
 from app.core.status.credential import read_status
-from app.status_lists.service import StatusListService
+from app.credentials.status_lists import StatusListService
 from app.verification.fetch import FetchError
 from app.verification.keys import KeyResolver
 from app.verification.report import Check

@@ -25,19 +25,19 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.catalog import repository as orgs
-from app.catalog.identity import IssuerIdentity
+from app.awards import repository as awards
 from app.core.proofs.data_integrity import DataIntegrityEngine
 from app.core.vc.models import is_open_badge
+from app.credentials import repository as credentials
+from app.credentials.credential_input import issuer_id
+from app.credentials.issuance import IssuanceService, IssueOptions
+from app.credentials.jwt_encoding import JwtEncoder
+from app.credentials.status_changes import ACTIVE, REVOKED, CredentialStatusService
 from app.db import as_utc, retrying, utcnow
 from app.errors import Conflict, InvalidInput
-from app.grading import repository as awards
-from app.issuance import repository as credentials
-from app.issuance.credential_input import issuer_id
-from app.issuance.jwt_encoding import JwtEncoder
-from app.issuance.service import IssuanceService, IssueOptions
+from app.issuers import repository as orgs
+from app.issuers.identity import IssuerIdentity
 from app.models import IssuedCredential, Learner, Organization, WalletOffer
-from app.status_lists.credential_status import ACTIVE, REVOKED, CredentialStatusService
 from app.wallet import offers, repository
 from app.wallet.errors import CredentialUnavailable, HolderMismatch, OfferGone, OfferNotFound
 from app.wallet.offers import OpenOffer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.services import Services
+from app.container import Services
 from app.web import errors, records, share
 from app.web.context import WebContext
 

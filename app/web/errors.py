@@ -14,8 +14,8 @@ from jinja2 import TemplateNotFound
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from app.api import media
 from app.errors import AppError
+from app.http import media
 from app.web.context import WebContext
 from app.web.themes import DEFAULT_THEME
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from app.deps import ServicesDep, SessionDep
-from app.record_shares.service import RecordShareService
+from app.sharing.service import RecordShareService
 from app.web.certificate import human_date
 from app.web.context import WebDep
 

@@ -16,14 +16,15 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
+from app.awards import repository as awards
 from app.catalog import repository as catalog
+from app.container import Services
+from app.credentials import repository as credentials
 from app.db import as_utc, utcnow
 from app.deps import ServicesDep, SessionDep
 from app.errors import NotFound
-from app.grading import repository as awards
-from app.issuance import repository as credentials
+from app.issuers import repository as orgs
 from app.models import IssuedCredential, Organization
-from app.services import Services
 from app.verification.report import VerificationReport
 from app.web.certificate import CertificateView, certificate_view, human_date
 from app.web.context import WebContext, WebDep
@@ -126,7 +127,7 @@ class CredentialPage:
         self.services, self.web, self.session, self.record = services, web, session, record
         self.document: dict[str, Any] = json.loads(record.document)
         self.view = certificate_view(self.document)
-        self.org: Organization | None = catalog.by_id(session, record.org_id)
+        self.org: Organization | None = orgs.by_id(session, record.org_id)
         self.theme = web.themes.for_org(self.org.slug if self.org else None)
 
     def report(self) -> tuple[VerificationReport, datetime]:

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
+from app.container import Services
 from app.core.jsonld import ContextStore, FastCanonicalizer, JsonLdProcessor, default_contexts_dir
 from app.core.proofs.data_integrity import DataIntegrityEngine
-from app.services import Services
 from app.verification.fetch import Fetcher
 from tests.conftest import BASE_URL
 from tests.verification.harness import RemoteIssuer, StubServer, TlsPair, make_tls

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import vc_api, verify
-from app.services import Services
+from app.container import Services
 from tests.factories import Factory
 from tests.verification.harness import RemoteIssuer
 

@@ -9,10 +9,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlmodel import Session
 
+from app.container import Services
 from app.core.did.did_jwk import did_jwk_from_public_key
 from app.core.did.document import jwk_from_public_key
 from app.core.proofs.jose import ob_claims
-from app.services import Services
 from tests.verification.harness import RemoteIssuer
 
 

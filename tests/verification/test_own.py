@@ -7,9 +7,9 @@ import copy
 import pytest
 from sqlmodel import Session
 
-from app.catalog.organizations import create_organization
-from app.issuance import repository as credentials
-from app.services import Services
+from app.container import Services
+from app.credentials import repository as credentials
+from app.issuers.organizations import create_organization
 from tests.factories import Factory, open_badge
 
 VC_1_1 = {

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from app.container import Services
 from app.core.did.did_key import did_key_from_public_key
 from app.core.multiformats import encode_multikey
 from app.core.status.bitstring import Bitstring
-from app.services import Services
 from app.verification.report import VerificationReport
 from tests.verification.harness import RemoteIssuer
 

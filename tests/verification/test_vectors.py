@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from app.services import Services
+from app.container import Services
 from app.verification.fetch import Fetcher
 
 VECTORS = Path(__file__).parents[1] / "vectors"

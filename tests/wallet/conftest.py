@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from app.config import Settings
+from app.container import build_services, prepare
 from app.core.did.did_key import did_key_from_public_key
 from app.core.jsonld import ContextStore, FastCanonicalizer, JsonLdProcessor
 from app.core.proofs import SUITES
@@ -33,9 +34,8 @@ from app.core.proofs.data_integrity import DataIntegrityEngine, ProofOptions
 from app.core.proofs.signer import Ed25519Signer
 from app.main import create_app
 from app.models import IssuedCredential
-from app.services import build_services, prepare
 from tests.factories import Factory
-from tests.lms.conftest import Lms
+from tests.lms import Lms
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"

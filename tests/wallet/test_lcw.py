@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from app.db import utcnow
 from app.models import WalletOffer
-from tests.lms.conftest import Lms
+from tests.lms import Lms
 from tests.wallet.conftest import LiveLaurel, TestWallet, award, lcw_params, make_offer
 
 

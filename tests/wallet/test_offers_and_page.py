@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.models import WalletOffer
 from app.wallet.offers import digest
 from tests.factories import Factory
-from tests.lms.conftest import Lms
+from tests.lms import Lms
 from tests.wallet.conftest import LiveLaurel, TestWallet, award, lcw_params, make_offer
 
 

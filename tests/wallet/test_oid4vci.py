@@ -21,7 +21,7 @@ from app.core.did.document import jwk_from_public_key
 from app.db import utcnow
 from app.models import WalletNonce, WalletOffer
 from app.wallet.offers import digest
-from tests.lms.conftest import Lms
+from tests.lms import Lms
 from tests.wallet.conftest import LiveLaurel, TestWallet, award, make_offer
 
 LDP = "OpenBadgeCredential_ldp_vc"

@@ -18,10 +18,10 @@ import pytest
 import uvicorn
 
 from app.config import Settings
+from app.container import Services
 from app.main import create_app
-from app.services import Services
 from tests.factories import Factory
-from tests.lms.conftest import Lms
+from tests.lms import Lms
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -127,5 +127,5 @@ def artifacts() -> Path:
 
 @pytest.fixture
 def lms(factory: Factory) -> Lms:
-    """An LMS of the organization "acme", over the real HTTP API (tests/lms/conftest.py)."""
+    """An LMS of the organization "acme", over the real HTTP API (tests/lms.py)."""
     return Lms(factory, factory.caller("acme"))

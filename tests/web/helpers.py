@@ -9,9 +9,9 @@ from typing import Any
 from PIL import Image, ImageDraw
 from sqlmodel import Session
 
-from app.issuance import repository
+from app.container import Services
+from app.credentials import repository
 from app.models import IssuedCredential, Organization
-from app.services import Services
 from tests.factories import open_badge
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"

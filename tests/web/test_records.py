@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.clients import scopes
+from app.issuers import scopes
 from tests.conftest import BASE_URL
 from tests.factories import Factory
-from tests.lms.conftest import Lms
+from tests.lms import Lms
 from tests.web.helpers import BROWSER_ACCEPT, set_public_from, set_status
 from tests.web.test_browser import _contrast_failures
 from tests.web.test_share_page import parse

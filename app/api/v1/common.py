@@ -13,12 +13,13 @@ from fastapi import Depends, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from sqlmodel import Session
 
-from app.api.problems import PROBLEM_JSON
-from app.catalog import repository as orgs
-from app.clients import idempotency, scopes
-from app.clients.service import Caller
 from app.deps import require_scope
 from app.errors import AppError, NotFound
+from app.http import idempotency
+from app.http.problems import PROBLEM_JSON
+from app.issuers import repository as orgs
+from app.issuers import scopes
+from app.issuers.clients import Caller
 from app.models import Organization
 
 JSON = "application/json"

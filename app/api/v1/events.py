@@ -10,10 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 
 from app.api.v1.common import Fingerprint, IdempotencyKeyHeader, Reply, org_of, respond
-from app.clients import scopes
-from app.clients.service import Caller
-from app.deps import ServicesDep, SessionDep, require_scope
-from app.grading.schemas import (
+from app.awards.schemas import (
     MAX_BATCH,
     BatchOut,
     CompletionEventIn,
@@ -21,6 +18,9 @@ from app.grading.schemas import (
     GradeBatchIn,
     GradeEventIn,
 )
+from app.deps import ServicesDep, SessionDep, require_scope
+from app.issuers import scopes
+from app.issuers.clients import Caller
 
 router = APIRouter(tags=["events"])
 EventWriter = Annotated[Caller, require_scope(scopes.EVENTS)]

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.api.v1.common import PageDep, org_of, paginate
-from app.clients import scopes
-from app.clients.service import Caller
+from app.awards import repository
+from app.awards.schemas import AuditOut, LearnerCredential, LearnerGrade, LearnerProgram
 from app.deps import ServicesDep, SessionDep, require_scope
-from app.grading import repository
-from app.grading.schemas import AuditOut, LearnerCredential, LearnerGrade, LearnerProgram
+from app.issuers import scopes
+from app.issuers.clients import Caller
 
 router = APIRouter(tags=["records"])
 RecordsReader = Annotated[Caller, require_scope(scopes.RECORDS)]

@@ -1,0 +1,421 @@
+"""LMS events in, course credentials out: store the newest grade, decide, award once.
+
+One event is one unit of work: the learner, the grade, the credential (with its status
+entries), the award row and the audit row commit together or not at all. Duplicates and
+races are settled by unique constraints (learner, grade, award), not by checks before insert:
+the loser's unit is rolled back and run again, and then finds the winner's award.
+
+Programs are evaluated after the course award has committed, in their own unit: under READ
+COMMITTED two racing awards of a program's last two courses would otherwise each miss the
+other's (write skew), and a program failure must not undo the course award.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.awards import repository
+from app.awards.documents import AwardFacts, course_credential
+from app.awards.programs import ProgramAwarder
+from app.awards.schemas import (
+    BatchItem,
+    BatchOut,
+    CompletionEventIn,
+    CredentialRef,
+    EventOutcome,
+    GradeEventIn,
+    LearnerRef,
+)
+from app.awards.thresholds import (
+    Band,
+    CourseTerms,
+    Decision,
+    Verdict,
+    decide_on_completion,
+    decide_on_grade,
+)
+from app.awards.units import flush, run_unit
+from app.catalog import repository as catalog
+from app.credentials.issuance import IssuanceService, IssueOptions
+from app.db import as_utc, utcnow
+from app.errors import AppError, InvalidInput, NotFound
+from app.issuers.identity import IssuerIdentity
+from app.models import (
+    AuditEvent,
+    Course,
+    CourseAward,
+    CourseGrade,
+    IssuedCredential,
+    Learner,
+    Organization,
+)
+
+log = logging.getLogger("laurel.grading")
+
+#: LMS clocks drift; a timestamp further ahead than this is a client bug, not a grade.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def terms_of(course: Course) -> CourseTerms:
+    return CourseTerms(
+        passing_grade=course.passing_grade,
+        certificate_modes=tuple(course.certificate_modes),
+        certifies_on=course.certifies_on,
+        certificates_enabled=course.certificates_enabled,
+        bands=tuple(Band(b["name"], b["min_grade"]) for b in course.grade_bands),
+    )
+
+
+class GradingService:
+    def __init__(
+        self,
+        issuance: IssuanceService,
+        identity: IssuerIdentity,
+        programs: ProgramAwarder,
+    ) -> None:
+        self.issuance = issuance
+        self.identity = identity
+        self.programs = programs
+
+    # -- events -------------------------------------------------------------------------------
+
+    def record_grade(
+        self, session: Session, org: Organization, event: GradeEventIn, actor: str | None
+    ) -> EventOutcome:
+        course = self._course(session, org, event.course_run)
+        ts = self._event_time(event.timestamp)
+        decision = decide_on_grade(terms_of(course), event.percent_grade, event.mode)
+
+        def unit() -> tuple[EventOutcome, int]:
+            learner = self.upsert_learner(session, org, event.learner, ts)
+            _, stale = self._store_grade(session, org, learner, course, event, ts)
+            facts = AwardFacts(ts, "grade", event.percent_grade, event.letter_grade, decision.band)
+            return self._conclude(
+                session, org, course, learner, decision, facts, event, actor, stale
+            )
+
+        return self._finish(session, org, course, run_unit(session, unit), actor)
+
+    def record_completion(
+        self, session: Session, org: Organization, event: CompletionEventIn, actor: str | None
+    ) -> EventOutcome:
+        course = self._course(session, org, event.course_run)
+        ts = self._event_time(event.timestamp)
+
+        def unit() -> tuple[EventOutcome, int]:
+            learner = self.upsert_learner(session, org, event.learner, ts)
+            grade, stale = self._store_completion(session, org, learner, course, event, ts)
+            decision = decide_on_completion(
+                terms_of(course), event.completed, event.mode, grade.percent_grade
+            )
+            facts = AwardFacts(
+                ts, "completion", grade.percent_grade, grade.letter_grade, decision.band
+            )
+            return self._conclude(
+                session, org, course, learner, decision, facts, event, actor, stale
+            )
+
+        return self._finish(session, org, course, run_unit(session, unit), actor)
+
+    def record_grades(
+        self, session: Session, org: Organization, items: list[Any], actor: str | None
+    ) -> BatchOut:
+        """Each item is its own unit: good ones land, bad ones are reported, none half-done."""
+        results: list[BatchItem] = []
+        for index, raw in enumerate(items):
+            event_id = raw.get("event_id") if isinstance(raw, dict) else None
+            event_id = event_id if isinstance(event_id, str) else None
+            try:
+                event = GradeEventIn.model_validate(raw)
+                outcome = self.record_grade(session, org, event, actor)
+            except ValidationError as exc:
+                results.append(
+                    BatchItem(index=index, event_id=event_id, status=422, error=_problem(exc))
+                )
+                continue
+            except AppError as exc:
+                session.rollback()
+                results.append(
+                    BatchItem(
+                        index=index, event_id=event_id, status=exc.status, error=exc.to_problem()
+                    )
+                )
+                continue
+            except Exception:  # one broken item must not lose the others' answers
+                session.rollback()
+                log.exception("grade batch item %d failed", index)
+                results.append(
+                    BatchItem(
+                        index=index,
+                        event_id=event_id,
+                        status=500,
+                        error={"title": "Internal error", "status": 500},
+                    )
+                )
+                continue
+            status = 201 if outcome.status == "awarded" else 200
+            results.append(
+                BatchItem(index=index, event_id=event.event_id, status=status, outcome=outcome)
+            )
+        summary: dict[str, int] = {"total": len(results), "errors": 0}
+        for item in results:
+            key = item.outcome.status if item.outcome else "errors"
+            summary[key] = summary.get(key, 0) + 1
+        return BatchOut(results=results, summary=summary)
+
+    # -- learners -----------------------------------------------------------------------------
+
+    def upsert_learner(
+        self, session: Session, org: Organization, ref: LearnerRef, ts: datetime
+    ) -> Learner:
+        """Create the learner, or apply the event's name/email/DID unless newer facts exist."""
+        learner = catalog.learner_by_lms_id(session, org.id, ref.id)  # type: ignore[arg-type]
+        if learner is None:
+            learner = Learner(
+                org_id=org.id,  # type: ignore[arg-type]
+                lms_id=ref.id,
+                name=ref.name or "",
+                email=ref.email,
+                holder_did=ref.holder_did,
+                info_timestamp=ts,
+            )
+            session.add(learner)
+            flush(session)
+            return learner
+        values: dict[str, Any] = {
+            name: getattr(ref, name)
+            for name in ("name", "email", "holder_did")
+            if getattr(ref, name)  # an empty name from the LMS does not erase a known one
+        }
+        if not values:
+            return learner
+        if any(getattr(learner, k) != v for k, v in values.items()):
+            values["updated_at"] = utcnow()
+        if repository.update_learner_if_newer(session, learner.id, ts, values):  # type: ignore[arg-type]
+            session.refresh(learner)
+        return learner
+
+    # -- internals ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _course(session: Session, org: Organization, run_key: str) -> Course:
+        course = catalog.course_by_key(session, org.id, run_key)  # type: ignore[arg-type]
+        if course is None:
+            raise NotFound(
+                f'no course run "{run_key}" (create it with POST /api/v1/courses)',
+                field="course_run",
+            )
+        return course
+
+    @staticmethod
+    def _event_time(value: datetime) -> datetime:
+        ts = as_utc(value).replace(microsecond=0)
+        if ts > utcnow() + CLOCK_SKEW:
+            raise InvalidInput('"timestamp" is in the future', field="timestamp")
+        return ts
+
+    @staticmethod
+    def _store_completion(
+        session: Session,
+        org: Organization,
+        learner: Learner,
+        course: Course,
+        event: CompletionEventIn,
+        ts: datetime,
+    ) -> tuple[CourseGrade, bool]:
+        values: dict[str, Any] = {
+            "completed": event.completed,
+            "mode": event.mode,
+            "updated_at": utcnow(),
+        }
+        grade = repository.grade_for(session, learner.id, course.id)  # type: ignore[arg-type]
+        if grade is None:
+            first = {"completed_at": ts, "completion_event_id": event.event_id, **values}
+            return _insert_grade(session, org, learner, course, first), False
+        stored = repository.update_completion_if_newer(
+            session,
+            grade.id,  # type: ignore[arg-type]
+            ts,
+            event.event_id,
+            values,
+        )
+        session.refresh(grade)
+        return grade, not stored and grade.completion_event_id != event.event_id
+
+    def _store_grade(
+        self,
+        session: Session,
+        org: Organization,
+        learner: Learner,
+        course: Course,
+        event: GradeEventIn,
+        ts: datetime,
+    ) -> tuple[CourseGrade, bool]:
+        """The newest grade wins; returns whether this event was older than the stored one."""
+        values: dict[str, Any] = {
+            "percent_grade": event.percent_grade,
+            "letter_grade": event.letter_grade,
+            "mode": event.mode,
+            "updated_at": utcnow(),
+        }
+        grade = repository.grade_for(session, learner.id, course.id)  # type: ignore[arg-type]
+        if grade is None:
+            first = {"graded_at": ts, "grade_event_id": event.event_id, **values}
+            return _insert_grade(session, org, learner, course, first), False
+        if repository.update_grade_if_newer(session, grade.id, ts, event.event_id, values):  # type: ignore[arg-type]
+            return grade, False
+        session.refresh(grade)
+        return grade, grade.grade_event_id != event.event_id
+
+    def _conclude(
+        self,
+        session: Session,
+        org: Organization,
+        course: Course,
+        learner: Learner,
+        decision: Decision,
+        facts: AwardFacts,
+        event: GradeEventIn | CompletionEventIn,
+        actor: str | None,
+        stale: bool,
+    ) -> tuple[EventOutcome, int]:
+        """Award, or say why not. Returns the outcome and the learner's row id."""
+        outcome = EventOutcome(
+            event_id=event.event_id,
+            learner=learner.lms_id,
+            course_run=course.key,
+            status="not_passed",
+            stale=stale,
+        )
+        existing = repository.course_award(session, org.id, learner.id, course.id)  # type: ignore[arg-type]
+        if existing is not None:
+            outcome.status = "already_awarded"
+            outcome.reason = None if decision.verdict == Verdict.AWARD else decision.reason
+            outcome.credential = self.credential_ref(session, existing.credential_uuid)
+            return outcome, learner.id  # type: ignore[return-value]
+        if decision.verdict != Verdict.AWARD:
+            outcome.status = decision.verdict.value  # type: ignore[assignment]
+            outcome.reason = decision.reason
+            if decision.verdict == Verdict.REFUSED:
+                self._audit(
+                    session, org, "refused", learner, course, event.event_id, actor, decision.reason
+                )
+            return outcome, learner.id  # type: ignore[return-value]
+        document = course_credential(self.identity.base_url, org.slug, course, learner, facts)
+        record = self.issuance.issue(
+            session, org, document, IssueOptions(), client_id=actor, kind="course", commit=False
+        )
+        record.public_from = course.certificate_available_date
+        session.add(record)
+        session.add(
+            CourseAward(
+                org_id=org.id,  # type: ignore[arg-type]
+                learner_id=learner.id,  # type: ignore[arg-type]
+                course_id=course.id,  # type: ignore[arg-type]
+                course_key=course.course_key,
+                credential_uuid=record.uuid,
+                awarded_at=facts.awarded_at,
+                basis=facts.basis,
+                percent_grade=facts.percent_grade,
+                letter_grade=facts.letter_grade,
+                band=facts.band,
+                mode=event.mode,
+                event_id=event.event_id,
+                actor=actor,
+            )
+        )
+        flush(session)
+        reason = f"{facts.basis} event {event.event_id}"
+        if facts.percent_grade is not None:
+            reason += f": grade {facts.percent_grade:g} (passing {course.passing_grade:g})"
+        reason += f', mode "{event.mode}"'
+        self._audit(
+            session, org, "awarded", learner, course, event.event_id, actor, reason, record.uuid
+        )
+        outcome.status = "awarded"
+        outcome.credential = self._ref(record)
+        return outcome, learner.id  # type: ignore[return-value]
+
+    def _finish(
+        self,
+        session: Session,
+        org: Organization,
+        course: Course,
+        result: tuple[EventOutcome, int],
+        actor: str | None,
+    ) -> EventOutcome:
+        outcome, learner_id = result
+        if outcome.status in ("awarded", "already_awarded"):
+            outcome.programs = self.programs.after_course_award(
+                session, org, learner_id, course.course_key, actor, outcome.event_id
+            )
+        return outcome
+
+    @staticmethod
+    def _audit(
+        session: Session,
+        org: Organization,
+        action: str,
+        learner: Learner,
+        course: Course,
+        event_id: str,
+        actor: str | None,
+        reason: str | None,
+        credential_uuid: str | None = None,
+    ) -> None:
+        session.add(
+            AuditEvent(
+                org_id=org.id,  # type: ignore[arg-type]
+                actor=actor,
+                action=action,
+                kind="course",
+                learner_lms_id=learner.lms_id,
+                course_run=course.key,
+                credential_uuid=credential_uuid,
+                event_id=event_id,
+                reason=reason,
+            )
+        )
+
+    def credential_ref(self, session: Session, uuid: str) -> CredentialRef:
+        record = session.get(IssuedCredential, uuid)
+        assert record is not None
+        return self._ref(record)
+
+    def _ref(self, record: IssuedCredential) -> CredentialRef:
+        return CredentialRef(
+            id=record.credential_id,
+            uuid=record.uuid,
+            url=self.identity.credential_url(record.uuid),
+            status=record.status,
+        )
+
+
+def _insert_grade(
+    session: Session, org: Organization, learner: Learner, course: Course, values: dict[str, Any]
+) -> CourseGrade:
+    """The first grade or completion of a learner in a run; a racing twin loses (Clash)."""
+    grade = CourseGrade.model_validate(
+        {"org_id": org.id, "learner_id": learner.id, "course_id": course.id, **values}
+    )
+    session.add(grade)
+    flush(session)
+    return grade
+
+
+def _problem(exc: ValidationError) -> dict[str, Any]:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "body"
+    return InvalidInput(
+        f'"{field}": {first["msg"]}',
+        field=field,
+        errors=[
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            for e in exc.errors()[:20]
+        ],
+    ).to_problem()

@@ -1,0 +1,221 @@
+"""Issuance: check the submitted credential, complete it, give it status entries, sign, store.
+
+One unit of work per credential: the credential row and its status entries commit together.
+Two concurrent issuers may draw the same random status index; the unique constraint refuses
+the second, and the whole unit is retried with a new draw (never a reused index).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.core.jsonld import JsonLdError, UndefinedTermError
+from app.core.vc.models import is_open_badge
+from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
+from app.credentials import repository
+from app.credentials.credential_input import check_shape, issuer_id
+from app.credentials.documents import DATA_INTEGRITY_V2, serialize, timestamp
+from app.credentials.signing import CredentialSigner, OrgSigningContext
+from app.credentials.status_lists import BITSTRING, SL2021, Allocation, StatusListService
+from app.db import RetryableConflict, retrying
+from app.errors import Conflict, InvalidInput
+from app.models import IssuedCredential, Organization, StatusEvent
+
+STATUS_LIST_2021 = "https://w3id.org/vc/status-list/2021/v1"
+_URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
+
+
+@dataclass(frozen=True)
+class IssueOptions:
+    credential_id: str | None = None
+
+
+class IndexClash(RetryableConflict):
+    """A concurrent issuer took the same status index first: redo the unit of work."""
+
+
+def status_purposes(org: Organization, open_badge: bool) -> list[str]:
+    """OB 3.0's schema allows one credentialStatus object: revocation only, unless the
+    organization turned suspension on. Other credentials always carry both."""
+    if open_badge and not org.suspension_enabled:
+        return ["revocation"]
+    return ["revocation", "suspension"]
+
+
+class IssuanceService:
+    def __init__(
+        self, signer: CredentialSigner, schemas: SchemaRegistry, lists: StatusListService
+    ) -> None:
+        self.signer = signer
+        self.schemas = schemas
+        self.lists = lists
+
+    def issue(
+        self,
+        session: Session,
+        org: Organization,
+        credential: Any,
+        options: IssueOptions,
+        *,
+        client_id: str | None = None,
+        kind: str | None = None,
+        commit: bool = True,
+    ) -> IssuedCredential:
+        """Sign and store one credential.
+
+        With ``commit=False`` the caller owns the transaction and must retry the whole unit
+        of work on ``IndexClash`` (``app.db.retrying`` does).
+        """
+        version = check_shape(credential)
+        if "credentialStatus" in credential:
+            raise InvalidInput(
+                '"credentialStatus" must not be present: the issuer assigns status entries',
+                field="credential.credentialStatus",
+            )
+
+        def unit() -> IssuedCredential:
+            return self._issue_once(session, org, credential, version, options, client_id, kind)
+
+        return retrying(session, unit) if commit else unit()
+
+    def _issue_once(
+        self,
+        session: Session,
+        org: Organization,
+        credential: dict[str, Any],
+        version: int,
+        options: IssueOptions,
+        client_id: str | None,
+        kind: str | None,
+    ) -> IssuedCredential:
+        ctx = self.signer.context_for(session, org)
+        document = self._complete(credential, version, ctx, options)
+        open_badge = is_open_badge(document)
+        storage_uuid = self._storage_uuid(document["id"])
+        self._refuse_duplicate(session, document["id"], storage_uuid)
+        fmt = BITSTRING if version == 2 else SL2021
+        allocations = [
+            self.lists.allocate(session, org, purpose, fmt)
+            for purpose in status_purposes(org, open_badge)
+        ]
+        entries = [a.entry_json(self.lists.identity) for a in allocations]
+        document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        if fmt == SL2021 and STATUS_LIST_2021 not in document["@context"]:
+            document["@context"] = [*document["@context"], STATUS_LIST_2021]
+        if open_badge:
+            # With suspension on, the array of two entries knowingly leaves the OB 3.0 JSON
+            # Schema (it allows one object): check everything else against it.
+            self._check_schema({**document, "credentialStatus": entries[0]})
+        signed = self._sign(document, ctx)
+        record = IssuedCredential(
+            uuid=storage_uuid,
+            credential_id=document["id"],
+            org_id=org.id,  # type: ignore[arg-type]
+            key_id=ctx.key.id,
+            kind=kind or ("open_badge" if open_badge else "vc"),
+            document=serialize(signed),
+            issued_by_client=client_id,
+            awarded_date=document.get("awardedDate")
+            or document.get("validFrom")
+            or document.get("issuanceDate"),
+        )
+        self._insert(session, record, allocations, client_id)
+        return record
+
+    def _sign(self, document: dict[str, Any], ctx: OrgSigningContext) -> dict[str, Any]:
+        try:
+            return self.signer.sign(document, ctx)
+        except UndefinedTermError as exc:
+            raise InvalidInput(str(exc), field="credential", terms=exc.terms) from None
+        except JsonLdError as exc:
+            raise InvalidInput(
+                f"credential is not valid JSON-LD: {exc}", field="credential.@context"
+            ) from None
+
+    def _complete(
+        self,
+        credential: dict[str, Any],
+        version: int,
+        ctx: OrgSigningContext,
+        options: IssueOptions,
+    ) -> dict[str, Any]:
+        document = dict(credential)
+        given_issuer = issuer_id(document)
+        if given_issuer is None:
+            document["issuer"] = ctx.profile().to_json() if is_open_badge(document) else ctx.did
+        elif given_issuer != ctx.did:
+            raise InvalidInput(
+                f'"issuer" is "{given_issuer}", but this client issues as "{ctx.did}"',
+                field="credential.issuer",
+            )
+        if options.credential_id is not None:
+            document["id"] = options.credential_id
+        document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+        if version == 2:
+            document.setdefault("validFrom", timestamp())
+        else:
+            document.setdefault("issuanceDate", timestamp())
+            contexts = document["@context"]
+            contexts = list(contexts) if isinstance(contexts, list) else [contexts]
+            if DATA_INTEGRITY_V2 not in contexts:
+                # VC Data Integrity §2.4.2: a VC 1.1 document adds the data-integrity context.
+                document["@context"] = [*contexts, DATA_INTEGRITY_V2]
+        return document
+
+    def _check_schema(self, document: dict[str, Any]) -> None:
+        errors = self.schemas.errors(OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, document)
+        if errors:
+            first = errors[0]
+            raise InvalidInput(
+                f"Open Badges 3.0 JSON Schema: {first}",
+                field="credential" + first.path[1:],
+                errors=[str(e) for e in errors[:10]],
+            )
+
+    @staticmethod
+    def _storage_uuid(credential_id: str) -> str:
+        match = _URN_UUID.match(credential_id)
+        if match:
+            try:
+                return str(uuid.UUID(match.group(1)))
+            except ValueError:
+                pass
+        return str(uuid.uuid4())
+
+    @staticmethod
+    def _refuse_duplicate(session: Session, credential_id: str, storage_uuid: str) -> None:
+        if (
+            repository.by_credential_id(session, credential_id) is not None
+            or repository.by_uuid(session, storage_uuid) is not None
+        ):
+            raise Conflict(
+                f'a credential with id "{credential_id}" already exists', field="credential.id"
+            )
+
+    def _insert(
+        self,
+        session: Session,
+        record: IssuedCredential,
+        allocations: list[Allocation],
+        client_id: str | None,
+    ) -> None:
+        session.add(record)
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            raise Conflict(
+                f'a credential with id "{record.credential_id}" already exists',
+                field="credential.id",
+            ) from None
+        try:
+            self.lists.record(session, allocations, record.uuid)
+        except IntegrityError:
+            raise IndexClash(record.uuid) from None
+        session.add(StatusEvent(credential_uuid=record.uuid, action="issued", actor=client_id))

@@ -1,0 +1,170 @@
+"""Status lists: random index allocation, status changes, signed publication.
+
+Indexes are drawn at random (BSL §6.1 herd privacy) and a unique constraint on
+(list, position) makes reuse impossible even across workers; the caller retries on a clash.
+A list is re-signed when a bit changes, under a row lock, never on a read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.status.bitstring import Bitstring
+from app.core.status.credential import (
+    status_list_2021_credential,
+    status_list_2021_entry,
+    status_list_credential,
+    status_list_entry,
+)
+from app.credentials import status_repository as repository
+from app.credentials.documents import DATA_INTEGRITY_V2, serialize, timestamp
+from app.credentials.signing import CredentialSigner
+from app.issuers import repository as orgs
+from app.issuers.identity import IssuerIdentity
+from app.models import Organization, StatusEntry, StatusList
+
+BITSTRING = "bitstring"
+SL2021 = "sl2021"
+_RANDOM_TRIES = 8
+
+
+@dataclass(frozen=True)
+class Allocation:
+    status_list: StatusList
+    position: int
+
+    def entry_json(self, identity: IssuerIdentity) -> dict[str, Any]:
+        url = status_list_url(identity, self.status_list)
+        if self.status_list.format == SL2021:
+            return status_list_2021_entry(url, self.position, self.status_list.purpose)
+        return status_list_entry(url, self.position, self.status_list.purpose)
+
+
+def status_list_url(identity: IssuerIdentity, status_list: StatusList) -> str:
+    return f"{identity.base_url}/status/{status_list.public_id}"
+
+
+class StatusListService:
+    def __init__(self, signer: CredentialSigner, identity: IssuerIdentity, size: int) -> None:
+        self.signer = signer
+        self.identity = identity
+        self.size = size
+
+    # -- allocation (inside the issuing transaction) ------------------------------------
+
+    def allocate(self, session: Session, org: Organization, purpose: str, fmt: str) -> Allocation:
+        status_list = repository.open_list(session, org.id, purpose, fmt)  # type: ignore[arg-type]
+        if status_list is None:
+            status_list = StatusList(
+                public_id=secrets.token_urlsafe(18),
+                org_id=org.id,
+                purpose=purpose,
+                format=fmt,
+                size=self.size,
+            )
+            session.add(status_list)
+            session.flush()
+        return Allocation(status_list, self._free_position(session, status_list))
+
+    def _free_position(self, session: Session, status_list: StatusList) -> int:
+        candidates = [secrets.randbelow(status_list.size) for _ in range(_RANDOM_TRIES)]
+        taken = repository.taken_positions(session, status_list.id, candidates)  # type: ignore[arg-type]
+        for candidate in candidates:
+            if candidate not in taken:
+                return candidate
+        # Nearly full: choose among the free positions directly.
+        used = repository.all_positions(session, status_list.id)  # type: ignore[arg-type]
+        free = status_list.size - len(used)
+        if free <= 0:
+            raise ListFull(status_list.public_id)
+        skip = secrets.randbelow(free)
+        for position in range(status_list.size):
+            if position not in used:
+                if skip == 0:
+                    return position
+                skip -= 1
+        raise ListFull(status_list.public_id)
+
+    def record(self, session: Session, allocations: list[Allocation], credential_uuid: str) -> None:
+        """Insert the entries (the unique constraint catches a race) and count them."""
+        for allocation in allocations:
+            session.add(
+                StatusEntry(
+                    list_id=allocation.status_list.id,  # type: ignore[arg-type]
+                    position=allocation.position,
+                    credential_uuid=credential_uuid,
+                )
+            )
+        session.flush()
+        for allocation in allocations:
+            repository.count_allocation(session, allocation.status_list.id, 1)  # type: ignore[arg-type]
+
+    # -- status changes -------------------------------------------------------------------
+
+    def set_bit(self, session: Session, entry: StatusEntry, value: bool) -> None:
+        """Flip one entry and re-sign its list, under the list's row lock. Caller commits."""
+        status_list = repository.lock_list(session, entry.list_id)
+        assert status_list is not None
+        entry.is_set = value
+        session.add(entry)
+        session.flush()
+        repository.bump_version(session, entry.list_id)
+        session.refresh(status_list)
+        self._sign(session, status_list)
+
+    # -- publication --------------------------------------------------------------------
+
+    def published(self, session: Session, public_id: str) -> tuple[str, str] | None:
+        """The signed list and its ETag; signs once if it never was (a new list)."""
+        status_list = repository.by_public_id(session, public_id)
+        if status_list is None:
+            return None
+        if status_list.signed_document is None or status_list.signed_version != status_list.version:
+            status_list = repository.lock_list(session, status_list.id)  # type: ignore[arg-type]
+            assert status_list is not None
+            if (
+                status_list.signed_document is None
+                or status_list.signed_version != status_list.version
+            ):
+                self._sign(session, status_list)
+            session.commit()
+        document = status_list.signed_document
+        assert document is not None
+        etag = '"' + hashlib.sha256(document.encode()).hexdigest()[:32] + '"'
+        return document, etag
+
+    def bitstring(self, session: Session, status_list: StatusList) -> Bitstring:
+        bits = Bitstring(status_list.size)
+        for position in repository.set_positions(session, status_list.id):  # type: ignore[arg-type]
+            bits.set(position)
+        return bits
+
+    def _sign(self, session: Session, status_list: StatusList) -> None:
+        org = orgs.by_id(session, status_list.org_id)
+        assert org is not None
+        ctx = self.signer.context_for(session, org)
+        url = status_list_url(self.identity, status_list)
+        encoded = self.bitstring(session, status_list).encode()
+        if status_list.format == SL2021:
+            unsigned = status_list_2021_credential(
+                url, ctx.did, status_list.purpose, encoded, timestamp()
+            )
+            unsigned["@context"].append(DATA_INTEGRITY_V2)
+        else:
+            unsigned = status_list_credential(
+                url, ctx.did, status_list.purpose, encoded, timestamp()
+            )
+        status_list.signed_document = serialize(self.signer.sign(unsigned, ctx))
+        status_list.signed_version = status_list.version
+        session.add(status_list)
+        session.flush()
+
+
+class ListFull(RuntimeError):
+    def __init__(self, public_id: str) -> None:
+        super().__init__(f"status list {public_id} is full")

@@ -1,0 +1,84 @@
+"""Key rotation and revocation: what stays published, and which credentials need re-issue.
+
+Rotation: the new key becomes active; the previous one is *retired*: it signs nothing more
+but stays in the DID document and JWKS, so everything it signed still verifies.
+Revocation: the key leaves publication, so its credentials stop verifying; they are listed
+for re-issue, JWT forms it made are dropped (re-made on request with the active key), and
+the organization's status lists are re-signed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from app.db import utcnow
+from app.errors import Conflict, InvalidInput, NotFound
+from app.issuers.keys import repository
+from app.issuers.keys.keyring import Keyring
+from app.models import (
+    CredentialEncoding,
+    IssuedCredential,
+    KeyStatus,
+    KeyType,
+    SigningKey,
+    StatusList,
+)
+
+
+class KeyLifecycle:
+    def __init__(self, keyring: Keyring) -> None:
+        self.keyring = keyring
+
+    def rotate(self, session: Session, org_id: int, key_type: str = KeyType.ED25519) -> SigningKey:
+        if key_type not in {t.value for t in KeyType}:
+            raise InvalidInput(
+                f'key type "{key_type}" is not one of Ed25519, P-256, RSA', field="type"
+            )
+        previous = repository.active_key(session, org_id, key_type)
+        if previous is not None:
+            previous.status = KeyStatus.RETIRED
+            previous.retired_at = utcnow()
+            session.add(previous)
+            session.flush()
+        key = self.keyring.create_key(session, org_id, key_type)
+        session.commit()
+        return key
+
+    def get(self, session: Session, org_id: int | None, kid: str) -> SigningKey:
+        key = repository.by_fragment(session, kid)
+        if key is None or (org_id is not None and key.org_id != org_id):
+            raise NotFound(f'no key "{kid}"', field="kid")
+        return key
+
+    def revoke(self, session: Session, key: SigningKey) -> SigningKey:
+        if key.status == KeyStatus.REVOKED:
+            raise Conflict(f'key "{key.fragment}" is already revoked', field="kid")
+        key.status = KeyStatus.REVOKED
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.execute(delete(CredentialEncoding).where(col(CredentialEncoding.key_id) == key.id))
+        if key.org_id is not None:
+            # Lists signed by this key must be signed again by the active key.
+            session.execute(
+                update(StatusList)
+                .where(col(StatusList.org_id) == key.org_id)
+                .values(signed_version=-1)
+            )
+        session.commit()
+        session.refresh(key)
+        return key
+
+    @staticmethod
+    def needing_reissue(session: Session, key: SigningKey) -> list[IssuedCredential]:
+        """Credentials whose proof this (revoked) key made, not yet revoked or superseded."""
+        stmt = (
+            select(IssuedCredential)
+            .where(
+                IssuedCredential.key_id == key.id,
+                col(IssuedCredential.status) != "revoked",
+                col(IssuedCredential.superseded_by).is_(None),
+            )
+            .order_by(col(IssuedCredential.issued_at))
+        )
+        return list(session.exec(stmt))

@@ -1,0 +1,225 @@
+"""Learner records: share links the LMS makes for a learner, and what a record shows.
+
+A record lists the learner's credentials that are public and valid now (not revoked, not
+suspended, past the course's certificate available date) and, for every program that names a
+course they earned, how many of its courses they have.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from app.awards import repository as awards
+from app.catalog.rules import ProgramRules, evaluate
+from app.db import as_utc, utcnow
+from app.errors import NotFound
+from app.issuers import repository as orgs
+from app.issuers.identity import IssuerIdentity
+from app.models import IssuedCredential, Learner, Organization, RecordShare
+from app.sharing import repository
+
+ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class EarnedCredential:
+    title: str
+    kind: str  # "course" | "program"
+    awarded_at: datetime
+    url: str
+    uuid: str
+    detail: str | None = None  # e.g. the grade band or the program type
+
+
+@dataclass(frozen=True)
+class ProgramCourseState:
+    course_key: str
+    title: str
+    earned: bool
+    url: str | None = None
+    #: An elective of a group already satisfied: not needed for the program.
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ProgramProgress:
+    title: str
+    program_type: str | None
+    earned: int
+    needed: int
+    courses: list[ProgramCourseState]
+    electives_note: str | None = None
+    credential_url: str | None = None  # set when the program credential was awarded
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.needed == 0 else round(100 * min(self.earned, self.needed) / self.needed)
+
+    @property
+    def complete(self) -> bool:
+        return self.credential_url is not None
+
+
+@dataclass
+class LearnerRecord:
+    learner_name: str
+    org: Organization
+    credentials: list[EarnedCredential] = field(default_factory=list)
+    programs: list[ProgramProgress] = field(default_factory=list)
+
+
+def _shown(record: IssuedCredential, now: datetime) -> bool:
+    if record.status != ACTIVE:
+        return False
+    return record.public_from is None or as_utc(record.public_from) <= now
+
+
+class RecordShareService:
+    def __init__(self, identity: IssuerIdentity) -> None:
+        self.identity = identity
+
+    # -- share links (the LMS, on the learner's behalf) ------------------------------------
+
+    def create_share(
+        self,
+        session: Session,
+        org: Organization,
+        learner: Learner,
+        label: str | None = None,
+        client_id: str | None = None,
+    ) -> RecordShare:
+        share = RecordShare(
+            id=secrets.token_urlsafe(16),  # 128 bits: unguessable
+            org_id=org.id,  # type: ignore[arg-type]
+            learner_id=learner.id,  # type: ignore[arg-type]
+            label=label,
+            created_by_client=client_id,
+        )
+        session.add(share)
+        session.commit()
+        session.refresh(share)
+        return share
+
+    def shares(self, session: Session, learner: Learner) -> list[RecordShare]:
+        return repository.shares_of(session, learner.id)  # type: ignore[arg-type]
+
+    def revoke_share(self, session: Session, learner: Learner, share_id: str) -> RecordShare:
+        """Idempotent: revoking a revoked link changes nothing."""
+        share = repository.share_by_id(session, share_id)
+        if share is None or share.learner_id != learner.id:
+            raise NotFound(f'no record share "{share_id}" for this learner', field="share_id")
+        if share.revoked_at is None:
+            share.revoked_at = utcnow()
+            session.add(share)
+            session.commit()
+            session.refresh(share)
+        return share
+
+    def share_url(self, share: RecordShare) -> str:
+        return f"{self.identity.base_url}/records/{share.id}"
+
+    # -- the record page ------------------------------------------------------------------
+
+    def open_share(self, session: Session, share_id: str) -> tuple[Learner, Organization]:
+        """The learner behind a live link; unknown and revoked links are the same 404."""
+        share = repository.share_by_id(session, share_id)
+        learner = repository.learner_by_id(session, share.learner_id) if share else None
+        org = orgs.by_id(session, share.org_id) if share else None
+        if share is None or share.revoked_at is not None or learner is None or org is None:
+            raise NotFound(f'no learner record "{share_id}"', field="share_id")
+        return learner, org
+
+    def record(
+        self, session: Session, org: Organization, learner: Learner, now: datetime | None = None
+    ) -> LearnerRecord:
+        now = now or datetime.now(UTC)
+        out = LearnerRecord(learner.name, org)
+        earned: dict[str, datetime] = {}
+        urls: dict[str, str] = {}
+        for award, course, credential in awards.course_awards_of(session, learner.id):  # type: ignore[arg-type]
+            if not _shown(credential, now):
+                continue
+            url = self.identity.credential_url(credential.uuid)
+            out.credentials.append(
+                EarnedCredential(
+                    course.title,
+                    "course",
+                    as_utc(award.awarded_at),
+                    url,
+                    credential.uuid,
+                    award.band,
+                )
+            )
+            at = as_utc(award.awarded_at)
+            if award.course_key not in earned or at < earned[award.course_key]:
+                earned[award.course_key] = at
+                urls[award.course_key] = url
+        awarded_programs: dict[int, str] = {}
+        for program_award, program, credential in awards.program_awards_of(session, learner.id):  # type: ignore[arg-type]
+            if not _shown(credential, now):
+                continue
+            url = self.identity.credential_url(credential.uuid)
+            awarded_programs[program.id] = url  # type: ignore[index]
+            out.credentials.append(
+                EarnedCredential(
+                    program.title,
+                    "program",
+                    as_utc(program_award.awarded_at),
+                    url,
+                    credential.uuid,
+                    program.program_type,
+                )
+            )
+        out.credentials.sort(key=lambda c: (c.awarded_at, c.kind == "program"), reverse=True)
+        out.programs = self._progress(session, org, earned, urls, awarded_programs)
+        return out
+
+    def _progress(
+        self,
+        session: Session,
+        org: Organization,
+        earned: dict[str, datetime],
+        urls: dict[str, str],
+        awarded: dict[int, str],
+    ) -> list[ProgramProgress]:
+        programs = repository.programs_naming(session, org.id, set(earned))  # type: ignore[arg-type]
+        keys = {k for p in programs for k in ProgramRules.from_json(p.rules).courses()}
+        titles = repository.course_titles(session, org.id, keys)  # type: ignore[arg-type]
+        out = []
+        for program in programs:
+            rules = ProgramRules.from_json(program.rules)
+            progress = evaluate(rules, earned)
+            needed = len(rules.required) + sum(g.choose for g in rules.electives)
+            have = len(progress.required_earned) + sum(
+                min(len(g.earned), g.choose) for g in progress.groups
+            )
+            satisfied = {c for g in progress.groups if g.met for c in g.courses}
+            courses = [
+                ProgramCourseState(
+                    k,
+                    titles.get(k, k),
+                    k in earned,
+                    urls.get(k),
+                    k in satisfied and k not in earned,
+                )
+                for k in rules.courses()
+            ]
+            note = "; ".join(
+                f"any {g.choose} of the {len(g.courses)} elective courses" for g in rules.electives
+            )
+            out.append(
+                ProgramProgress(
+                    program.title,
+                    program.program_type,
+                    have,
+                    needed,
+                    courses,
+                    f"Requires every required course and {note}." if note else None,
+                    awarded.get(program.id),  # type: ignore[arg-type]
+                )
+            )
+        return out
