@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.awards import repository as awards_repository
 from app.awards.programs import ProgramAwarder
 from app.awards.records import RecordsService
 from app.awards.service import GradingService
@@ -30,6 +31,7 @@ from app.db import make_engine
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import Keyring
 from app.issuers.keys.lifecycle import KeyLifecycle
+from app.sharing.service import RecordShareService
 from app.verification.fetch import Fetcher, FetchPolicy
 from app.verification.service import Verifier
 from app.wallet.service import WalletService
@@ -55,6 +57,7 @@ class Services:
     grading: GradingService
     records: RecordsService
     wallet: WalletService
+    sharing: RecordShareService
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -101,10 +104,11 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         reissuer=reissuer,
         keys=KeyLifecycle(keyring),
         jwt=JwtEncoder(keyring, identity),
-        catalog=CatalogService(identity),
+        catalog=CatalogService(identity, awards_repository),
         grading=GradingService(issuance, identity, programs),
         records=RecordsService(identity),
         wallet=wallet,
+        sharing=RecordShareService(identity),
     )
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.config import Settings
+from app.container import Services, build_services, prepare
 from app.db import make_engine
 from app.migrations import upgrade
-from app.services import Services, build_services, prepare
 
 
 @dataclass

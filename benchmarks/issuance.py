@@ -10,8 +10,8 @@ import pstats
 
 from sqlmodel import Session
 
-from app.catalog.organizations import create_organization
-from app.issuance.service import IssueOptions
+from app.credentials.issuance import IssueOptions
+from app.issuers.organizations import create_organization
 from benchmarks.common import measure, report, throwaway_services
 from benchmarks.server import load, print_load, running_server
 from tests.factories import open_badge

@@ -8,10 +8,10 @@ import json
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.catalog.organizations import create_organization
-from app.clients.service import create_client
 from app.core.proofs import jose
-from app.issuance.jwt_encoding import KEY_TYPE_FOR_ALG
+from app.credentials.jwt_encoding import KEY_TYPE_FOR_ALG
+from app.issuers.clients import create_client
+from app.issuers.organizations import create_organization
 from app.main import create_app
 from benchmarks.common import measure, report, throwaway_services
 from tests.factories import open_badge

@@ -13,11 +13,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.catalog.organizations import create_organization
+from app.awards.csv_import import GradeImporter
+from app.awards.schemas import GradeEventIn
 from app.catalog.schemas import CourseCreate, ProgramCreate
-from app.clients.service import create_client
-from app.grading.csv_import import GradeImporter
-from app.grading.schemas import GradeEventIn
+from app.issuers.clients import create_client
+from app.issuers.organizations import create_organization
 from app.main import create_app
 from benchmarks.common import throwaway_services
 

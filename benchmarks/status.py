@@ -7,9 +7,9 @@ import time
 
 from sqlmodel import Session
 
-from app.catalog.organizations import create_organization
-from app.issuance.service import IssueOptions
-from app.status_lists import repository
+from app.credentials import status_repository as repository
+from app.credentials.issuance import IssueOptions
+from app.issuers.organizations import create_organization
 from benchmarks.common import throwaway_services
 
 

@@ -17,8 +17,8 @@ import pstats
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.catalog.organizations import create_organization
-from app.issuance.service import IssueOptions
+from app.credentials.issuance import IssueOptions
+from app.issuers.organizations import create_organization
 from app.main import create_app
 from benchmarks.common import measure, report, throwaway_services
 from tests.factories import open_badge

@@ -12,9 +12,8 @@ from app.core.did.document import PublishedKey, build_did_document
 from app.deps import ServicesDep, SessionDep
 from app.errors import NotFound
 from app.http import media
-from app.issuers import repository as orgs
-from app.issuers.keys import repository as keys
 from app.issuers.keys.keyring import public_key_of
+from app.issuers.organizations import organization_by_slug
 from app.models import SigningKey
 
 router = APIRouter(tags=["identity"])
@@ -53,36 +52,36 @@ def _jwks(published: list[SigningKey]) -> dict[str, Any]:
 @router.get("/.well-known/did.json", summary="The instance's did:web document")
 def instance_did(session: SessionDep, services: ServicesDep) -> Response:
     did = services.identity.instance_did()
-    return _json(_did_document(did, keys.published_keys(session, None)), media.DID_JSON)
+    return _json(_did_document(did, services.keys.published(session, None)), media.DID_JSON)
 
 
 @router.get("/orgs/{slug}/did.json", summary="An organization's did:web document")
 def org_did(slug: str, session: SessionDep, services: ServicesDep) -> Response:
-    org = orgs.by_slug(session, slug)
+    org = organization_by_slug(session, slug)
     if org is None:
         raise NotFound(f'no organization "{slug}"', field="slug")
     did = services.identity.org_web_did(org)
-    return _json(_did_document(did, keys.published_keys(session, org.id)), media.DID_JSON)
+    return _json(_did_document(did, services.keys.published(session, org.id)), media.DID_JSON)
 
 
 @router.get("/.well-known/jwks.json", summary="Every published issuer key as a JWK Set")
-def jwks(session: SessionDep) -> Response:
-    return _json(_jwks(keys.all_published_keys(session)), media.JWK_SET)
+def jwks(session: SessionDep, services: ServicesDep) -> Response:
+    return _json(_jwks(services.keys.all_published(session)), media.JWK_SET)
 
 
 @router.get("/orgs/{slug}/jwks.json", summary="An organization's published keys as a JWK Set")
-def org_jwks(slug: str, session: SessionDep) -> Response:
-    org = orgs.by_slug(session, slug)
+def org_jwks(slug: str, session: SessionDep, services: ServicesDep) -> Response:
+    org = organization_by_slug(session, slug)
     if org is None:
         raise NotFound(f'no organization "{slug}"', field="slug")
-    return _json(_jwks(keys.published_keys(session, org.id)), media.JWK_SET)
+    return _json(_jwks(services.keys.published(session, org.id)), media.JWK_SET)
 
 
 @router.get("/orgs/{slug}/keys/{kid}", summary="One published key as a bare JWK (VC-JWT kid)")
-def org_key(slug: str, kid: str, session: SessionDep) -> Response:
-    org = orgs.by_slug(session, slug)
-    key = keys.by_fragment(session, kid)
-    if org is None or key is None or key.org_id != org.id or key.status == "revoked":
+def org_key(slug: str, kid: str, session: SessionDep, services: ServicesDep) -> Response:
+    org = organization_by_slug(session, slug)
+    key = services.keys.published_key(session, org, kid) if org is not None else None
+    if org is None or key is None:
         raise NotFound(f'no published key "{kid}" for "{slug}"', field="kid")
     jwk = json.loads(key.public_jwk)
     jwk.update({"kid": key.fragment, "use": "sig"})

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.issuers import scopes
 from app.issuers.clients import Caller
-from app.issuers.keys import repository
 from app.models import SigningKey
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
@@ -53,8 +52,8 @@ class ReissuedOut(BaseModel):
 
 
 @router.get("", response_model=list[KeyOut], summary="The organization's keys")
-def list_keys(session: SessionDep, caller: AdminCaller) -> list[KeyOut]:
-    return [_out(k) for k in repository.all_keys(session, caller.org_id)]
+def list_keys(session: SessionDep, services: ServicesDep, caller: AdminCaller) -> list[KeyOut]:
+    return [_out(k) for k in services.keys.all_keys(session, caller.org_id)]
 
 
 @router.post(

@@ -8,15 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from app.catalog import repository as catalog
 from app.deps import ServicesDep, SessionDep, require_scope
-from app.errors import NotFound
-from app.issuers import repository as orgs
 from app.issuers import scopes
 from app.issuers.clients import Caller
-from app.models import Learner, RecordShare
+from app.issuers.organizations import organization
+from app.models import RecordShare
 from app.sharing.service import RecordShareService
 
 router = APIRouter(prefix="/api/v1/learners/{lms_id}/record-shares", tags=["learner records"])
@@ -39,18 +36,11 @@ class RecordShareList(BaseModel):
 
 
 def _records(services: ServicesDep) -> RecordShareService:
-    return RecordShareService(services.identity)
+    return services.sharing
 
 
 RecordsDep = Annotated[RecordShareService, Depends(_records)]
 ShareCaller = Annotated[Caller, require_scope(scopes.RECORDS_SHARE)]
-
-
-def _learner(session: Session, caller: Caller, lms_id: str) -> Learner:
-    learner = catalog.learner_by_lms_id(session, caller.org_id, lms_id)
-    if learner is None:
-        raise NotFound(f'no learner "{lms_id}"', field="lms_id")
-    return learner
 
 
 def _out(records: RecordShareService, share: RecordShare) -> RecordShareOut:
@@ -71,10 +61,8 @@ def create_record_share(
     caller: ShareCaller,
     body: RecordShareCreate | None = None,
 ) -> Response:
-    learner = _learner(session, caller, lms_id)
-    org = orgs.by_id(session, caller.org_id)
-    if org is None:
-        raise NotFound("the caller's organization no longer exists")
+    learner = records.learner(session, caller.org_id, lms_id)
+    org = organization(session, caller.org_id)
     share = records.create_share(
         session, org, learner, body.label if body else None, caller.client_id
     )
@@ -91,7 +79,7 @@ def create_record_share(
 def list_record_shares(
     lms_id: str, session: SessionDep, records: RecordsDep, caller: ShareCaller
 ) -> RecordShareList:
-    learner = _learner(session, caller, lms_id)
+    learner = records.learner(session, caller.org_id, lms_id)
     return RecordShareList(items=[_out(records, s) for s in records.shares(session, learner)])
 
 
@@ -99,6 +87,6 @@ def list_record_shares(
 def revoke_record_share(
     lms_id: str, share_id: str, session: SessionDep, records: RecordsDep, caller: ShareCaller
 ) -> Response:
-    learner = _learner(session, caller, lms_id)
+    learner = records.learner(session, caller.org_id, lms_id)
     records.revoke_share(session, learner, share_id)
     return Response(status_code=204)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Header
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.credentials import repository as credentials
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers import scopes
@@ -159,9 +158,9 @@ class VcApiStatusRequest(BaseModel):
 def vc_api_status(
     body: VcApiStatusRequest, session: SessionDep, services: ServicesDep, caller: StatusCaller
 ) -> dict[str, Any]:
-    record = credentials.by_credential_id(session, body.credentialId)
-    if record is None or record.org_id != caller.org_id:
-        raise NotFound(f'no credential "{body.credentialId}"', field="credentialId")
+    record = services.credential_status.get_owned_by_credential_id(
+        session, caller.org_id, body.credentialId
+    )
     items = (
         body.credentialStatus
         if isinstance(body.credentialStatus, list)

@@ -5,20 +5,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.proofs import jose
-from app.credentials import repository
 from app.credentials.issuance import IssueOptions
 from app.deps import ServicesDep, SessionDep, require_scope
-from app.errors import AppError, NotFound
-from app.http import media
-from app.issuers import repository as orgs
 from app.issuers import scopes
 from app.issuers.clients import Caller
-from app.web import share
+from app.issuers.organizations import organization
 
 router = APIRouter(tags=["vc-api"])
 
@@ -66,9 +62,7 @@ def issue_credential(
     services: ServicesDep,
     caller: Annotated[Caller, require_scope(scopes.ISSUE)],
 ) -> Response:
-    org = orgs.by_id(session, caller.org_id)
-    if org is None:
-        raise NotFound("the caller's organization no longer exists")
+    org = organization(session, caller.org_id)
     options = body.options
     profile = {"jwt_vc_json": jose.OB_PROFILE, "vc+jwt": jose.VC_JOSE_PROFILE}.get(options.format)
     alg = options.alg or "RS256"
@@ -99,65 +93,3 @@ def issue_credential(
         media_type="application/json",
         headers=headers,
     )
-
-
-_CREDENTIAL_TYPES = [
-    media.VC_LD_JSON,
-    media.LD_JSON,
-    media.VC,
-    media.JSON,
-    media.HTML,
-    media.VC_JWT,
-    media.JWT,
-    media.TEXT,
-]
-
-
-@router.get(
-    "/credentials/{uuid}",
-    summary="The signed credential: byte-identical JSON-LD, a VC-JWT form, or the HTML page",
-    description="Content negotiation on one URL: application/vc+ld+json (also ld+json, vc, "
-    "json; the default) returns the stored bytes; application/vc+jwt a VC-JOSE-COSE token and "
-    "application/jwt or text/plain an OB 3.0 VC-JWT of the same credential (?alg=RS256|ES256|"
-    "EdDSA); text/html the certificate page.",
-    responses={
-        200: {
-            "content": {
-                media.VC_LD_JSON: {},
-                media.HTML: {},
-                media.VC_JWT: {},
-                media.JWT: {},
-            }
-        }
-    },
-)
-def get_credential(
-    uuid: str,
-    request: Request,
-    session: SessionDep,
-    services: ServicesDep,
-    accept: Annotated[str | None, Header()] = None,
-    alg: Annotated[Literal["RS256", "ES256", "EdDSA"] | None, Query()] = None,
-) -> Response:
-    record = repository.by_uuid(session, uuid.lower())
-    if record is None or not share.is_public(record):
-        raise NotFound(f'no credential "{uuid}"', field="uuid")
-    chosen = media.preferred(accept, _CREDENTIAL_TYPES)
-    if chosen is None:
-        raise _NotAcceptable(f"this resource is available as {', '.join(_CREDENTIAL_TYPES)}")
-    if chosen == media.HTML:  # a browser: the certificate page (app/web/share.py)
-        return share.credential_page(request, session, record)
-    headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept"}
-    if chosen in (media.VC_JWT, media.JWT, media.TEXT):
-        org = orgs.by_id(session, record.org_id)
-        alg = alg or ("EdDSA" if org is not None and org.did_method == "key" else "RS256")
-        profile = jose.VC_JOSE_PROFILE if chosen == media.VC_JWT else jose.OB_PROFILE
-        token = services.jwt.encode(session, record, profile, alg)
-        return Response(token, media_type=chosen, headers=headers)
-    return Response(record.document, media_type=chosen, headers=headers)
-
-
-class _NotAcceptable(AppError):
-    status = 406
-    code = "not-acceptable"
-    title = "Not acceptable"

@@ -11,31 +11,24 @@
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.credentials import repository as credentials
 from app.db import as_utc, utcnow
 from app.deps import ClientDep, ServicesDep, SessionDep
-from app.errors import AppError, Forbidden, NotFound
-from app.issuers import repository as orgs
+from app.errors import Forbidden
 from app.issuers import scopes
 from app.issuers.clients import Caller
-from app.models import IssuedCredential, Organization, WalletOffer
+from app.issuers.organizations import organization
+from app.models import Organization, WalletOffer
 from app.wallet import offers
 from app.wallet.links import wallet_links
 from app.wallet.schemas import OfferCreate, OfferCreated, OfferLinks, OfferList, OfferOut
 from app.wallet.service import WalletService
-from app.web.certificate import certificate_view, human_date
-from app.web.context import WebDep
-from app.web.share import is_public
 
 router = APIRouter(tags=["wallet"])
 
@@ -59,10 +52,7 @@ OfferCaller = Annotated[Caller, Depends(offer_caller)]
 
 
 def _org(session: Session, caller: Caller) -> Organization:
-    org = orgs.by_id(session, caller.org_id)
-    if org is None:
-        raise NotFound("the caller's organization no longer exists")
-    return org
+    return organization(session, caller.org_id)
 
 
 def _out(wallet: WalletService, offer: WalletOffer) -> OfferOut:
@@ -143,107 +133,3 @@ def withdraw_offer(
 ) -> Response:
     services.wallet.withdraw(session, _org(session, caller), uuid, offer_id)
     return Response(status_code=204)
-
-
-# -- the learner's page -------------------------------------------------------------------
-
-
-@router.get("/credentials/{uuid}/wallet", response_class=HTMLResponse, include_in_schema=False)
-def add_to_wallet_page(
-    uuid: str,
-    request: Request,
-    session: SessionDep,
-    services: ServicesDep,
-    web: WebDep,
-    offer: Annotated[str, Query(max_length=100)] = "",
-) -> HTMLResponse:
-    wallet = services.wallet
-    opened = wallet.open(session, offer)
-    record = opened.record
-    if uuid.lower() not in (record.credential_uuid, record.source_uuid, record.issued_uuid):
-        raise NotFound("no wallet offer for this link", field="offer")
-    credential = credentials.by_uuid(session, record.credential_uuid)
-    assert credential is not None
-    org = orgs.by_id(session, record.org_id)
-    state = offers.state_of(record, utcnow())
-    problem = None
-    if state == offers.PENDING:
-        try:
-            wallet.current_award(session, credential)
-        except AppError as exc:
-            state, problem = "unavailable", exc.detail
-    view = certificate_view(json.loads(credential.document))
-    copy = wallet.delivered(session, record)
-    expires = as_utc(record.expires_at)
-    html = web.render(
-        ["wallet/add.html"],
-        theme=web.themes.for_org(org.slug if org else None),
-        root="../../",
-        view=view,
-        org=org,
-        state=state,
-        problem=problem,
-        offer=record,
-        expires=f"{human_date(expires.date())}, {expires:%H:%M} UTC",
-        links=_page_links(opened) if state == offers.PENDING else {},
-        downloads=_downloads(credential, copy),
-        copy=copy,
-        human_date=human_date,
-    )
-    return HTMLResponse(html, headers=PRIVATE_HEADERS)
-
-
-def _page_links(opened: offers.OpenOffer) -> dict[str, object]:
-    links: dict[str, object] = dict(wallet_links(opened))
-    for name in ("lcw_qr_svg", "openid_credential_offer_qr_svg"):
-        if name in links:
-            links[name] = Markup(links[name])  # segno's SVG: no user data in it
-    return links
-
-
-def _downloads(credential: IssuedCredential, copy: IssuedCredential | None) -> list[dict[str, str]]:
-    """Relative to /credentials/{uuid}/wallet: prefix-proof like the share page's links."""
-    items = []
-    for label, record in (("Your wallet copy", copy), ("Certificate", credential)):
-        if record is None:
-            continue
-        base = f"../{record.uuid}/download"
-        items.append({"label": label, "json": f"{base}?format=json", "jwt": f"{base}?format=jwt"})
-    return items
-
-
-# -- downloads ------------------------------------------------------------------------------
-
-
-def _filename(record: IssuedCredential, extension: str) -> str:
-    name = certificate_view(json.loads(record.document)).title
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "credential"
-    return f"{slug}-{record.uuid[:8]}.{extension}"
-
-
-@router.get(
-    "/credentials/{uuid}/download",
-    summary="Download the signed credential as a file (JSON-LD or VC-JWT)",
-    responses={200: {"content": {"application/vc+ld+json": {}, "text/plain": {}}}},
-)
-def download_credential(
-    uuid: str,
-    session: SessionDep,
-    services: ServicesDep,
-    format: Annotated[Literal["json", "jwt"], Query()] = "json",
-) -> Response:
-    record = credentials.by_uuid(session, uuid.lower())
-    if record is None or not is_public(record):
-        raise NotFound(f'no credential "{uuid}"', field="uuid")
-    if format == "jwt":
-        body, media, extension = services.wallet.jwt_form(session, record), "text/plain", "jwt"
-    else:
-        body, media, extension = record.document, "application/vc+ld+json", "json"
-    return Response(
-        body,
-        media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="{_filename(record, extension)}"',
-            "Cache-Control": "public, max-age=60",
-        },
-    )

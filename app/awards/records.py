@@ -24,7 +24,7 @@ from app.awards.schemas import (
 from app.catalog import repository as catalog
 from app.db import as_utc
 from app.issuers.identity import IssuerIdentity
-from app.models import AuditEvent, IssuedCredential, Learner
+from app.models import AuditEvent, Course, IssuedCredential, Learner
 
 EXPORT_COLUMNS = (
     "learner_id",
@@ -205,6 +205,28 @@ class RecordsService:
                 if buffer.tell() > 64_000:
                     yield drain()
         yield drain()
+
+    @staticmethod
+    def course_of(session: Session, credential: IssuedCredential) -> Course | None:
+        """The course run a course credential was awarded for (None for anything else)."""
+        if credential.kind != "course":
+            return None
+        award = repository.course_award_by_credential(session, credential.uuid)
+        if award is None:
+            return None
+        return catalog.courses_by_ids(session, {award.course_id}).get(award.course_id)
+
+    @staticmethod
+    def audit_page(
+        session: Session,
+        org_id: int,
+        limit: int,
+        offset: int,
+        learner: str | None = None,
+        action: str | None = None,
+    ) -> tuple[list[AuditEvent], int]:
+        """One page of the organization's audit trail, newest first, and the total."""
+        return repository.audit_page(session, org_id, limit, offset, learner, action)  # type: ignore[no-any-return]
 
     @staticmethod
     def audit_out(event: AuditEvent) -> AuditOut:

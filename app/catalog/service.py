@@ -6,12 +6,12 @@ indistinguishable from a missing one (404). Writes commit here, at the use-case 
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.awards import repository as awards
 from app.catalog import repository
 from app.catalog.achievements import (
     course_achievement_id,
@@ -38,9 +38,47 @@ from app.issuers.identity import IssuerIdentity
 from app.models import Course, Learner, Organization, Program
 
 
+class AwardLedger(Protocol):
+    """What the catalog asks of the awards made from it. The awards sit above the catalog, so
+    the container hands their repository in (``app.awards.repository`` fits)."""
+
+    def course_has_awards(self, session: Session, course_id: int) -> bool: ...
+
+    def program_has_awards(self, session: Session, program_id: int) -> bool: ...
+
+    def set_public_from_for_course(
+        self, session: Session, course_id: int, value: datetime | None
+    ) -> None: ...
+
+
 class CatalogService:
-    def __init__(self, identity: IssuerIdentity) -> None:
+    def __init__(self, identity: IssuerIdentity, awards: AwardLedger) -> None:
         self.identity = identity
+        self.awards = awards
+
+    # -- listings -----------------------------------------------------------------------------
+
+    @staticmethod
+    def courses_page(
+        session: Session, org_id: int, limit: int, offset: int, course: str | None = None
+    ) -> tuple[list[Course], int]:
+        return repository.courses_page(session, org_id, limit, offset, course)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def programs_page(
+        session: Session, org_id: int, limit: int, offset: int
+    ) -> tuple[list[Program], int]:
+        return repository.programs_page(session, org_id, limit, offset)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def learners_page(
+        session: Session, org_id: int, limit: int, offset: int
+    ) -> tuple[list[Learner], int]:
+        return repository.learners_page(session, org_id, limit, offset)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def learner_or_none(session: Session, org_id: int, lms_id: str) -> Learner | None:
+        return repository.learner_by_lms_id(session, org_id, lms_id)
 
     # -- course runs --------------------------------------------------------------------------
 
@@ -70,7 +108,7 @@ class CatalogService:
         session.add(course)
         if "certificate_available_date" in changes:
             session.flush()
-            awards.set_public_from_for_course(
+            self.awards.set_public_from_for_course(
                 session,
                 course.id,  # type: ignore[arg-type]
                 changes["certificate_available_date"],
@@ -80,7 +118,7 @@ class CatalogService:
 
     def delete_course(self, session: Session, org: Organization, key: str) -> None:
         course = self.get_course(session, org, key)
-        if awards.course_has_awards(session, course.id):  # type: ignore[arg-type]
+        if self.awards.course_has_awards(session, course.id):  # type: ignore[arg-type]
             raise Conflict(
                 f'course run "{key}" has awarded credentials and cannot be deleted '
                 "(set certificates_enabled to false to stop new awards)",
@@ -164,7 +202,7 @@ class CatalogService:
 
     def delete_program(self, session: Session, org: Organization, slug: str) -> None:
         program = self.get_program(session, org, slug)
-        if awards.program_has_awards(session, program.id):  # type: ignore[arg-type]
+        if self.awards.program_has_awards(session, program.id):  # type: ignore[arg-type]
             raise Conflict(
                 f'program "{slug}" has awarded credentials and cannot be deleted', field="slug"
             )

@@ -25,6 +25,16 @@ class CredentialStatusService:
         self.lists = lists
         self.on_revoked: list[RevocationListener] = []
 
+    @staticmethod
+    def get_owned_by_credential_id(
+        session: Session, org_id: int, credential_id: str
+    ) -> IssuedCredential:
+        """By the credential's ``id`` (VC-API ``credentialId``), scoped like ``get_owned``."""
+        record = credentials.by_credential_id(session, credential_id)
+        if record is None or record.org_id != org_id:
+            raise NotFound(f'no credential "{credential_id}"', field="credentialId")
+        return record
+
     def get_owned(self, session: Session, org_id: int, uuid: str) -> IssuedCredential:
         """Another organization's credential is indistinguishable from a missing one."""
         record = credentials.by_uuid(session, uuid.lower())

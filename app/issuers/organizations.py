@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers import repository
 from app.issuers.keys.keyring import Keyring
 from app.models import Organization
@@ -61,3 +61,19 @@ def create_organization(
         raise Conflict(f'organization "{data.slug}" already exists', field="slug") from None
     session.refresh(org)
     return org
+
+
+def organization(session: Session, org_id: int) -> Organization:
+    """The caller's organization (it may have been deleted since the token was issued)."""
+    org = repository.by_id(session, org_id)
+    if org is None:
+        raise NotFound("the caller's organization no longer exists")
+    return org
+
+
+def organization_or_none(session: Session, org_id: int) -> Organization | None:
+    return repository.by_id(session, org_id)
+
+
+def organization_by_slug(session: Session, slug: str) -> Organization | None:
+    return repository.by_slug(session, slug)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from app.awards import repository as awards
+from app.catalog import repository as catalog
 from app.catalog.rules import ProgramRules, evaluate
 from app.db import as_utc, utcnow
 from app.errors import NotFound
@@ -81,6 +82,14 @@ def _shown(record: IssuedCredential, now: datetime) -> bool:
 class RecordShareService:
     def __init__(self, identity: IssuerIdentity) -> None:
         self.identity = identity
+
+    @staticmethod
+    def learner(session: Session, org_id: int, lms_id: str) -> Learner:
+        """The organization's learner; another organization's is as missing as none (404)."""
+        learner = catalog.learner_by_lms_id(session, org_id, lms_id)
+        if learner is None:
+            raise NotFound(f'no learner "{lms_id}"', field="lms_id")
+        return learner
 
     # -- share links (the LMS, on the learner's behalf) ------------------------------------
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,7 +35,7 @@ from app.credentials.issuance import IssuanceService, IssueOptions
 from app.credentials.jwt_encoding import JwtEncoder
 from app.credentials.status_changes import ACTIVE, REVOKED, CredentialStatusService
 from app.db import as_utc, retrying, utcnow
-from app.errors import Conflict, InvalidInput
+from app.errors import AppError, Conflict, InvalidInput, NotFound
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity
 from app.models import IssuedCredential, Learner, Organization, WalletOffer
@@ -72,6 +73,21 @@ def subject_did(document: dict[str, Any]) -> str | None:
         subject = subject[0] if len(subject) == 1 else None
     value = subject.get("id") if isinstance(subject, dict) else None
     return value if isinstance(value, str) and value.startswith("did:") else None
+
+
+@dataclass(frozen=True)
+class OfferPage:
+    opened: OpenOffer
+
+    @property
+    def offer(self) -> WalletOffer:
+        return self.opened.record
+
+    credential: IssuedCredential
+    org: Organization | None
+    state: str
+    problem: str | None
+    copy: IssuedCredential | None
 
 
 class WalletService:
@@ -164,6 +180,31 @@ class WalletService:
             session.commit()
         session.refresh(offer)
         return offer
+
+    def offer_page(self, session: Session, token: str, uuid: str) -> OfferPage:
+        """What the learner's offer page shows: the offer, its credential and organization,
+        whether it can still be claimed (and why not), and the copy already delivered."""
+        opened = self.open(session, token)
+        offer = opened.record
+        if uuid.lower() not in (offer.credential_uuid, offer.source_uuid, offer.issued_uuid):
+            raise NotFound("no wallet offer for this link", field="offer")
+        credential = credentials.by_uuid(session, offer.credential_uuid)
+        assert credential is not None
+        state = offers.state_of(offer, utcnow())
+        problem = None
+        if state == offers.PENDING:
+            try:
+                self.current_award(session, credential)
+            except AppError as exc:
+                state, problem = "unavailable", exc.detail
+        return OfferPage(
+            opened=opened,
+            credential=credential,
+            org=orgs.by_id(session, offer.org_id),
+            state=state,
+            problem=problem,
+            copy=self.delivered(session, offer),
+        )
 
     def open(self, session: Session, token: str) -> OpenOffer:
         """The offer behind a token, whatever its state; unknown tokens are a 404."""

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from app.deps import ServicesDep, SessionDep
-from app.sharing.service import RecordShareService
 from app.web.certificate import human_date
 from app.web.context import WebDep
 
@@ -17,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 def record_page(
     share_id: str, session: SessionDep, services: ServicesDep, web: WebDep
 ) -> HTMLResponse:
-    records = RecordShareService(services.identity)
+    records = services.sharing
     learner, org = records.open_share(session, share_id)
     record = records.record(session, org, learner)
     theme = web.themes.for_org(org.slug)

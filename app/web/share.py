@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,14 +16,12 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
-from app.awards import repository as awards
-from app.catalog import repository as catalog
 from app.container import Services
-from app.credentials import repository as credentials
-from app.db import as_utc, utcnow
+from app.credentials.visibility import public_credential
+from app.db import utcnow
 from app.deps import ServicesDep, SessionDep
 from app.errors import NotFound
-from app.issuers import repository as orgs
+from app.issuers.organizations import organization_or_none
 from app.models import IssuedCredential, Organization
 from app.verification.report import VerificationReport
 from app.web.certificate import CertificateView, certificate_view, human_date
@@ -54,21 +52,6 @@ class CheckGroup:
     messages: list[str]
 
 
-def is_public(record: IssuedCredential, now: datetime | None = None) -> bool:
-    """False before the course's certificate available date (``public_from``)."""
-    if record.public_from is None:
-        return True
-    return as_utc(record.public_from) <= (now or datetime.now(UTC))
-
-
-def public_record(session: Session, uuid: str) -> IssuedCredential:
-    """The credential behind a public URL; missing and not-yet-public look the same (404)."""
-    record = credentials.by_uuid(session, uuid.lower())
-    if record is None or not is_public(record):
-        raise NotFound(f'no credential "{uuid}"', field="uuid")
-    return record
-
-
 def _groups(report: VerificationReport) -> list[CheckGroup]:
     groups = []
     for label, names in CHECK_GROUPS:
@@ -88,14 +71,11 @@ def _json_ld_script(document: str) -> str:
     return document.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _signatories(session: Session, theme: Theme, record: IssuedCredential) -> list[Signatory]:
+def _signatories(
+    services: Services, session: Session, theme: Theme, record: IssuedCredential
+) -> list[Signatory]:
     """The course's signatories when it names any, else the theme's signatory block."""
-    award = (
-        awards.course_award_by_credential(session, record.uuid) if record.kind == "course" else None
-    )
-    course = (
-        catalog.courses_by_ids(session, {award.course_id}).get(award.course_id) if award else None
-    )
+    course = services.records.course_of(session, record)
     people = []
     for entry in course.signatories if course else []:
         if not isinstance(entry, dict) or not entry.get("name"):
@@ -127,7 +107,7 @@ class CredentialPage:
         self.services, self.web, self.session, self.record = services, web, session, record
         self.document: dict[str, Any] = json.loads(record.document)
         self.view = certificate_view(self.document)
-        self.org: Organization | None = orgs.by_id(session, record.org_id)
+        self.org: Organization | None = organization_or_none(session, record.org_id)
         self.theme = web.themes.for_org(self.org.slug if self.org else None)
 
     def report(self) -> tuple[VerificationReport, datetime]:
@@ -189,7 +169,7 @@ class CredentialPage:
                 "checked_at": f"{human_date(checked.date())}, {checked:%H:%M} UTC",
             },
             verified_mark=report.verified and state == "active",
-            signatories=_signatories(self.session, self.theme, record),
+            signatories=_signatories(self.services, self.session, self.theme, record),
             urls=urls,
             issuer_id=issuer.get("id") if isinstance(issuer, dict) else issuer,
             share={
@@ -225,7 +205,7 @@ def credential_page(request: Request, session: Session, record: IssuedCredential
 @router.get("/credentials/{uuid}/credential.json")
 def download_credential(uuid: str, session: SessionDep) -> Response:
     """The stored signed credential as a file download (byte-identical)."""
-    record = public_record(session, uuid)
+    record = public_credential(session, uuid)
     return Response(
         record.document,
         media_type="application/vc+ld+json",
@@ -239,7 +219,7 @@ def download_credential(uuid: str, session: SessionDep) -> Response:
 @router.get("/credentials/{uuid}/preview.png")
 def preview_image(uuid: str, session: SessionDep, services: ServicesDep, web: WebDep) -> Response:
     """The Open Graph / Twitter card image, 1200x630."""
-    record = public_record(session, uuid)
+    record = public_credential(session, uuid)
     page = CredentialPage(services, web, session, record)
     key = (record.uuid, record.status, page.theme.version)
     png = web.previews.get_or_make(
@@ -251,7 +231,7 @@ def preview_image(uuid: str, session: SessionDep, services: ServicesDep, web: We
 @router.get("/credentials/{uuid}/qr.svg")
 def qr_code(uuid: str, session: SessionDep, services: ServicesDep) -> Response:
     """A QR code of the certificate page's URL."""
-    record = public_record(session, uuid)
+    record = public_credential(session, uuid)
     svg = qr_svg(services.identity.credential_url(record.uuid), scale=8)
     headers = {"Cache-Control": "public, max-age=86400", "Content-Security-Policy": SVG_CSP}
     return Response(svg, media_type="image/svg+xml", headers=headers)

@@ -14,22 +14,19 @@ from fastapi.encoders import jsonable_encoder
 from sqlmodel import Session
 
 from app.deps import require_scope
-from app.errors import AppError, NotFound
+from app.errors import AppError
 from app.http import idempotency
 from app.http.problems import PROBLEM_JSON
-from app.issuers import repository as orgs
 from app.issuers import scopes
 from app.issuers.clients import Caller
+from app.issuers.organizations import organization
 from app.models import Organization
 
 JSON = "application/json"
 
 
 def org_of(session: Session, caller: Caller) -> Organization:
-    org = orgs.by_id(session, caller.org_id)
-    if org is None:
-        raise NotFound("the caller's organization no longer exists")
-    return org
+    return organization(session, caller.org_id)
 
 
 # -- paging (limit/offset, X-Total-Count and Link as in OB 3.0 §6.4) ---------------------------

@@ -18,7 +18,6 @@ from app.api.v1.common import (
     paginate,
     respond,
 )
-from app.catalog import repository
 from app.catalog.schemas import CourseCreate, CourseOut, CourseUpdate
 from app.deps import ServicesDep, SessionDep
 
@@ -62,7 +61,9 @@ def list_courses(
     ] = None,
 ) -> list[CourseOut]:
     org = org_of(session, caller)
-    rows, total = repository.courses_page(session, caller.org_id, page.limit, page.offset, course)
+    rows, total = services.catalog.courses_page(
+        session, caller.org_id, page.limit, page.offset, course
+    )
     paginate(request, response, page, total)
     return [services.catalog.course_out(org, c) for c in rows]
 

@@ -17,7 +17,6 @@ from app.api.v1.common import (
     paginate,
     respond,
 )
-from app.catalog import repository
 from app.catalog.schemas import LearnerCreate, LearnerOut, LearnerUpdate
 from app.deps import ServicesDep, SessionDep
 
@@ -50,7 +49,7 @@ def list_learners(
     caller: CatalogReader,
     page: PageDep,
 ) -> list[LearnerOut]:
-    rows, total = repository.learners_page(session, caller.org_id, page.limit, page.offset)
+    rows, total = services.catalog.learners_page(session, caller.org_id, page.limit, page.offset)
     paginate(request, response, page, total)
     return [services.catalog.learner_out(learner) for learner in rows]
 

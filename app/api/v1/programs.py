@@ -15,7 +15,6 @@ from app.api.v1.common import (
     paginate,
     respond,
 )
-from app.catalog import repository
 from app.catalog.schemas import ProgramCreate, ProgramOut, ProgramUpdate
 from app.deps import ServicesDep, SessionDep
 
@@ -55,7 +54,7 @@ def list_programs(
     page: PageDep,
 ) -> list[ProgramOut]:
     org = org_of(session, caller)
-    rows, total = repository.programs_page(session, caller.org_id, page.limit, page.offset)
+    rows, total = services.catalog.programs_page(session, caller.org_id, page.limit, page.offset)
     paginate(request, response, page, total)
     return [services.catalog.program_out(org, p) for p in rows]
 

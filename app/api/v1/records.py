@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.api.v1.common import PageDep, org_of, paginate
-from app.awards import repository
 from app.awards.schemas import AuditOut, LearnerCredential, LearnerGrade, LearnerProgram
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.issuers import scopes
@@ -89,7 +88,7 @@ def audit_trail(
     learner: Annotated[str | None, Query(max_length=255)] = None,
     action: Annotated[str | None, Query(pattern="^(awarded|refused|reissued|revoked)$")] = None,
 ) -> list[AuditOut]:
-    rows, total = repository.audit_page(
+    rows, total = services.records.audit_page(
         session, caller.org_id, page.limit, page.offset, learner, action
     )
     paginate(request, response, page, total)

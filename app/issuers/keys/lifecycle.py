@@ -21,6 +21,7 @@ from app.models import (
     IssuedCredential,
     KeyStatus,
     KeyType,
+    Organization,
     SigningKey,
     StatusList,
 )
@@ -43,6 +44,26 @@ class KeyLifecycle:
             session.flush()
         key = self.keyring.create_key(session, org_id, key_type)
         session.commit()
+        return key
+
+    @staticmethod
+    def all_keys(session: Session, org_id: int) -> list[SigningKey]:
+        return repository.all_keys(session, org_id)
+
+    @staticmethod
+    def published(session: Session, org_id: int | None) -> list[SigningKey]:
+        """The keys a verifier may still need: active and retired (revoked ones are gone)."""
+        return repository.published_keys(session, org_id)
+
+    @staticmethod
+    def all_published(session: Session) -> list[SigningKey]:
+        return repository.all_published_keys(session)
+
+    @staticmethod
+    def published_key(session: Session, org: Organization, kid: str) -> SigningKey | None:
+        key = repository.by_fragment(session, kid)
+        if key is None or key.org_id != org.id or key.status == "revoked":
+            return None
         return key
 
     def get(self, session: Session, org_id: int | None, kid: str) -> SigningKey:
