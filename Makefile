@@ -30,7 +30,8 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks
-	$(BIN)/ruff format --check app tests benchmarks || true
+	$(BIN)/ruff format --check app tests benchmarks
+	$(BIN)/mypy app
 	$(BIN)/lint-imports
 
 clean:
