@@ -21,6 +21,8 @@ log = logging.getLogger("laurel.web")
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 #: Font stacks go into a <style> element: letters, digits, spaces, commas, quotes, hyphens only.
 _FONT_STACK = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,200}$")
+#: A theme folder is named after its organization's slug (app/models/organization.py).
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _ASSET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.(?:svg|png|jpg|jpeg|webp)$")
 AA_TEXT = 4.5
 
@@ -121,7 +123,7 @@ class ThemeRegistry:
         self._cache: dict[str, tuple[float, Theme]] = {}
 
     def for_org(self, slug: str | None) -> Theme:
-        if not slug or "/" in slug or slug.startswith("."):
+        if not slug or not _SLUG.match(slug):
             return DEFAULT_THEME
         path = self.themes_dir / slug / "theme.json"
         try:
@@ -136,11 +138,16 @@ class ThemeRegistry:
         return theme
 
     def asset_path(self, slug: str, name: str) -> Path | None:
-        """A theme's image file, or None (only plain image names inside the theme folder)."""
-        if not _ASSET.match(name) or not (self.themes_dir / slug).is_dir() or "/" in slug:
+        """A theme's image file, or None: a plain image name in a folder named like a slug,
+        and the file, symlinks followed, must still be inside that folder (no "..", no
+        "%2e%2e", no link out of the theme)."""
+        if not _SLUG.match(slug) or not _ASSET.match(name):
             return None
-        path = self.themes_dir / slug / name
-        return path if path.is_file() else None
+        folder = self.themes_dir.resolve() / slug
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            return None
+        return path
 
     def _bare(self, slug: str) -> Theme:
         """A theme folder with templates but no theme.json."""
