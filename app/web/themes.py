@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from app.web.urls import allowed_url
+
 log = logging.getLogger("laurel.web")
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -82,9 +84,13 @@ DEFAULT_THEME = Theme()
 
 
 def asset_url(url: str | None, root: str) -> str | None:
-    """A theme asset's URL as seen from a page: ``root`` leads from the page to the app root
-    (e.g. "../" from /credentials/{uuid}), so the app also works under a path prefix."""
-    if url is None or url.startswith(("https://", "http://", "/", "data:")):
+    """An image's URL as seen from a page, if a page may show it (``allowed_url``): ``root``
+    leads from the page to the app root (e.g. "../" from /credentials/{uuid}) for a theme's
+    own files (themes/<slug>/<file>), so the app also works under a path prefix."""
+    url = allowed_url(url, "image")
+    if not url:
+        return None
+    if url.lower().startswith(("https:", "http:", "data:", "/")):
         return url
     return root + url
 
@@ -171,9 +177,7 @@ def parse_theme(slug: str, raw: dict[str, Any], version: str = "") -> Theme:
         heading=_font(slug, "heading", (raw.get("fonts") or {}).get("heading"), Fonts.heading),
         body=_font(slug, "body", (raw.get("fonts") or {}).get("body"), Fonts.body),
     )
-    logo = raw.get("logo")
-    if isinstance(logo, str) and not logo.startswith(("https://", "http://", "/")):
-        logo = f"themes/{slug}/{logo}" if _ASSET.match(logo) else None
+    logo = _image_url(slug, raw.get("logo"))
     signatories = tuple(
         Signatory(
             name=str(s["name"]),
@@ -187,7 +191,7 @@ def parse_theme(slug: str, raw: dict[str, Any], version: str = "") -> Theme:
     titles = {str(k): str(v) for k, v in (raw.get("titles") or {}).items()}
     return Theme(
         slug=slug,
-        logo=logo if isinstance(logo, str) else None,
+        logo=logo,
         logo_alt=str(raw.get("logo_alt") or ""),
         colors=colors,
         fonts=fonts,
@@ -202,7 +206,7 @@ def _image_url(slug: str, value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     if value.startswith(("https://", "http://", "/")):
-        return value
+        return allowed_url(value, "image") or None
     return f"themes/{slug}/{value}" if _ASSET.match(value) else None
 
 
