@@ -7,10 +7,12 @@ from fastapi import FastAPI
 from app.container import Services
 from app.web import credential, errors, records, share, verify_page, wallet_page
 from app.web.context import WebContext
+from app.web.security_headers import SecurityHeaders
 
 
 def install(app: FastAPI, services: Services) -> None:
-    """Add the HTML views to ``app``; call after the problem+json handlers are installed."""
+    """Add the HTML views and the security headers of every page (app/web/security_headers.py)
+    to ``app``; call after the problem+json handlers are installed."""
     web = WebContext(services.settings.templates_dir)
     app.state.web = web
     app.include_router(credential.router)
@@ -19,3 +21,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(share.router)
     app.include_router(records.router)
     errors.install_html_errors(app, web)
+    app.add_middleware(
+        SecurityHeaders,
+        docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
+    )

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from app.web.urls import allowed_url
+
 #: OB 3.0 achievementType values shown with the program layout.
 PROGRAM_TYPES = {"Certificate", "Diploma", "Degree", "MicroCredential", "LearningProgram"}
 
@@ -107,11 +109,10 @@ def _text(value: Any) -> str | None:
 
 
 def _image(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]  # type: ignore[no-any-return]
-    return None
+    """An Image's URL (OB 3.0 §B.1.15: a URL or an object with an id), if a page may show it."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return allowed_url(value, "image") or None
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -184,7 +185,7 @@ def certificate_view(credential: dict[str, Any]) -> CertificateView:
         achievement_image=_image(achievement.get("image")),
         learner_name=learner_name(subject),
         issuer_name=_text(issuer.get("name")) or str(issuer.get("id") or ""),
-        issuer_url=_text(issuer.get("url")),
+        issuer_url=allowed_url(_text(issuer.get("url"))) or None,
         issuer_image=_image(issuer.get("image")),
         awarded=parse_date(
             credential.get("awardedDate")

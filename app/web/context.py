@@ -12,14 +12,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from app.verification.report import VerificationReport
 from app.web.cache import LruCache
+from app.web.security_headers import InlineScripts
 from app.web.themes import Theme, ThemeRegistry, asset_url
+from app.web.urls import allowed_url
 
 #: The verifier's answer for a page is reused this long (the JSON is cached as long, too).
 REPORT_TTL_SECONDS = 30
 
 
 def make_environment(templates_dir: Path) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
         autoescape=select_autoescape(["html", "xml", "svg"]),
         undefined=StrictUndefined,
@@ -27,6 +29,9 @@ def make_environment(templates_dir: Path) -> Environment:
         lstrip_blocks=True,
         auto_reload=True,
     )
+    env.filters["allowed_url"] = allowed_url  # every templated href and src goes through it
+    env.globals["asset_url"] = asset_url
+    return env
 
 
 @dataclass
@@ -34,6 +39,7 @@ class WebContext:
     templates_dir: Path
     env: Environment = field(init=False)
     themes: ThemeRegistry = field(init=False)
+    scripts: InlineScripts = field(init=False)
     reports: LruCache[tuple[VerificationReport, datetime]] = field(
         default_factory=lambda: LruCache(4096, REPORT_TTL_SECONDS)
     )
@@ -42,7 +48,8 @@ class WebContext:
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.templates_dir)
-        self.env.globals["asset_url"] = asset_url
+        self.scripts = InlineScripts(self.templates_dir)
+        self.env.globals["inline_script"] = self.scripts
         self.themes = ThemeRegistry(self.templates_dir / "themes")
 
     def render(self, names: list[str], **context: Any) -> str:

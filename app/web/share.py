@@ -29,10 +29,12 @@ from app.web.context import WebContext, WebDep
 from app.web.preview import render_preview
 from app.web.sharing import linkedin_add_url, mailto_url, qr_svg
 from app.web.themes import Signatory, Theme
+from app.web.urls import allowed_url
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_CACHE = "public, max-age=60"
+ENHANCE_SCRIPT = "credentials/enhance.js"
 #: SVG opened on its own is a document: no scripts, no fetches.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 #: Verifier check names, grouped as the page explains them to a person.
@@ -85,7 +87,7 @@ def _signatories(
             Signatory(
                 name=str(entry["name"]),
                 title=title,
-                image=entry.get("signature_image_url") or None,
+                image=allowed_url(entry.get("signature_image_url"), "image") or None,
                 image_alt=f"Signature of {entry['name']}",
             )
         )
@@ -199,7 +201,13 @@ def credential_page(request: Request, session: Session, record: IssuedCredential
     services: Services = request.app.state.services
     web: WebContext = request.app.state.web
     html = CredentialPage(services, web, session, record).render()
-    return HTMLResponse(html, headers={"Cache-Control": PAGE_CACHE, "Vary": "Accept"})
+    headers = {
+        "Cache-Control": PAGE_CACHE,
+        "Vary": "Accept",
+        # Copy link and Print: templates/credentials/_enhance.html.
+        "Content-Security-Policy": web.scripts.policy(ENHANCE_SCRIPT),
+    }
+    return HTMLResponse(html, headers=headers)
 
 
 @router.get("/credentials/{uuid}/credential.json")

@@ -16,11 +16,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from app.web.urls import allowed_url
+
 log = logging.getLogger("laurel.web")
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 #: Font stacks go into a <style> element: letters, digits, spaces, commas, quotes, hyphens only.
 _FONT_STACK = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,200}$")
+#: A theme folder is named after its organization's slug (app/models/organization.py).
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _ASSET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.(?:svg|png|jpg|jpeg|webp)$")
 AA_TEXT = 4.5
 
@@ -80,9 +84,13 @@ DEFAULT_THEME = Theme()
 
 
 def asset_url(url: str | None, root: str) -> str | None:
-    """A theme asset's URL as seen from a page: ``root`` leads from the page to the app root
-    (e.g. "../" from /credentials/{uuid}), so the app also works under a path prefix."""
-    if url is None or url.startswith(("https://", "http://", "/", "data:")):
+    """An image's URL as seen from a page, if a page may show it (``allowed_url``): ``root``
+    leads from the page to the app root (e.g. "../" from /credentials/{uuid}) for a theme's
+    own files (themes/<slug>/<file>), so the app also works under a path prefix."""
+    url = allowed_url(url, "image")
+    if not url:
+        return None
+    if url.lower().startswith(("https:", "http:", "data:", "/")):
         return url
     return root + url
 
@@ -121,7 +129,7 @@ class ThemeRegistry:
         self._cache: dict[str, tuple[float, Theme]] = {}
 
     def for_org(self, slug: str | None) -> Theme:
-        if not slug or "/" in slug or slug.startswith("."):
+        if not slug or not _SLUG.match(slug):
             return DEFAULT_THEME
         path = self.themes_dir / slug / "theme.json"
         try:
@@ -136,11 +144,16 @@ class ThemeRegistry:
         return theme
 
     def asset_path(self, slug: str, name: str) -> Path | None:
-        """A theme's image file, or None (only plain image names inside the theme folder)."""
-        if not _ASSET.match(name) or not (self.themes_dir / slug).is_dir() or "/" in slug:
+        """A theme's image file, or None: a plain image name in a folder named like a slug,
+        and the file, symlinks followed, must still be inside that folder (no "..", no
+        "%2e%2e", no link out of the theme)."""
+        if not _SLUG.match(slug) or not _ASSET.match(name):
             return None
-        path = self.themes_dir / slug / name
-        return path if path.is_file() else None
+        folder = self.themes_dir.resolve() / slug
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            return None
+        return path
 
     def _bare(self, slug: str) -> Theme:
         """A theme folder with templates but no theme.json."""
@@ -164,9 +177,7 @@ def parse_theme(slug: str, raw: dict[str, Any], version: str = "") -> Theme:
         heading=_font(slug, "heading", (raw.get("fonts") or {}).get("heading"), Fonts.heading),
         body=_font(slug, "body", (raw.get("fonts") or {}).get("body"), Fonts.body),
     )
-    logo = raw.get("logo")
-    if isinstance(logo, str) and not logo.startswith(("https://", "http://", "/")):
-        logo = f"themes/{slug}/{logo}" if _ASSET.match(logo) else None
+    logo = _image_url(slug, raw.get("logo"))
     signatories = tuple(
         Signatory(
             name=str(s["name"]),
@@ -180,7 +191,7 @@ def parse_theme(slug: str, raw: dict[str, Any], version: str = "") -> Theme:
     titles = {str(k): str(v) for k, v in (raw.get("titles") or {}).items()}
     return Theme(
         slug=slug,
-        logo=logo if isinstance(logo, str) else None,
+        logo=logo,
         logo_alt=str(raw.get("logo_alt") or ""),
         colors=colors,
         fonts=fonts,
@@ -195,7 +206,7 @@ def _image_url(slug: str, value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     if value.startswith(("https://", "http://", "/")):
-        return value
+        return allowed_url(value, "image") or None
     return f"themes/{slug}/{value}" if _ASSET.match(value) else None
 
 

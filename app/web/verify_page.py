@@ -23,11 +23,6 @@ from app.web.verify import verdict_view
 
 router = APIRouter(tags=["verification"])
 
-#: The page loads nothing from elsewhere and runs no script.
-PAGE_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 #: A form carries the credential plus a little multipart framing and the other fields.
 _FORM_OVERHEAD = 16_384
 
@@ -57,9 +52,8 @@ def _page(
         "max_kb": MAX_BYTES // 1000,
     }
     response = templates.TemplateResponse(request, "verify.html", context, status_code=status)
-    response.headers["Content-Security-Policy"] = PAGE_CSP
+    # The Content-Security-Policy (no script) and nosniff: app/web/security_headers.py.
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response  # type: ignore[no-any-return]
 

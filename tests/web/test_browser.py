@@ -175,3 +175,40 @@ def test_text_contrast_passes_wcag_aa(
                   "'<p style=\"color:#bbb\">pale</p>')")  # fmt: skip
     (failure,) = _contrast_failures(page)
     assert failure.startswith("'pale'")
+
+
+def test_content_security_policy_runs_the_pages_script_and_no_other(
+    factory: Factory, live_server: str, browser: Any, artifacts: Path, engine: Engine
+) -> None:
+    """The policy (app/web/security_headers.py) is enforced, and the pages need nothing it
+    blocks: copy link and print work, theme images load, no violation is reported."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    violations: list[str] = []
+    try:
+        page = context.new_page()
+        page.on(
+            "console", lambda m: "Content Security Policy" in m.text and violations.append(m.text)
+        )
+        uuid = uuid_of(factory.issue(factory.caller("northwind"), graded_badge()))
+        page.goto(f"{live_server}/credentials/{uuid}")
+        assert page.get_by_role("button", name="Print").is_visible()
+        page.get_by_role("button", name="Copy link").click()
+        page.get_by_role("button", name="Link copied").wait_for()
+        assert page.evaluate("navigator.clipboard.readText()") == f"{BASE_URL}/credentials/{uuid}"
+        images = page.locator(".certificate__logo, .signatory__image")
+        assert images.count() == 3
+        assert images.evaluate_all("imgs => imgs.every(i => i.complete && i.naturalWidth > 0)")
+        page.screenshot(path=artifacts / f"{_name(engine, 'share-page-csp')}.png", full_page=True)
+        page.goto(f"{live_server}/verify")
+        assert violations == []
+        # An injected inline script does not run.
+        ran = page.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = 'window.injected = true'; document.body.append(s);"
+            " return window.injected === true; }"
+        )
+        assert ran is False
+        assert violations and "script-src" in violations[0]
+    finally:
+        context.close()
