@@ -29,7 +29,7 @@ from app.credentials.status_changes import CredentialStatusService
 from app.credentials.status_lists import StatusListService
 from app.db import make_engine
 from app.issuers.identity import IssuerIdentity
-from app.issuers.keys.keyring import Keyring
+from app.issuers.keys.keyring import KeyClash, Keyring
 from app.issuers.keys.lifecycle import KeyLifecycle
 from app.sharing.service import RecordShareService
 from app.verification.fetch import Fetcher, FetchPolicy
@@ -116,6 +116,9 @@ def prepare(services: Services) -> None:
     """First start creates the instance key; every start checks the key files are readable."""
     services.keyring.prepare()
     with Session(services.engine) as session:
-        services.keyring.ensure_active_key(session, None)
-        session.commit()
+        try:
+            services.keyring.ensure_active_key(session, None)
+            session.commit()
+        except KeyClash:  # another worker starting at the same time made it first
+            session.rollback()
         services.keyring.check_published_keys(session)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 T = TypeVar("T")
@@ -28,8 +29,26 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _create_private_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use the umask, e.g. 0644).
+
+    It holds learner data. SQLite gives its -wal and -shm files the database file's mode.
+    An existing file keeps its mode: the operator may have chosen it.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a missing directory and the like: SQLite reports it on connect
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
+        _create_private_file(url)
         engine = create_engine(
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # lint-imports over the whole package, five times
 
 
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from app.cli import context
+
 import_app = typer.Typer(help="Bulk imports from an LMS export.", no_args_is_help=True)
 
 
@@ -35,21 +37,13 @@ def import_grades(
 ) -> None:
     """Import grades: awards what passes, and resumes after an interruption (no duplicates)."""
     from app.awards.csv_import import GradeImporter, ImportFileError, Interrupted, count_rows
-    from app.config import SettingsError, get_settings
-    from app.container import build_services, prepare
     from app.issuers.repository import by_slug
 
-    try:
-        services = build_services(get_settings())
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
-    prepare(services)
+    services = context.services()
     with Session(services.engine, expire_on_commit=False) as session:
         organization = by_slug(session, org)
     if organization is None:
-        typer.echo(f'error: no organization "{org}"', err=True)
-        raise typer.Exit(1)
+        context.fail(f'no organization "{org}"')
     importer = GradeImporter(services.grading, services.engine, organization, actor)
     total = count_rows(file)
 
@@ -66,8 +60,7 @@ def import_grades(
                 on_resume=lambda done: resumed(done, bar),
             )
     except ImportFileError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        context.fail(str(exc))
     except Interrupted as stop:
         typer.echo("\n".join(stop.summary.lines()), err=True)
         typer.echo(

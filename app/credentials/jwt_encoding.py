@@ -11,8 +11,8 @@ from app.core.proofs import jose
 from app.errors import InvalidInput
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity
-from app.issuers.keys.keyring import Keyring
-from app.models import CredentialEncoding, IssuedCredential, KeyType, Organization
+from app.issuers.keys.keyring import KeyClash, Keyring
+from app.models import CredentialEncoding, IssuedCredential, KeyType, Organization, SigningKey
 
 KEY_TYPE_FOR_ALG = {"EdDSA": KeyType.ED25519, "ES256": KeyType.P256, "RS256": KeyType.RSA}
 PROFILES = (jose.OB_PROFILE, jose.VC_JOSE_PROFILE)
@@ -52,8 +52,7 @@ class JwtEncoder:
         existing = self._stored(session, record.uuid, profile, alg)
         if existing is not None:
             return existing.text
-        key = self.keyring.ensure_active_key(session, org.id, KEY_TYPE_FOR_ALG[alg])
-        ed_key = self.keyring.ensure_active_key(session, org.id, KeyType.ED25519)
+        key, ed_key = self._signing_keys(session, org.id, alg)  # type: ignore[arg-type]
         did = self.identity.org_did(org, ed_key)
         kid = self.identity.verification_method(did, key if org.did_method == "web" else ed_key)
         token = jose.sign_vc_jwt(
@@ -72,6 +71,23 @@ class JwtEncoder:
             assert stored is not None
             return stored.text
         return token
+
+    def _signing_keys(
+        self, session: Session, org_id: int, alg: str
+    ) -> tuple[SigningKey, SigningKey]:
+        """The key for ``alg`` and the Ed25519 key (the DID), made on first use."""
+
+        def both() -> tuple[SigningKey, SigningKey]:
+            return (
+                self.keyring.ensure_active_key(session, org_id, KEY_TYPE_FOR_ALG[alg]),
+                self.keyring.ensure_active_key(session, org_id, KeyType.ED25519),
+            )
+
+        try:
+            return both()
+        except KeyClash:  # a concurrent request made it first: use that one
+            session.rollback()
+            return both()
 
     @staticmethod
     def _stored(session: Session, uuid: str, profile: str, alg: str) -> CredentialEncoding | None:

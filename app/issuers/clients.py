@@ -8,10 +8,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.db import as_utc, utcnow
-from app.errors import InvalidInput, Unauthorized
+from app.errors import InvalidInput, NotFound, Unauthorized
+from app.issuers import repository
 from app.issuers.scopes import ALL_SCOPES
 from app.models import AccessToken, ApiClient, Organization
 
@@ -82,7 +83,7 @@ def create_client(
 
 
 def authenticate_client(session: Session, client_id: str, secret: str) -> ApiClient:
-    client = session.exec(select(ApiClient).where(ApiClient.client_id == client_id)).first()
+    client = repository.client_by_client_id(session, client_id)
     if client is None or client.disabled or not _secret_matches(secret, client.secret_hash):
         raise Unauthorized("client authentication failed", error="invalid_client")
     return client
@@ -122,3 +123,40 @@ def caller_for_token(session: Session, token: str) -> Caller:
     if client is None or client.disabled:
         raise Unauthorized("the client of this token is disabled", error="invalid_token")
     return Caller(client.client_id, row.org_id, frozenset(row.scopes.split()))
+
+
+# -- operations on existing clients (the CLI); the caller commits --------------------------
+
+
+def client_by_id(session: Session, client_id: str) -> ApiClient:
+    client = repository.client_by_client_id(session, client_id)
+    if client is None:
+        raise NotFound(f'no client "{client_id}"', field="client_id")
+    return client
+
+
+def list_clients(session: Session, org_id: int | None = None) -> list[ApiClient]:
+    return repository.clients(session, org_id)
+
+
+def revoke_tokens(session: Session, client: ApiClient) -> int:
+    """Its bearer tokens stop working now; it may ask for new ones (unless disabled)."""
+    return repository.delete_tokens(session, client.id)  # type: ignore[arg-type]
+
+
+def set_disabled(session: Session, client: ApiClient, disabled: bool) -> int:
+    """A disabled client gets no token and its tokens are refused (``caller_for_token``).
+
+    Disabling also deletes its tokens, so enabling again does not revive them; returns how
+    many were revoked.
+    """
+    client.disabled = disabled
+    session.add(client)
+    return revoke_tokens(session, client) if disabled else 0
+
+
+def delete_client(session: Session, client: ApiClient) -> int:
+    """The client and its tokens; what it issued stays (audit records name its client_id)."""
+    revoked = revoke_tokens(session, client)
+    session.delete(client)
+    return revoked

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -23,8 +23,31 @@ class KeyStatus(StrEnum):
     REVOKED = "revoked"  # unpublished: credentials it signed no longer verify
 
 
+_ACTIVE = text("status = 'active'")
+_ACTIVE_INSTANCE = text("status = 'active' AND org_id IS NULL")
+
+
 class SigningKey(SQLModel, table=True):
     __tablename__ = "signing_keys"
+    # At most one active key per organization and type, even under concurrent rotations.
+    # A unique index treats NULLs as distinct, so the instance key (org_id NULL) has its own.
+    __table_args__ = (
+        Index(
+            "uq_signing_keys_one_active",
+            "org_id",
+            "key_type",
+            unique=True,
+            postgresql_where=_ACTIVE,
+            sqlite_where=_ACTIVE,
+        ),
+        Index(
+            "uq_signing_keys_one_active_instance",
+            "key_type",
+            unique=True,
+            postgresql_where=_ACTIVE_INSTANCE,
+            sqlite_where=_ACTIVE_INSTANCE,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     #: None for the instance's own key (/.well-known/did.json).

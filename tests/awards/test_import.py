@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlmodel import Session, func, select
+from typer.testing import CliRunner
 
 from app.awards.csv_import import GradeImporter, Interrupted
-from app.config import Settings
+from app.cli import app
+from app.config import Settings, get_settings
 from app.container import build_services, prepare
 from app.migrations import upgrade
 from app.models import IssuedCredential
@@ -85,14 +85,15 @@ def test_import_summary_and_resume_after_interruption(lms: Lms, tmp_path: Path) 
     assert {e["actor"] for e in audit} == {"cli:test"}
 
 
-def test_cli_command(tmp_path: Path) -> None:
+def test_cli_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "cli.db"
     env = {
-        **os.environ,
         "LAUREL_DATABASE_URL": f"sqlite:///{db}",
         "LAUREL_KEYS_DIR": str(tmp_path / "keys"),
         "LAUREL_BASE_URL": "https://cli.laurel.test",
     }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     settings = Settings(
         database_url=env["LAUREL_DATABASE_URL"],
         keys_dir=tmp_path / "keys",
@@ -114,24 +115,19 @@ def test_cli_command(tmp_path: Path) -> None:
     services.engine.dispose()
     path = _write(tmp_path / "g.csv", _rows())
 
-    def laurel(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "app.cli", *args],
-            env=env,
-            text=True,
-            capture_output=True,
-            timeout=120,
-            cwd=Path(__file__).resolve().parents[2],
-        )
+    def laurel(*args: str) -> Result:
+        get_settings.cache_clear()
+        return CliRunner().invoke(app, list(args))
 
     result = laurel("import", "grades", str(path), "--org", "acme", "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["issued"] == 1 and summary["failed"] == 2 and summary["rows"] == 7
     text = laurel("import", "grades", str(path), "--org", "acme")
-    assert text.returncode == 0, text.stderr
+    assert text.exit_code == 0, text.output
     assert "issued:   0 course credentials" in text.stdout and "refused:  2" in text.stdout
     missing = _write(tmp_path / "bad.csv", [["x"]], ["learner"])
     bad = laurel("import", "grades", str(missing), "--org", "acme")
-    assert bad.returncode == 1 and "missing column" in bad.stderr
-    assert laurel("import", "grades", str(path), "--org", "nope").returncode == 1
+    assert bad.exit_code == 1 and "missing column" in bad.stderr
+    assert laurel("import", "grades", str(path), "--org", "nope").exit_code == 1
+    get_settings.cache_clear()

@@ -17,9 +17,11 @@ DID = "did:web:laurel.test:orgs:acme"
 
 
 def _issue(factory: Factory, caller: ApiCaller, **options: Any):  # type: ignore[no-untyped-def]
-    return factory.client.post("/credentials/issue",
-                               json={"credential": open_badge(), "options": options},
-                               headers=caller.headers)
+    return factory.client.post(
+        "/credentials/issue",
+        json={"credential": open_badge(), "options": options},
+        headers=caller.headers,
+    )
 
 
 def _published_key(factory: Factory, kid: str) -> Any:
@@ -31,8 +33,9 @@ def _published_key(factory: Factory, kid: str) -> Any:
 
 
 @pytest.mark.parametrize("alg", ["RS256", "ES256", "EdDSA"])
-def test_jwt_vc_json_each_algorithm_verifies_with_pyjwt_and_ours(factory: Factory,
-                                                                  alg: str) -> None:
+def test_jwt_vc_json_each_algorithm_verifies_with_pyjwt_and_ours(
+    factory: Factory, alg: str
+) -> None:
     caller = factory.caller()
     response = _issue(factory, caller, format="jwt_vc_json", alg=alg)
     assert response.status_code == 201, response.text
@@ -50,8 +53,9 @@ def test_jwt_vc_json_each_algorithm_verifies_with_pyjwt_and_ours(factory: Factor
     assert result.verified, result.message
     uuid = claims["jti"].removeprefix("urn:uuid:")
     same = factory.client.get(f"/credentials/{uuid}")
-    assert same.json() == {k: v for k, v in claims.items()
-                           if k not in ("iss", "jti", "nbf", "sub", "exp")}
+    assert same.json() == {
+        k: v for k, v in claims.items() if k not in ("iss", "jti", "nbf", "sub", "exp")
+    }
 
 
 def test_vc_jose_format_is_an_enveloped_credential(factory: Factory) -> None:
@@ -81,12 +85,14 @@ def test_bad_format_or_alg_is_422_and_stores_nothing(factory: Factory) -> None:
 
 
 def test_rotation_keeps_old_credentials_verifying_and_revocation_names_the_key(
-        factory: Factory, session) -> None:
+    factory: Factory, session
+) -> None:
     caller = factory.caller()
     old = factory.issue(caller)
     old_kid = old["proof"]["verificationMethod"]
-    rotated = factory.client.post("/api/v1/keys/rotate", json={"type": "Ed25519"},
-                                  headers=caller.headers)
+    rotated = factory.client.post(
+        "/api/v1/keys/rotate", json={"type": "Ed25519"}, headers=caller.headers
+    )
     assert rotated.status_code == 201, rotated.text
     new = factory.issue(caller)
     new_kid = new["proof"]["verificationMethod"]
@@ -95,8 +101,10 @@ def test_rotation_keeps_old_credentials_verifying_and_revocation_names_the_key(
     assert {old_kid, new_kid} <= set(doc["assertionMethod"])  # retired stays published
     assert factory.services.verifier.verify(session, old).verified
     assert factory.services.verifier.verify(session, new).verified
-    keys = {k["kid"]: k["status"] for k in
-            factory.client.get("/api/v1/keys", headers=caller.headers).json()}
+    keys = {
+        k["kid"]: k["status"]
+        for k in factory.client.get("/api/v1/keys", headers=caller.headers).json()
+    }
     old_fragment = old_kid.partition("#")[2]
     assert keys[old_fragment] == "retired"
 
@@ -112,16 +120,22 @@ def test_rotation_keeps_old_credentials_verifying_and_revocation_names_the_key(
     assert old_fragment in failed.message
     assert factory.services.verifier.verify(session, new).verified
 
-    affected = factory.client.get(f"/api/v1/keys/{old_fragment}/credentials",
-                                  headers=caller.headers).json()["credentials"]
+    affected = factory.client.get(
+        f"/api/v1/keys/{old_fragment}/credentials", headers=caller.headers
+    ).json()["credentials"]
     assert affected == [old["id"].removeprefix("urn:uuid:")]
-    reissued = factory.client.post(f"/api/v1/keys/{old_fragment}/reissue",
-                                   headers=caller.headers).json()["reissued"]
+    reissued = factory.client.post(
+        f"/api/v1/keys/{old_fragment}/reissue", headers=caller.headers
+    ).json()["reissued"]
     successor = factory.client.get(f"/credentials/{reissued[affected[0]]}").json()
     assert successor["proof"]["verificationMethod"] == new_kid
     assert factory.services.verifier.verify(session, successor).verified
-    assert factory.client.get(f"/api/v1/keys/{old_fragment}/credentials",
-                              headers=caller.headers).json()["credentials"] == []
+    assert (
+        factory.client.get(
+            f"/api/v1/keys/{old_fragment}/credentials", headers=caller.headers
+        ).json()["credentials"]
+        == []
+    )
 
 
 def test_status_list_signed_by_a_revoked_key_is_resigned(factory: Factory, session) -> None:
@@ -143,8 +157,10 @@ def test_key_admin_needs_scope_and_is_per_organization(factory: Factory) -> None
     acme = factory.caller("acme")
     globex = factory.caller("globex")
     acme_kid = factory.client.get("/api/v1/keys", headers=acme.headers).json()[0]["kid"]
-    assert factory.client.post(f"/api/v1/keys/{acme_kid}/revoke",
-                               headers=globex.headers).status_code == 404
+    assert (
+        factory.client.post(f"/api/v1/keys/{acme_kid}/revoke", headers=globex.headers).status_code
+        == 404
+    )
     bad = factory.client.post("/api/v1/keys/rotate", json={"type": "DSA"}, headers=acme.headers)
     assert bad.status_code == 422
 
@@ -165,8 +181,7 @@ def test_rsa_and_p256_keys_are_published(factory: Factory) -> None:
     ("accept", "typ"),
     [("application/vc+jwt", "vc+jwt"), ("application/jwt", "JWT"), ("text/plain", "JWT")],
 )
-def test_credential_url_serves_jwt_forms_by_accept(factory: Factory, accept: str,
-                                                   typ: str) -> None:
+def test_credential_url_serves_jwt_forms_by_accept(factory: Factory, accept: str, typ: str) -> None:
     vc = factory.issue(factory.caller())
     uuid = vc["id"].removeprefix("urn:uuid:")
     response = factory.client.get(f"/credentials/{uuid}?alg=ES256", headers={"Accept": accept})

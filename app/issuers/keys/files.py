@@ -2,41 +2,96 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from app.errors import ServiceUnavailable
 
 
 class KeyFileError(RuntimeError):
     """A key file that is missing, unreadable or too open; the message says how to fix it."""
 
 
+class KeysDirUnavailable(ServiceUnavailable):
+    """A new key could not be written (disk full, read-only): nothing was left behind."""
+
+    code = "keys-dir-unavailable"
+    title = "Keys directory unavailable"
+
+    def __init__(self, directory: Path, exc: OSError) -> None:
+        reason = exc.strerror or type(exc).__name__
+        super().__init__(
+            f"cannot write a new key file in the keys directory {directory} ({reason}): "
+            "check its free space and permissions (LAUREL_KEYS_DIR)"
+        )
+
+
 def ensure_keys_dir(directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not os.access(directory, os.W_OK | os.X_OK):
+    """At start: the directory exists, is ours alone (0700) and takes new key files."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        writable = os.access(directory, os.W_OK | os.X_OK)
+        if writable:
+            os.chmod(directory, 0o700)
+    except OSError as exc:
+        raise KeyFileError(
+            f"keys directory {directory} is not usable ({exc.strerror}): fix LAUREL_KEYS_DIR"
+        ) from None
+    if not writable:
         raise KeyFileError(f"keys directory {directory} is not writable: fix LAUREL_KEYS_DIR")
-    os.chmod(directory, 0o700)
 
 
 def write_private_key(directory: Path, file_name: str, key: PrivateKeyTypes) -> Path:
-    """Create the file exclusively with mode 0600 (no window where it is world-readable)."""
-    ensure_keys_dir(directory)
+    """Write all or nothing: a 0600 temp file in the same directory, fsync, then rename.
+
+    A full or read-only directory raises ``KeysDirUnavailable`` and leaves no file behind
+    (never a truncated ``.pem`` that a later start would fail to read).
+    """
     path = directory / file_name
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    temp: str | None = None
     try:
-        os.write(fd, pem)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".pem.tmp")  # 0600
+        try:
+            _write_all(fd, pem)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(temp, path)
+        temp = None
+        _fsync_dir(directory)
+    except OSError as exc:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        raise KeysDirUnavailable(directory, exc) from None
+    return path
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    return path
 
 
 def read_private_key(directory: Path, file_name: str) -> PrivateKeyTypes:

@@ -9,13 +9,29 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.core.did.document import public_key_from_jwk
+from app.db import RetryableConflict
+from app.errors import Conflict
 from app.issuers.keys import repository
 from app.issuers.keys.files import ensure_keys_dir, read_private_key, write_private_key
 from app.issuers.keys.jwk import public_jwk, thumbprint
 from app.models import KeyStatus, KeyType, SigningKey
+
+
+class KeyClash(RetryableConflict, Conflict):
+    """Another transaction made the active key of this type first (one active key per type).
+
+    Units of work that retry (``app.db.retrying``) run again and use that key; elsewhere it
+    answers 409.
+    """
+
+    def __init__(self, key_type: str) -> None:
+        Conflict.__init__(
+            self, f"another request made a new active {key_type} key at the same time; retry"
+        )
 
 
 def generate_private_key(key_type: str) -> PrivateKeyTypes:
@@ -45,13 +61,17 @@ class Keyring:
     def create_key(
         self, session: Session, org_id: int | None, key_type: str = KeyType.ED25519
     ) -> SigningKey:
-        """Write the private file (0600) and add the row; the caller commits."""
+        """Write the private file (0600) and add the row; the caller commits.
+
+        The database allows one active key per owner and type: losing that race removes the
+        file just written and raises ``KeyClash``; the caller's transaction must roll back.
+        """
         private = generate_private_key(key_type)
         jwk = public_jwk(private.public_key())
         fragment = thumbprint(jwk)
         owner = f"org{org_id}" if org_id is not None else "instance"
         file_name = f"{owner}-{key_type.lower()}-{secrets.token_hex(6)}.pem"
-        write_private_key(self.keys_dir, file_name, private)
+        path = write_private_key(self.keys_dir, file_name, private)
         key = SigningKey(
             org_id=org_id,
             fragment=fragment,
@@ -61,7 +81,13 @@ class Keyring:
             file_name=file_name,
         )
         session.add(key)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            path.unlink(missing_ok=True)
+            if "signing_keys" not in str(exc.orig):
+                raise
+            raise KeyClash(key_type) from None
         with self._lock:
             self._private[fragment] = private
         return key

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from app.db import utcnow
+from app.db import retrying, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers.keys import repository
 from app.issuers.keys.keyring import Keyring
@@ -26,25 +26,35 @@ from app.models import (
     StatusList,
 )
 
+#: Enough for a handful of simultaneous rotations on SQLite (no row locks): each loser of the
+#: one-active-key race runs again after the winner; more clashes than this answer 409.
+ROTATION_ATTEMPTS = 8
+
 
 class KeyLifecycle:
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring
 
     def rotate(self, session: Session, org_id: int, key_type: str = KeyType.ED25519) -> SigningKey:
+        """Retire the active key and make a new one; commits. Too many clashes answer 409."""
         if key_type not in {t.value for t in KeyType}:
             raise InvalidInput(
                 f'key type "{key_type}" is not one of Ed25519, P-256, RSA', field="type"
             )
-        previous = repository.active_key(session, org_id, key_type)
-        if previous is not None:
-            previous.status = KeyStatus.RETIRED
-            previous.retired_at = utcnow()
-            session.add(previous)
-            session.flush()
-        key = self.keyring.create_key(session, org_id, key_type)
-        session.commit()
-        return key
+
+        def unit() -> SigningKey:
+            # Concurrent rotations take turns (PostgreSQL) or, losing the race on the
+            # one-active-key index, run again (``KeyClash``): each retires the key before it.
+            repository.lock_owner(session, org_id)
+            previous = repository.active_key(session, org_id, key_type)
+            if previous is not None:
+                previous.status = KeyStatus.RETIRED
+                previous.retired_at = utcnow()
+                session.add(previous)
+                session.flush()
+            return self.keyring.create_key(session, org_id, key_type)
+
+        return retrying(session, unit, attempts=ROTATION_ATTEMPTS)
 
     @staticmethod
     def all_keys(session: Session, org_id: int) -> list[SigningKey]:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from app.models import KeyStatus, SigningKey
+from app.models import KeyStatus, Organization, SigningKey
+
+
+def lock_owner(session: Session, org_id: int) -> None:
+    """Serialize key changes of one organization until the transaction ends.
+
+    PostgreSQL: ``FOR NO KEY UPDATE`` on the organization's row (inserts that reference the
+    organization are not blocked). SQLite has no row locks; it serializes writers already.
+    """
+    stmt = select(Organization.id).where(Organization.id == org_id).with_for_update(key_share=True)
+    session.exec(stmt).first()
 
 
 def active_key(session: Session, org_id: int | None, key_type: str) -> SigningKey | None:
