@@ -2,8 +2,9 @@
 
 - ``POST /credentials/verify`` (VCALM §3.2.2): ``{verifiableCredential, options}`` where the
   credential is a JSON-LD object, a compact JWS (VC-JWT) or an EnvelopedVerifiableCredential.
-  An invalid credential is an answer (200, ``verified: false``); a body over 1 MB is a 413, one
-  nested 100 deep or of the wrong shape a 422 problem+json naming the field.
+  An invalid credential is an answer (200, ``verified: false``); a body over 1 MB, or one whose
+  JSON-LD work outgrows the CPU budget of a verification, is a 413, one nested 100 deep or of
+  the wrong shape a 422 problem+json naming the field.
 - ``GET /verify`` and ``POST /verify``: the same checks on an HTML page that needs no
   JavaScript: paste the JSON or JWS, upload the file, or give a share link (``?url=``).
 """
@@ -98,7 +99,10 @@ _REQUEST_SCHEMA: dict[str, Any] = {
     response_model=VerifyResponse,
     responses={
         400: {"description": "the body is not JSON"},
-        413: {"description": "the body is larger than 1 MB"},
+        413: {
+            "description": "the body is larger than 1 MB, or verifying it needs more CPU "
+            "time than a request may use (LAUREL_VERIFY_CPU_BUDGET_SECONDS)"
+        },
         422: {"description": "the body has the wrong shape or is nested too deep"},
     },
     openapi_extra={
