@@ -22,6 +22,7 @@ from app.db import make_engine
 from app.grading.programs import ProgramAwarder
 from app.grading.records import RecordsService
 from app.grading.service import GradingService
+from app.issuance.credential_input import IssueLimits
 from app.issuance.jwt_encoding import JwtEncoder
 from app.issuance.reissue import Reissuer
 from app.issuance.service import IssuanceService
@@ -74,7 +75,13 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     signer = CredentialSigner(signing_engine, keyring, identity)
     status_lists = StatusListService(signer, identity, settings.status_list_size)
     credential_status = CredentialStatusService(status_lists)
-    issuance = IssuanceService(signer, schemas, status_lists)
+    limits = IssueLimits(
+        max_bytes=settings.issue_max_bytes,
+        max_array_length=settings.issue_max_array_length,
+        max_depth=settings.issue_max_depth,
+        max_string_length=settings.issue_max_string_length,
+    )
+    issuance = IssuanceService(signer, schemas, status_lists, limits)
     reissuer = Reissuer(issuance, credential_status)
     # LMS awards: the program cascade on revocation, and re-issue from current learner data.
     programs = ProgramAwarder(issuance, credential_status, identity)
@@ -95,7 +102,15 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         schemas=schemas,
         signer=signer,
         issuance=issuance,
-        verifier=Verifier(verify_engine, processor, schemas, identity, status_lists, fetcher),
+        verifier=Verifier(
+            verify_engine,
+            processor,
+            schemas,
+            identity,
+            status_lists,
+            fetcher,
+            budget_seconds=settings.verify_cpu_budget_seconds,
+        ),
         status_lists=status_lists,
         credential_status=credential_status,
         reissuer=reissuer,

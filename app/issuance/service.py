@@ -21,7 +21,7 @@ from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
 from app.db import RetryableConflict, retrying
 from app.errors import Conflict, InvalidInput
 from app.issuance import repository
-from app.issuance.credential_input import check_shape, issuer_id
+from app.issuance.credential_input import DEFAULT_LIMITS, IssueLimits, check_shape, issuer_id
 from app.issuance.documents import DATA_INTEGRITY_V2, serialize, timestamp
 from app.issuance.signing import CredentialSigner, OrgSigningContext
 from app.models import IssuedCredential, Organization, StatusEvent
@@ -50,11 +50,16 @@ def status_purposes(org: Organization, open_badge: bool) -> list[str]:
 
 class IssuanceService:
     def __init__(
-        self, signer: CredentialSigner, schemas: SchemaRegistry, lists: StatusListService
+        self,
+        signer: CredentialSigner,
+        schemas: SchemaRegistry,
+        lists: StatusListService,
+        limits: IssueLimits = DEFAULT_LIMITS,
     ) -> None:
         self.signer = signer
         self.schemas = schemas
         self.lists = lists
+        self.limits = limits
 
     def issue(
         self,
@@ -72,7 +77,7 @@ class IssuanceService:
         With ``commit=False`` the caller owns the transaction and must retry the whole unit
         of work on ``IndexClash`` (``app.db.retrying`` does).
         """
-        version = check_shape(credential)
+        version = check_shape(credential, self.limits)
         if "credentialStatus" in credential:
             raise InvalidInput(
                 '"credentialStatus" must not be present: the issuer assigns status entries',
