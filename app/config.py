@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     issue_max_string_length: int = Field(
         default=65_536, ge=1_024, description="Characters in any one string of a credential"
     )
+    issue_max_values: int = Field(
+        default=10_000, ge=100, description="JSON values in one credential to sign"
+    )
     verify_cpu_budget_seconds: float = Field(
         default=5.0,
         gt=0,

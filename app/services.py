@@ -80,6 +80,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         max_array_length=settings.issue_max_array_length,
         max_depth=settings.issue_max_depth,
         max_string_length=settings.issue_max_string_length,
+        max_values=settings.issue_max_values,
     )
     issuance = IssuanceService(signer, schemas, status_lists, limits)
     reissuer = Reissuer(issuance, credential_status)

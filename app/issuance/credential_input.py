@@ -29,6 +29,8 @@ class IssueLimits:
     max_depth: int = MAX_DEPTH
     #: Characters in any one string or property name (room for a data: URI image).
     max_string_length: int = 65_536
+    #: JSON values (objects, arrays, strings, numbers, ...) in the whole credential.
+    max_values: int = 10_000
 
 
 DEFAULT_LIMITS = IssueLimits()
@@ -103,7 +105,7 @@ def parse_datetime(value: Any, field: str) -> datetime:
 
 
 def check_limits(credential: dict[str, Any], limits: IssueLimits = DEFAULT_LIMITS) -> None:
-    """Size (413), then depth, array lengths and string lengths (422), naming the field."""
+    """Size (413), then values, depth, array and string lengths (422), naming the field."""
     try:
         size = len(json.dumps(credential, ensure_ascii=False, separators=(",", ":")).encode())
     except (RecursionError, ValueError):  # nested beyond the interpreter: far too deep
@@ -116,8 +118,14 @@ def check_limits(credential: dict[str, Any], limits: IssueLimits = DEFAULT_LIMIT
             field="credential",
         )
     stack: list[tuple[Any, str, int]] = [(credential, "credential", 0)]
+    values = 0
     while stack:
         item, path, depth = stack.pop()
+        values += 1
+        if values > limits.max_values:
+            raise InvalidInput(
+                f"credential holds more than {limits.max_values} JSON values", field="credential"
+            )
         if depth > limits.max_depth:
             raise InvalidInput(
                 f"credential nests deeper than {limits.max_depth} levels", field=path

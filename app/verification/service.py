@@ -29,7 +29,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.catalog.identity import IssuerIdentity
-from app.core.budget import WorkBudgetExceeded, work_budget
+from app.core.budget import WorkBudgetExceeded, checkpoint, work_budget
 from app.core.jsonld import (
     Canonicalizer,
     JsonLdError,
@@ -283,6 +283,7 @@ class Verifier:
     ) -> None:
         when = now or datetime.now(UTC)
         self._check_validity(credential, report, when)
+        checkpoint(force=True)  # the schema check cannot be stopped once begun
         self._check_schema(credential, report)
         self._check_terms(credential, report, undefined)
         outcomes = self.status.outcomes(session, credential, when)

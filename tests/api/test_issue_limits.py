@@ -43,8 +43,13 @@ ACHIEVEMENT = "credential.credentialSubject.achievement"
         (_with(tag=["ok", "x" * (DEFAULT_LIMITS.max_string_length + 1)]), 422, None),
         (_with(related=[_nested(DEFAULT_LIMITS.max_depth)]), 422, None),
         (_with(**{"y" * (DEFAULT_LIMITS.max_string_length + 1): 1}), 422, ACHIEVEMENT),
+        (
+            _with(related=[[0] * 999 for _ in range(DEFAULT_LIMITS.max_values // 999 + 1)]),
+            422,
+            "credential",
+        ),
     ],
-    ids=["bytes", "array", "string", "depth", "property name"],
+    ids=["bytes", "array", "string", "depth", "property name", "values"],
 )
 def test_over_a_limit_is_refused_naming_the_field(
     factory: Factory,
@@ -121,6 +126,7 @@ def test_limit_settings_are_read_from_the_environment(monkeypatch: pytest.Monkey
     monkeypatch.setenv("LAUREL_ISSUE_MAX_ARRAY_LENGTH", "200")
     monkeypatch.setenv("LAUREL_ISSUE_MAX_DEPTH", "16")
     monkeypatch.setenv("LAUREL_ISSUE_MAX_STRING_LENGTH", "4096")
+    monkeypatch.setenv("LAUREL_ISSUE_MAX_VALUES", "500")
     monkeypatch.setenv("LAUREL_VERIFY_CPU_BUDGET_SECONDS", "2.5")
     settings = load_settings()
     assert (
@@ -128,8 +134,9 @@ def test_limit_settings_are_read_from_the_environment(monkeypatch: pytest.Monkey
         settings.issue_max_array_length,
         settings.issue_max_depth,
         settings.issue_max_string_length,
+        settings.issue_max_values,
         settings.verify_cpu_budget_seconds,
-    ) == (65536, 200, 16, 4096, 2.5)
+    ) == (65536, 200, 16, 4096, 500, 2.5)
 
 
 @pytest.mark.parametrize(
@@ -139,6 +146,7 @@ def test_limit_settings_are_read_from_the_environment(monkeypatch: pytest.Monkey
         "LAUREL_ISSUE_MAX_ARRAY_LENGTH",
         "LAUREL_ISSUE_MAX_DEPTH",
         "LAUREL_ISSUE_MAX_STRING_LENGTH",
+        "LAUREL_ISSUE_MAX_VALUES",
         "LAUREL_VERIFY_CPU_BUDGET_SECONDS",
     ],
 )
