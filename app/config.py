@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     issue_max_values: int = Field(
         default=10_000, ge=100, description="JSON values in one credential to sign"
     )
+    issue_cpu_budget_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="CPU seconds signing one credential (its JSON-LD work) may use; then it "
+        "stops and the answer is a 413 problem",
+    )
     verify_cpu_budget_seconds: float = Field(
         default=5.0,
         gt=0,

@@ -82,7 +82,9 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         max_string_length=settings.issue_max_string_length,
         max_values=settings.issue_max_values,
     )
-    issuance = IssuanceService(signer, schemas, status_lists, limits)
+    issuance = IssuanceService(
+        signer, schemas, status_lists, limits, settings.issue_cpu_budget_seconds
+    )
     reissuer = Reissuer(issuance, credential_status)
     # LMS awards: the program cascade on revocation, and re-issue from current learner data.
     programs = ProgramAwarder(issuance, credential_status, identity)

@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.core.budget import WorkBudgetExceeded, work_budget
 from app.core.jsonld import JsonLdError, UndefinedTermError
 from app.core.vc.models import is_open_badge
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
 from app.db import RetryableConflict, retrying
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, PayloadTooLarge
 from app.issuance import repository
 from app.issuance.credential_input import DEFAULT_LIMITS, IssueLimits, check_shape, issuer_id
 from app.issuance.documents import DATA_INTEGRITY_V2, serialize, timestamp
@@ -28,6 +29,8 @@ from app.models import IssuedCredential, Organization, StatusEvent
 from app.status_lists.service import BITSTRING, SL2021, Allocation, StatusListService
 
 STATUS_LIST_2021 = "https://w3id.org/vc/status-list/2021/v1"
+#: CPU seconds signing one credential may use (its JSON-LD work; ours take a few ms).
+DEFAULT_BUDGET_SECONDS = 5.0
 _URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
 
 
@@ -55,11 +58,13 @@ class IssuanceService:
         schemas: SchemaRegistry,
         lists: StatusListService,
         limits: IssueLimits = DEFAULT_LIMITS,
+        budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
     ) -> None:
         self.signer = signer
         self.schemas = schemas
         self.lists = lists
         self.limits = limits
+        self.budget_seconds = budget_seconds
 
     def issue(
         self,
@@ -135,7 +140,10 @@ class IssuanceService:
 
     def _sign(self, document: dict[str, Any], ctx: OrgSigningContext) -> dict[str, Any]:
         try:
-            return self.signer.sign(document, ctx)
+            with work_budget(self.budget_seconds):
+                return self.signer.sign(document, ctx)
+        except WorkBudgetExceeded as exc:
+            raise PayloadTooLarge(f"credential was not signed: {exc}", field="credential") from None
         except UndefinedTermError as exc:
             raise InvalidInput(str(exc), field="credential", terms=exc.terms) from None
         except JsonLdError as exc:

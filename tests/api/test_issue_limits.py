@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.catalog.organizations import create_organization
 from app.config import Settings, SettingsError, load_settings
@@ -15,8 +15,10 @@ from app.core import jsonld as jsonld_module
 from app.errors import InvalidInput
 from app.issuance.credential_input import DEFAULT_LIMITS
 from app.issuance.service import IssueOptions
+from app.models import IssuedCredential
 from app.services import build_services, prepare
 from tests.factories import Factory, open_badge
+from tests.verification.test_cost import poison_subjects
 
 
 def _nested(depth: int) -> dict[str, Any]:
@@ -147,6 +149,7 @@ def test_limit_settings_are_read_from_the_environment(monkeypatch: pytest.Monkey
         "LAUREL_ISSUE_MAX_DEPTH",
         "LAUREL_ISSUE_MAX_STRING_LENGTH",
         "LAUREL_ISSUE_MAX_VALUES",
+        "LAUREL_ISSUE_CPU_BUDGET_SECONDS",
         "LAUREL_VERIFY_CPU_BUDGET_SECONDS",
     ],
 )
@@ -155,3 +158,27 @@ def test_a_bad_limit_stops_start_up_naming_it(monkeypatch: pytest.MonkeyPatch, n
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert name in str(caught.value)
+
+
+def test_a_credential_too_costly_to_sign_is_a_413_and_nothing_is_stored(
+    factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caller = factory.caller()
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": poison_subjects(),
+    }
+    answer = factory.client.post(
+        "/credentials/issue", json={"credential": credential}, headers=caller.headers
+    )
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["field"] == "credential"
+    monkeypatch.setattr(factory.services.issuance, "budget_seconds", 0.0)
+    answer = factory.client.post(
+        "/credentials/issue", json={"credential": open_badge()}, headers=caller.headers
+    )
+    assert answer.status_code == 413, answer.text
+    assert "CPU" in answer.json()["detail"]
+    with Session(factory.services.engine) as session:
+        assert session.exec(select(IssuedCredential)).all() == []

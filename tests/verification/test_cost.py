@@ -132,3 +132,26 @@ def test_stored_report_names_the_code(
     assert not report.verified
     assert [c.code for c in report.failed()] == [TOO_COSTLY]
     assert report.to_json()["problemDetails"][0]["code"] == TOO_COSTLY
+
+
+def poison_subjects(size: int = 12) -> list[dict[str, Any]]:
+    """Blank-node subjects each linked to every other: RDFC-1.0 would try them in every order
+    (a kilobyte of JSON; pyoxigraph alone took minutes on 10 of them)."""
+    return [
+        {
+            "id": f"_:s{i}",
+            "https://ex.org/knows": [{"id": f"_:s{j}"} for j in range(size) if j != i],
+        }
+        for i in range(size)
+    ]
+
+
+def test_a_poison_dataset_is_a_413_not_a_hung_worker(
+    app_client: TestClient, vc: dict[str, Any]
+) -> None:
+    poisoned = copy.deepcopy(vc)
+    poisoned["credentialSubject"] = poison_subjects()
+    answer = app_client.post("/credentials/verify", json={"verifiableCredential": poisoned})
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["field"] == "verifiableCredential"
+    assert "blank nodes" in answer.json()["detail"]
