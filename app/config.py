@@ -38,6 +38,35 @@ class Settings(BaseSettings):
     )
     fetch_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     fetch_max_bytes: int = Field(default=1_000_000, gt=0)
+    issue_max_bytes: int = Field(
+        default=131_072, ge=4_096, description="Bytes of one credential submitted for signing"
+    )
+    issue_max_array_length: int = Field(
+        default=1_000, ge=10, description="Items in any one array of a credential to sign"
+    )
+    issue_max_depth: int = Field(
+        default=32, ge=8, le=100, description="Nesting of a credential to sign"
+    )
+    issue_max_string_length: int = Field(
+        default=65_536, ge=1_024, description="Characters in any one string of a credential"
+    )
+    issue_max_values: int = Field(
+        default=10_000, ge=100, description="JSON values in one credential to sign"
+    )
+    issue_cpu_budget_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="CPU seconds signing one credential (its JSON-LD work) may use; then it "
+        "stops and the answer is a 413 problem",
+    )
+    verify_cpu_budget_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="CPU seconds one verification (its JSON-LD work) may use; then it stops "
+        "and the answer is a 413 problem",
+    )
     log_level: str = "INFO"
 
     @field_validator("base_url")

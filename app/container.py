@@ -21,6 +21,7 @@ from app.core.jsonld import (
 )
 from app.core.proofs.data_integrity import DataIntegrityEngine
 from app.core.vc.schema import SchemaRegistry
+from app.credentials.credential_input import IssueLimits
 from app.credentials.issuance import IssuanceService
 from app.credentials.jwt_encoding import JwtEncoder
 from app.credentials.reissue import Reissuer
@@ -77,7 +78,16 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     signer = CredentialSigner(signing_engine, keyring, identity)
     status_lists = StatusListService(signer, identity, settings.status_list_size)
     credential_status = CredentialStatusService(status_lists)
-    issuance = IssuanceService(signer, schemas, status_lists)
+    limits = IssueLimits(
+        max_bytes=settings.issue_max_bytes,
+        max_array_length=settings.issue_max_array_length,
+        max_depth=settings.issue_max_depth,
+        max_string_length=settings.issue_max_string_length,
+        max_values=settings.issue_max_values,
+    )
+    issuance = IssuanceService(
+        signer, schemas, status_lists, limits, settings.issue_cpu_budget_seconds
+    )
     reissuer = Reissuer(issuance, credential_status)
     # LMS awards: the program cascade on revocation, and re-issue from current learner data.
     programs = ProgramAwarder(issuance, credential_status, identity)
@@ -98,7 +108,15 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         schemas=schemas,
         signer=signer,
         issuance=issuance,
-        verifier=Verifier(verify_engine, processor, schemas, identity, status_lists, fetcher),
+        verifier=Verifier(
+            verify_engine,
+            processor,
+            schemas,
+            identity,
+            status_lists,
+            fetcher,
+            budget_seconds=settings.verify_cpu_budget_seconds,
+        ),
         status_lists=status_lists,
         credential_status=credential_status,
         reissuer=reissuer,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import issuance, jwt, lms, share_pages, status, verification
+from benchmarks import issuance, jwt, lms, share_pages, status, verification, verifier_cost
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
         ("jwt", jwt),
         ("status", status),
         ("verification", verification),
+        ("verifier_cost", verifier_cost),
         ("share_pages", share_pages),
         ("lms", lms),
     ):

@@ -2,8 +2,9 @@
 
 - ``POST /credentials/verify`` (VCALM §3.2.2): ``{verifiableCredential, options}`` where the
   credential is a JSON-LD object, a compact JWS (VC-JWT) or an EnvelopedVerifiableCredential.
-  An invalid credential is an answer (200, ``verified: false``); a body over 1 MB is a 413, one
-  nested 100 deep or of the wrong shape a 422 problem+json naming the field.
+  An invalid credential is an answer (200, ``verified: false``); a body over 1 MB, or one whose
+  JSON-LD work outgrows the CPU budget of a verification, is a 413, one nested 100 deep or of
+  the wrong shape a 422 problem+json naming the field.
 """
 
 from __future__ import annotations
@@ -82,7 +83,10 @@ _REQUEST_SCHEMA: dict[str, Any] = {
     response_model=VerifyResponse,
     responses={
         400: {"description": "the body is not JSON"},
-        413: {"description": "the body is larger than 1 MB"},
+        413: {
+            "description": "the body is larger than 1 MB, or verifying it needs more CPU "
+            "time than a request may use (LAUREL_VERIFY_CPU_BUDGET_SECONDS)"
+        },
         422: {"description": "the body has the wrong shape or is nested too deep"},
     },
     openapi_extra={

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import pyoxigraph
 from pyld import jsonld as _pyld
+
+from app.core import jsonld_nodemap, rdfc
+from app.core.budget import WorkBudgetExceeded, checkpoint
 
 JsonObject = dict[str, Any]
 
@@ -112,7 +114,8 @@ def default_contexts_dir() -> Path:
 
 
 class _MemoizingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
-    """pyld's processor with processed contexts memoized by identity.
+    """pyld's processor with processed contexts memoized by identity, a linear node map and
+    budget checkpoints in every recursive step.
 
     pyld re-derives a cache key for every type-scoped context it meets by JSON-canonicalizing
     the context (about half of expansion time on an OB 3.0 credential). Active contexts carry a
@@ -128,6 +131,22 @@ class _MemoizingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         self._memo: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def _expand(self, *args: Any, **kwargs: Any) -> Any:
+        checkpoint()
+        return super()._expand(*args, **kwargs)
+
+    def _create_node_map(self, *args: Any, **kwargs: Any) -> Any:
+        """JSON-LD 1.1 API §7.2, with duplicates found by key (``jsonld_nodemap``)."""
+        checkpoint()
+        if jsonld_nodemap.is_indexing():
+            return super()._create_node_map(*args, **kwargs)
+        with jsonld_nodemap.indexed_add_value():
+            return super()._create_node_map(*args, **kwargs)
+
+    def _object_to_rdf(self, *args: Any, **kwargs: Any) -> Any:
+        checkpoint()
+        return super()._object_to_rdf(*args, **kwargs)
+
     def _process_context(
         self,
         active_ctx: Any,
@@ -138,6 +157,7 @@ class _MemoizingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         validate_scoped: bool = True,
         cycles: Any = None,
     ) -> Any:
+        checkpoint()
         local_key = _local_context_key(local_ctx, self._owned)
         active_id = active_ctx.get("_uuid") if hasattr(active_ctx, "get") else None
         if local_key is None or active_id is None or cycles:
@@ -240,6 +260,7 @@ class JsonLdProcessor:
         try:
             return self._processor.expand(dict(document), self._options())  # type: ignore[no-any-return]
         except _pyld.JsonLdError as exc:
+            _raise_budget_cause(exc)
             raise JsonLdError(_pyld_message(exc)) from exc
 
     def undefined_terms(self, document: Mapping[str, Any]) -> list[str]:
@@ -283,6 +304,7 @@ class JsonLdProcessor:
                 dict(document), self._options(format="application/n-quads")
             )
         except _pyld.JsonLdError as exc:
+            _raise_budget_cause(exc)
             raise JsonLdError(_pyld_message(exc)) from exc
 
 
@@ -314,7 +336,8 @@ class PyldCanonicalizer:
 
 
 class FastCanonicalizer:
-    """pyld's toRDF (memoized contexts) + pyoxigraph's RDFC-1.0 in Rust."""
+    """pyld's toRDF (memoized contexts) + pyoxigraph's RDFC-1.0 in Rust (``rdfc``: pyld's,
+    stoppable, when blank nodes are alike enough to need Hash N-Degree Quads)."""
 
     def __init__(self, processor: JsonLdProcessor) -> None:
         self.processor = processor
@@ -323,9 +346,10 @@ class FastCanonicalizer:
         nquads = self.processor.to_nquads(document)
         if not nquads:
             return ""
-        dataset = pyoxigraph.Dataset(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS))
-        dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-        return "".join(sorted(f"{quad} .\n" for quad in dataset))
+        checkpoint(force=True)
+        canonical = rdfc.canonicalize_nquads(nquads)
+        checkpoint(force=True)
+        return canonical
 
 
 def _context_urls(context: Any) -> list[str]:
@@ -356,6 +380,18 @@ def _all_iris(node: Any) -> list[str]:
                 if key != "@value":
                     stack.append(value)
     return out
+
+
+def _raise_budget_cause(exc: BaseException) -> None:
+    """pyld wraps what a hook raises (e.g. in a scoped context) in its own errors: a spent
+    budget must come out as itself, not as "invalid JSON-LD"."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, WorkBudgetExceeded):
+            raise cause from None
+        details = getattr(cause, "details", None)
+        nested = details.get("cause") if isinstance(details, dict) else None
+        cause = nested if isinstance(nested, BaseException) else cause.__cause__
 
 
 def _pyld_message(exc: Exception) -> str:

@@ -1,14 +1,39 @@
-"""Checks on a credential submitted for signing (VC DM 2.0 / 1.1 shape), naming the field."""
+"""Checks on a credential submitted for signing (VC DM 2.0 / 1.1 shape), naming the field.
+
+Size limits come first, before any JSON-LD work: what is signed is stored, and every anonymous
+view of its page verifies it again, so issuance accepts only what verifies cheaply.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.core.vc.models import VC_V1, VC_V2
-from app.errors import InvalidInput
+from app.errors import InvalidInput, PayloadTooLarge
 
 MAX_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class IssueLimits:
+    """What one credential submitted for signing may hold (settings ``LAUREL_ISSUE_MAX_*``)."""
+
+    #: Bytes of the credential as compact UTF-8 JSON.
+    max_bytes: int = 131_072
+    #: Items in any one array (a program's evidence, an achievement's tags, ...).
+    max_array_length: int = 1_000
+    #: Nesting of objects and arrays below the credential itself.
+    max_depth: int = MAX_DEPTH
+    #: Characters in any one string or property name (room for a data: URI image).
+    max_string_length: int = 65_536
+    #: JSON values (objects, arrays, strings, numbers, ...) in the whole credential.
+    max_values: int = 10_000
+
+
+DEFAULT_LIMITS = IssueLimits()
 
 
 def data_model_version(credential: dict[str, Any]) -> int:
@@ -30,11 +55,11 @@ def data_model_version(credential: dict[str, Any]) -> int:
     )
 
 
-def check_shape(credential: Any) -> int:
+def check_shape(credential: Any, limits: IssueLimits = DEFAULT_LIMITS) -> int:
     """Refuse what no verifier would accept; returns the data model version."""
     if not isinstance(credential, dict):
         raise InvalidInput('"credential" must be a JSON object', field="credential")
-    _check_depth(credential)
+    check_limits(credential, limits)
     version = data_model_version(credential)
     types = credential.get("type")
     type_list = [types] if isinstance(types, str) else types
@@ -79,18 +104,59 @@ def parse_datetime(value: Any, field: str) -> datetime:
     return parsed
 
 
-def _check_depth(value: Any) -> None:
-    stack: list[tuple[Any, int]] = [(value, 0)]
+def check_limits(credential: dict[str, Any], limits: IssueLimits = DEFAULT_LIMITS) -> None:
+    """Size (413), then values, depth, array and string lengths (422), naming the field."""
+    try:
+        size = len(json.dumps(credential, ensure_ascii=False, separators=(",", ":")).encode())
+    except (RecursionError, ValueError):  # nested beyond the interpreter: far too deep
+        raise InvalidInput(
+            f"credential nests deeper than {limits.max_depth} levels", field="credential"
+        ) from None
+    if size > limits.max_bytes:
+        raise PayloadTooLarge(
+            f"credential is {size} bytes as JSON; at most {limits.max_bytes} are accepted",
+            field="credential",
+        )
+    stack: list[tuple[Any, str, int]] = [(credential, "credential", 0)]
+    values = 0
     while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        item, path, depth = stack.pop()
+        values += 1
+        if values > limits.max_values:
             raise InvalidInput(
-                f"credential nests deeper than {MAX_DEPTH} levels", field="credential"
+                f"credential holds more than {limits.max_values} JSON values", field="credential"
             )
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
+        if depth > limits.max_depth:
+            raise InvalidInput(
+                f"credential nests deeper than {limits.max_depth} levels", field=path
+            )
+        if isinstance(item, str):
+            if len(item) > limits.max_string_length:
+                raise InvalidInput(
+                    f'"{_name(path)}" is {len(item)} characters long; at most '
+                    f"{limits.max_string_length} are accepted",
+                    field=path,
+                )
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if len(key) > limits.max_string_length:
+                    raise InvalidInput(
+                        f"a property name is longer than {limits.max_string_length} characters",
+                        field=path,
+                    )
+                stack.append((value, f"{path}.{key}", depth + 1))
         elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+            if len(item) > limits.max_array_length:
+                raise InvalidInput(
+                    f'"{_name(path)}" holds {len(item)} items; at most '
+                    f"{limits.max_array_length} are accepted",
+                    field=path,
+                )
+            stack.extend((value, f"{path}[{i}]", depth + 1) for i, value in enumerate(item))
+
+
+def _name(path: str) -> str:
+    return path.rsplit(".", 1)[-1]
 
 
 def issuer_id(credential: dict[str, Any]) -> str | None:

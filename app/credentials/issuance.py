@@ -15,19 +15,22 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.core.budget import WorkBudgetExceeded, work_budget
 from app.core.jsonld import JsonLdError, UndefinedTermError
 from app.core.vc.models import is_open_badge
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
 from app.credentials import repository
-from app.credentials.credential_input import check_shape, issuer_id
+from app.credentials.credential_input import DEFAULT_LIMITS, IssueLimits, check_shape, issuer_id
 from app.credentials.documents import DATA_INTEGRITY_V2, serialize, timestamp
 from app.credentials.signing import CredentialSigner, OrgSigningContext
 from app.credentials.status_lists import BITSTRING, SL2021, Allocation, StatusListService
 from app.db import RetryableConflict, retrying
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, PayloadTooLarge
 from app.models import IssuedCredential, Organization, StatusEvent
 
 STATUS_LIST_2021 = "https://w3id.org/vc/status-list/2021/v1"
+#: CPU seconds signing one credential may use (its JSON-LD work; ours take a few ms).
+DEFAULT_BUDGET_SECONDS = 5.0
 _URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
 
 
@@ -50,11 +53,18 @@ def status_purposes(org: Organization, open_badge: bool) -> list[str]:
 
 class IssuanceService:
     def __init__(
-        self, signer: CredentialSigner, schemas: SchemaRegistry, lists: StatusListService
+        self,
+        signer: CredentialSigner,
+        schemas: SchemaRegistry,
+        lists: StatusListService,
+        limits: IssueLimits = DEFAULT_LIMITS,
+        budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
     ) -> None:
         self.signer = signer
         self.schemas = schemas
         self.lists = lists
+        self.limits = limits
+        self.budget_seconds = budget_seconds
 
     def issue(
         self,
@@ -72,7 +82,7 @@ class IssuanceService:
         With ``commit=False`` the caller owns the transaction and must retry the whole unit
         of work on ``IndexClash`` (``app.db.retrying`` does).
         """
-        version = check_shape(credential)
+        version = check_shape(credential, self.limits)
         if "credentialStatus" in credential:
             raise InvalidInput(
                 '"credentialStatus" must not be present: the issuer assigns status entries',
@@ -130,7 +140,10 @@ class IssuanceService:
 
     def _sign(self, document: dict[str, Any], ctx: OrgSigningContext) -> dict[str, Any]:
         try:
-            return self.signer.sign(document, ctx)
+            with work_budget(self.budget_seconds):
+                return self.signer.sign(document, ctx)
+        except WorkBudgetExceeded as exc:
+            raise PayloadTooLarge(f"credential was not signed: {exc}", field="credential") from None
         except UndefinedTermError as exc:
             raise InvalidInput(str(exc), field="credential", terms=exc.terms) from None
         except JsonLdError as exc:

@@ -66,5 +66,5 @@ class Reissuer:
             self.status.revoke(session, old, "superseded", client_id, commit=False)
             return successor
 
-        check_shape(base)
+        check_shape(base, self.issuance.limits)
         return retrying(session, unit)

@@ -46,6 +46,7 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "Status could not be verified",
     ),
     "STATUS_LIST_LENGTH_ERROR": (STATUS_LIST + "STATUS_LIST_LENGTH_ERROR", "Status list too short"),
+    "VERIFICATION_TOO_COSTLY": (LAUREL + "VERIFICATION_TOO_COSTLY", "Too costly to verify"),
 }
 
 

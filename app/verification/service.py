@@ -13,7 +13,9 @@ Checks, each named in the report with a stable code when it fails:
 - ``revocation`` / ``suspension`` / ...: BSL §3.2, StatusList2021, 1EdTechRevocationList.
 
 Invalid is an answer, not an exception: ``verify*`` return a ``VerificationReport``. Only input
-that cannot be read at all raises ``SubmissionError`` (the API's 413/422).
+that cannot be read at all raises ``SubmissionError`` (the API's 413/422), and so does input
+whose JSON-LD work outgrows the CPU budget of one verification (``TooCostly``, 413): the work
+stops in its thread at the budget (``app.core.budget``), it never runs on after the answer.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.core.budget import WorkBudgetExceeded, checkpoint, work_budget
 from app.core.jsonld import (
     Canonicalizer,
     JsonLdError,
@@ -49,11 +52,21 @@ from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
 from app.verification.report import Check, VerificationReport
 from app.verification.status import StatusChecker
-from app.verification.submission import Submission, SubmissionError, classify, parse_json
+from app.verification.submission import (
+    Submission,
+    SubmissionError,
+    TooCostly,
+    classify,
+    parse_json,
+)
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 ASSERTION_METHOD = "assertionMethod"
+#: CPU seconds one verification may spend (our own credentials take about 10 ms).
+DEFAULT_BUDGET_SECONDS = 5.0
+#: The code of the check a page shows when a stored credential was too costly to verify.
+TOO_COSTLY = "VERIFICATION_TOO_COSTLY"
 #: What a share link is asked for: the credential itself, not its HTML page.
 SHARE_ACCEPT = (
     "application/vc+ld+json, application/vc+jwt;q=0.9, application/ld+json;q=0.9, "
@@ -105,7 +118,9 @@ class Verifier:
         identity: IssuerIdentity,
         status_lists: StatusListService,
         fetcher: Fetcher | None = None,
+        budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
     ) -> None:
+        self.budget_seconds = budget_seconds
         self.engine = DataIntegrityEngine(
             processor, _SafeModeRecorder(engine.canonicalizer, processor), engine.suites
         )
@@ -116,6 +131,15 @@ class Verifier:
         self.status = StatusChecker(
             self.engine, status_lists, self.key_resolver, remote_fetch=self._remote_list
         )
+
+    @contextmanager
+    def _within_budget(self) -> Iterator[None]:
+        """One CPU budget for the whole verification (status lists included); spent -> 413."""
+        try:
+            with work_budget(self.budget_seconds):
+                yield
+        except WorkBudgetExceeded as exc:
+            raise TooCostly(str(exc)) from None
 
     def key_resolver(self, session: Session) -> KeyResolver:
         return KeyResolver(session, self.identity, self.fetcher)
@@ -159,10 +183,28 @@ class Verifier:
         assert submission.token is not None
         return self.verify_jwt(session, submission.token, now, submission.format)
 
+    def verify_stored(
+        self, session: Session, credential: dict[str, Any], now: datetime | None = None
+    ) -> VerificationReport:
+        """``verify`` for a page showing a stored credential: a spent budget is a failed check
+        (the page still renders; its cache keeps the answer like any other)."""
+        try:
+            return self.verify(session, credential, now)
+        except TooCostly as exc:
+            report = VerificationReport(credential=credential)
+            report.add(Check("proof", False, str(exc), TOO_COSTLY))
+            return report
+
     def verify(
         self, session: Session, credential: dict[str, Any], now: datetime | None = None
     ) -> VerificationReport:
         """A JSON-LD credential secured by embedded Data Integrity proofs."""
+        with self._within_budget():
+            return self._verify_ldp(session, credential, now)
+
+    def _verify_ldp(
+        self, session: Session, credential: dict[str, Any], now: datetime | None
+    ) -> VerificationReport:
         report = VerificationReport(credential=credential)
         report.results["format"] = "ldp_vc"
         resolver = self.key_resolver(session)
@@ -181,6 +223,12 @@ class Verifier:
         fmt: str = "jwt_vc",
     ) -> VerificationReport:
         """A VC-JWT (OB 3.0 §8.2) or VC-JOSE-COSE ``vc+jwt`` token (VC-JOSE-COSE §3.1.1)."""
+        with self._within_budget():
+            return self._verify_jwt(session, token, now, fmt)
+
+    def _verify_jwt(
+        self, session: Session, token: str, now: datetime | None, fmt: str
+    ) -> VerificationReport:
         report = VerificationReport()
         report.results["format"] = fmt
         resolver = self.key_resolver(session)
@@ -235,6 +283,7 @@ class Verifier:
     ) -> None:
         when = now or datetime.now(UTC)
         self._check_validity(credential, report, when)
+        checkpoint(force=True)  # the schema check cannot be stopped once begun
         self._check_schema(credential, report)
         self._check_terms(credential, report, undefined)
         outcomes = self.status.outcomes(session, credential, when)

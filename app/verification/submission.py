@@ -36,6 +36,13 @@ class SubmissionError(ValueError):
         self.field = field
 
 
+class TooCostly(SubmissionError):
+    """Verifying it needed more CPU than a request may use; the work was stopped (413)."""
+
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(f"the credential was not verified: {reason}", status=413, field=field)
+
+
 @dataclass(frozen=True)
 class Submission:
     """A classified credential: a JSON-LD object or a compact JWS."""

@@ -117,7 +117,7 @@ class CredentialPage:
         key = (self.record.uuid, self.record.status)
         return self.web.reports.get_or_make(
             key,
-            lambda: (self.services.verifier.verify(self.session, self.document), utcnow()),
+            lambda: (self.services.verifier.verify_stored(self.session, self.document), utcnow()),
         )
 
     def urls(self) -> dict[str, str]:
