@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.cli.imports import import_app
 from app.config import Settings, SettingsError, get_settings, load_settings
+from app.db import session_scope
 
 app = typer.Typer(
     help="Laurel: course certificates as Open Badges 3.0 credentials.", no_args_is_help=True
@@ -103,7 +104,7 @@ def orgs_create(
     from app.issuers.repository import by_slug
 
     services = _services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:  # the command owns the transaction
         try:
             org = create_organization(
                 session,
@@ -156,7 +157,7 @@ def clients_create(
     from app.issuers.repository import by_slug
 
     services = _services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:  # the command owns the transaction
         organization = by_slug(session, org)
         if organization is None:
             _fail(f'no organization "{org}" (create it with `laurel orgs create`)')

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import Session
+
+from app.db import session_scope
 
 import_app = typer.Typer(help="Bulk imports from an LMS export.", no_args_is_help=True)
 
@@ -45,7 +46,7 @@ def import_grades(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     prepare(services)
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:  # the command owns the transaction
         organization = by_slug(session, org)
     if organization is None:
         typer.echo(f'error: no organization "{org}"', err=True)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from app.db import session_scope
 from app.errors import AppError
 
 
@@ -26,7 +27,7 @@ def register(keys_app: typer.Typer, services_factory: Callable[[], Any]) -> None
         from app.issuers.repository import by_slug
 
         services = services_factory()
-        with Session(services.engine, expire_on_commit=False) as session:
+        with session_scope(services.engine) as session:  # the command owns the transaction
             organization = by_slug(session, org)
             if organization is None:
                 fail(f'no organization "{org}"')
@@ -46,7 +47,7 @@ def register(keys_app: typer.Typer, services_factory: Callable[[], Any]) -> None
     ) -> None:
         """Unpublish a key: everything it signed stops verifying (then re-issue it)."""
         services = services_factory()
-        with Session(services.engine, expire_on_commit=False) as session:
+        with session_scope(services.engine) as session:  # the command owns the transaction
             try:
                 key = services.keys.get(session, None, kid)
                 affected = services.keys.needing_reissue(session, key)
@@ -88,7 +89,7 @@ def register(keys_app: typer.Typer, services_factory: Callable[[], Any]) -> None
         """Re-issue, with the active key, every credential a revoked key signed."""
         services = services_factory()
         count = 0
-        with Session(services.engine, expire_on_commit=False) as session:
+        with session_scope(services.engine) as session:  # the command owns the transaction
             try:
                 key = services.keys.get(session, None, kid)
             except AppError as exc:

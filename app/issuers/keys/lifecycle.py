@@ -9,6 +9,8 @@ the organization's status lists are re-signed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
@@ -26,10 +28,15 @@ from app.models import (
     StatusList,
 )
 
+#: Called in the revoking transaction with the key's organization (e.g. re-sign its lists).
+KeyRevocationListener = Callable[[Session, int | None], None]
+
 
 class KeyLifecycle:
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, on_revoked: Sequence[KeyRevocationListener] = ()) -> None:
         self.keyring = keyring
+        #: Wired by the container: the status lists this key signed are signed again.
+        self.on_revoked = tuple(on_revoked)
 
     def rotate(self, session: Session, org_id: int, key_type: str = KeyType.ED25519) -> SigningKey:
         if key_type not in {t.value for t in KeyType}:
@@ -42,9 +49,7 @@ class KeyLifecycle:
             previous.retired_at = utcnow()
             session.add(previous)
             session.flush()
-        key = self.keyring.create_key(session, org_id, key_type)
-        session.commit()
-        return key
+        return self.keyring.create_key(session, org_id, key_type)
 
     @staticmethod
     def all_keys(session: Session, org_id: int) -> list[SigningKey]:
@@ -86,8 +91,9 @@ class KeyLifecycle:
                 .where(col(StatusList.org_id) == key.org_id)
                 .values(signed_version=-1)
             )
-        session.commit()
-        session.refresh(key)
+        session.flush()
+        for listener in self.on_revoked:
+            listener(session, key.org_id)
         return key
 
     @staticmethod
