@@ -57,9 +57,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         @event.listens_for(engine, "savepoint")
         def _sqlite_savepoint(conn, _name):  # type: ignore[no-untyped-def]
             # pysqlite begins a transaction only before DML: a SAVEPOINT opened first would
-            # start one itself, and its RELEASE would commit the caller's transaction.
+            # start one itself, and its RELEASE would commit the caller's transaction. The
+            # unit writes: take the write lock now (waiting for it), not after its reads.
             if not conn.connection.dbapi_connection.in_transaction:
-                conn.exec_driver_sql("BEGIN")
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 from app.awards.csv_import import GradeImporter, Interrupted
 from app.config import Settings
 from app.container import build_services, prepare
+from app.db import session_scope
 from app.migrations import upgrade
 from app.models import IssuedCredential
 from tests.lms import RUN, Lms, at
@@ -104,7 +105,7 @@ def test_cli_command(tmp_path: Path) -> None:
     from app.catalog.schemas import CourseCreate
     from app.issuers.organizations import create_organization
 
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:
         org = create_organization(session, services.keyring, slug="acme", name="Acme")
         services.catalog.create_course(
             session,
