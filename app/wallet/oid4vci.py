@@ -411,7 +411,7 @@ class Oid4vciIssuer:
         if CONFIGURATIONS[request.config_id] == LDP_VC:
             credential: Any = json.loads(record.document)
         else:
-            credential = self.wallet.jwt_form(session, record)
+            credential = self.wallet.jwt_form(session, record, store=True)
         if request.legacy:
             fresh = self.new_nonce(session)
             return {

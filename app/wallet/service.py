@@ -352,11 +352,11 @@ class WalletService:
     def delivered(self, session: Session, offer: WalletOffer) -> IssuedCredential | None:
         return credentials.by_uuid(session, offer.issued_uuid) if offer.issued_uuid else None
 
-    def jwt_form(self, session: Session, record: IssuedCredential) -> str:
+    def jwt_form(self, session: Session, record: IssuedCredential, *, store: bool = False) -> str:
         """The OB 3.0 VC-JWT (§8.2) of a credential: EdDSA for did:key issuers, else RS256."""
         org = orgs.by_id(session, record.org_id)
         assert org is not None
-        return self.jwt.encode(session, record, "ob", jwt_alg(org))
+        return self.jwt.encode(session, record, "ob", jwt_alg(org), store=store)
 
     # -- the revocation cascade (CredentialStatusService.on_revoked) ------------------------
 

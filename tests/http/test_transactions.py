@@ -5,6 +5,7 @@ write nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -69,9 +70,9 @@ def test_a_failed_commit_is_an_error_answer_not_a_lost_write(
     assert "orphan" not in _learners(services)
 
 
-def test_reading_a_status_list_writes_nothing(factory: Factory, services: Services) -> None:
-    vc = factory.issue(factory.caller())
-    path = vc["credentialStatus"]["statusListCredential"].removeprefix(BASE_URL)
+@contextmanager
+def _writes(services: Services) -> Iterator[list[str]]:
+    """The INSERT, UPDATE and DELETE statements run inside the block."""
     writes: list[str] = []
 
     def spy(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -80,8 +81,25 @@ def test_reading_a_status_list_writes_nothing(factory: Factory, services: Servic
 
     event.listen(services.engine, "before_cursor_execute", spy)
     try:
-        assert factory.client.get(path).status_code == 200
-        assert factory.client.post("/credentials/verify", json={"verifiableCredential": vc})
+        yield writes
     finally:
         event.remove(services.engine, "before_cursor_execute", spy)
+
+
+def test_reading_a_status_list_writes_nothing(factory: Factory, services: Services) -> None:
+    vc = factory.issue(factory.caller())
+    path = vc["credentialStatus"]["statusListCredential"].removeprefix(BASE_URL)
+    with _writes(services) as writes:
+        assert factory.client.get(path).status_code == 200
+        assert factory.client.post("/credentials/verify", json={"verifiableCredential": vc})
+    assert writes == []
+
+
+def test_reading_a_jwt_form_writes_nothing(factory: Factory, services: Services) -> None:
+    vc = factory.issue(factory.caller())
+    path = f"/credentials/{vc['id'].removeprefix('urn:uuid:')}?alg=EdDSA"
+    with _writes(services) as writes:
+        first = factory.client.get(path, headers={"Accept": "application/jwt"})
+        again = factory.client.get(path, headers={"Accept": "application/jwt"})
+    assert first.status_code == 200 and again.text == first.text
     assert writes == []
