@@ -1,11 +1,14 @@
-"""The object graph, built once per process from settings (no globals, easy to test)."""
+"""The object graph, built once per process from settings (no globals, easy to test).
+
+Reactions of one aggregate to another's events are constructor arguments, wired here by
+name: the revocation cascades (program awards, wallet copies) and the re-issue rebuilders.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from app.awards import repository as awards_repository
 from app.awards.programs import ProgramAwarder
@@ -28,13 +31,14 @@ from app.credentials.reissue import Reissuer
 from app.credentials.signing import CredentialSigner
 from app.credentials.status_changes import CredentialStatusService
 from app.credentials.status_lists import StatusListService
-from app.db import make_engine
+from app.db import make_engine, session_scope
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import KeyClash, Keyring
 from app.issuers.keys.lifecycle import KeyLifecycle
 from app.sharing.service import RecordShareService
 from app.verification.fetch import Fetcher, FetchPolicy
 from app.verification.service import Verifier
+from app.wallet.oid4vci import Oid4vciIssuer
 from app.wallet.service import WalletService
 
 
@@ -58,6 +62,7 @@ class Services:
     grading: GradingService
     records: RecordsService
     wallet: WalletService
+    oid4vci: Oid4vciIssuer
     sharing: RecordShareService
 
 
@@ -77,7 +82,6 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     )
     signer = CredentialSigner(signing_engine, keyring, identity)
     status_lists = StatusListService(signer, identity, settings.status_list_size)
-    credential_status = CredentialStatusService(status_lists)
     limits = IssueLimits(
         max_bytes=settings.issue_max_bytes,
         max_array_length=settings.issue_max_array_length,
@@ -88,17 +92,21 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     issuance = IssuanceService(
         signer, schemas, status_lists, limits, settings.issue_cpu_budget_seconds
     )
-    reissuer = Reissuer(issuance, credential_status)
-    # LMS awards: the program cascade on revocation, and re-issue from current learner data.
-    programs = ProgramAwarder(issuance, credential_status, identity)
-    credential_status.on_revoked.append(programs.on_revoked)
-    reissuer.rebuilders["course"] = programs.rebuild_course
-    reissuer.rebuilders["program"] = programs.rebuild_program
-    # Holder binding: wallet copies of an award are revoked with it.
-    wallet = WalletService(
-        issuance, credential_status, JwtEncoder(keyring, identity), identity, verify_engine
+    programs = ProgramAwarder(issuance, identity)
+    credential_status = CredentialStatusService(
+        status_lists,
+        # A revocation takes with it the program awards that no longer hold (LMS awards)
+        # and the wallet copies of the award (holder binding).
+        on_revoked=[programs.on_revoked, WalletService.on_revoked],
     )
-    credential_status.on_revoked.append(wallet.on_revoked)
+    # Re-issue rebuilds LMS awards from current learner and course data.
+    reissuer = Reissuer(
+        issuance,
+        credential_status,
+        rebuilders={"course": programs.rebuild_course, "program": programs.rebuild_program},
+    )
+    jwt = JwtEncoder(keyring, identity)
+    wallet = WalletService(issuance, credential_status, jwt, identity, verify_engine)
     return Services(
         settings=settings,
         engine=engine,
@@ -120,23 +128,27 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         status_lists=status_lists,
         credential_status=credential_status,
         reissuer=reissuer,
-        keys=KeyLifecycle(keyring),
-        jwt=JwtEncoder(keyring, identity),
+        # Lists signed by a revoked key are signed again by the active one, in that transaction.
+        keys=KeyLifecycle(keyring, on_revoked=[status_lists.on_key_revoked]),
+        jwt=jwt,
         catalog=CatalogService(identity, awards_repository),
         grading=GradingService(issuance, identity, programs),
         records=RecordsService(identity),
         wallet=wallet,
+        oid4vci=Oid4vciIssuer(wallet),
         sharing=RecordShareService(identity),
     )
 
 
 def prepare(services: Services) -> None:
-    """First start creates the instance key; every start checks the key files are readable."""
+    """First start creates the instance key; every start checks the key files are readable
+    and signs any status list whose signature is out of date (reads never sign)."""
     services.keyring.prepare()
-    with Session(services.engine) as session:
+    with session_scope(services.engine) as session:  # start-up owns this transaction
         try:
-            services.keyring.ensure_active_key(session, None)
-            session.commit()
+            with session.begin_nested():
+                services.keyring.ensure_active_key(session, None)
         except KeyClash:  # another worker starting at the same time made it first
-            session.rollback()
+            pass
         services.keyring.check_published_keys(session)
+        services.status_lists.resign_stale(session)  # lists no request will sign

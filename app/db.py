@@ -1,4 +1,11 @@
-"""Engine and sessions. Writes commit at the use-case boundary (a service call), never midway."""
+"""Engine, sessions and savepoints.
+
+The boundary owns the transaction: the request (``app.deps.get_session``), the CLI command or
+the worker task commits on success and rolls back on error (``session_scope``). Services and
+repositories never commit or roll back; a unit that may be retried, or a write that may lose a
+race on a unique constraint, runs in a savepoint (``retrying``, ``unique_or``) so that undoing
+it never undoes the caller's work.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, create_engine
 
 T = TypeVar("T")
@@ -65,6 +73,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
                 )  # WAL: durable at checkpoints, never corrupt
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _sqlite_savepoint(conn, _name):  # type: ignore[no-untyped-def]
+            # pysqlite begins a transaction only before DML: a SAVEPOINT opened first would
+            # start one itself, and its RELEASE would commit the caller's transaction. The
+            # unit writes: take the write lock now (waiting for it), not after its reads.
+            if not conn.connection.dbapi_connection.in_transaction:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -86,14 +102,27 @@ class RetryableConflict(RuntimeError):
 
 
 def retrying(session: Session, unit: Callable[[], T], attempts: int = 5) -> T:
-    """Run ``unit`` and commit; on a ``RetryableConflict`` roll back and run it again."""
+    """Run ``unit`` in a savepoint; on a ``RetryableConflict`` undo it and run it again.
+
+    Any error undoes the unit's writes (only the savepoint, never the caller's earlier work);
+    the boundary commits.
+    """
     for attempt in range(attempts):
         try:
-            result = unit()
-            session.commit()
-            return result
+            with session.begin_nested():
+                return unit()
         except RetryableConflict:
-            session.rollback()
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def unique_or(session: Session, error: Exception) -> Iterator[None]:
+    """Writes a concurrent request may have made first: the unique constraint's refusal
+    becomes ``error``, and only these writes (a savepoint) are undone."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError:
+        raise error from None

@@ -22,11 +22,20 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def get_session(services: ServicesDep) -> Iterator[Session]:
+    """The request's transaction: commit when the endpoint returns a response (whatever its
+    status), roll back when an error escapes it. Services never commit."""
     with Session(services.engine, expire_on_commit=False) as session:
-        yield session
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+#: ``scope="function"``: the commit runs when the endpoint returns, before the response is
+#: sent, so a failed commit becomes an error response rather than a 200 for a lost write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False)
 

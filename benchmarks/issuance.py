@@ -8,9 +8,8 @@ import io
 import json
 import pstats
 
-from sqlmodel import Session
-
 from app.credentials.issuance import IssueOptions
+from app.db import session_scope
 from app.issuers.organizations import create_organization
 from benchmarks.common import measure, report, throwaway_services
 from benchmarks.server import load, print_load, running_server
@@ -19,7 +18,7 @@ from tests.factories import open_badge
 
 def run() -> None:
     services = throwaway_services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:
         org = create_organization(session, services.keyring, slug="bench", name="Bench U")
         ctx = services.signer.context_for(session, org)
     credential = open_badge()
@@ -39,7 +38,7 @@ def run() -> None:
     )
 
     def in_process() -> None:
-        with Session(services.engine, expire_on_commit=False) as session:
+        with session_scope(services.engine) as session:
             services.issuance.issue(session, org, copy.deepcopy(credential), IssueOptions())
 
     report("in-process issue incl. checks + SQLite storage", measure(in_process, 200))

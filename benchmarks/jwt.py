@@ -6,10 +6,10 @@ import copy
 import json
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from app.core.proofs import jose
 from app.credentials.jwt_encoding import KEY_TYPE_FOR_ALG
+from app.db import session_scope
 from app.issuers.clients import create_client
 from app.issuers.organizations import create_organization
 from app.main import create_app
@@ -19,7 +19,7 @@ from tests.factories import open_badge
 
 def run() -> None:
     services = throwaway_services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:
         org = create_organization(session, services.keyring, slug="bench", name="Bench U")
         ctx = services.signer.context_for(session, org)
         unsigned = copy.deepcopy(open_badge())

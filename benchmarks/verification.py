@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.credentials.issuance import IssueOptions
+from app.db import session_scope
 from app.issuers.organizations import create_organization
 from app.main import create_app
 from benchmarks.common import measure, report, throwaway_services
@@ -28,7 +29,7 @@ CREDENTIALS = 20
 
 def run() -> None:
     services = throwaway_services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:
         org = create_organization(session, services.keyring, slug="bench", name="Bench U")
         issued = [
             services.issuance.issue(session, org, copy.deepcopy(open_badge()), IssueOptions())

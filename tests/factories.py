@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from app.container import Services
+from app.db import session_scope
 from app.issuers.clients import create_client
 from app.issuers.organizations import create_organization
 from app.models import Organization
@@ -77,7 +77,7 @@ class Factory:
         self.client = client
 
     def org(self, slug: str = "acme", **fields: Any) -> Organization:
-        with Session(self.services.engine, expire_on_commit=False) as session:
+        with session_scope(self.services.engine) as session:
             return create_organization(
                 session,
                 self.services.keyring,
@@ -87,7 +87,7 @@ class Factory:
             )
 
     def caller(self, slug: str = "acme", scopes: list[str] | None = None) -> ApiCaller:
-        with Session(self.services.engine, expire_on_commit=False) as session:
+        with session_scope(self.services.engine) as session:
             from app.issuers.repository import by_slug
 
             org = by_slug(session, slug) or self.org(slug)

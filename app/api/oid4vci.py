@@ -3,6 +3,11 @@
 Errors are OAuth 2.0 error JSON (``{"error", "error_description"}``), never problem details:
 the routes use ``OAuthErrorRoute``, and bodies are parsed here, so no validation error takes
 the problem+json path. The protocol logic is in app/wallet/oid4vci.py.
+
+An OAuth error is an answer, returned rather than raised, so the request's transaction commits
+with it: a counted ``tx_code`` attempt, a spent nonce and the fresh ``c_nonce`` an error
+carries are kept. Work that must not half-happen (delivering a wallet copy) runs in a savepoint
+that the error undoes.
 """
 
 from __future__ import annotations
@@ -64,7 +69,7 @@ def authorization_server_metadata(services: ServicesDep) -> JSONResponse:
 
 @router.get("/oid4vci/offers/{token}", summary="A Credential Offer by reference (OID4VCI §4.1.3)")
 def credential_offer(token: str, session: SessionDep, services: ServicesDep) -> JSONResponse:
-    offer = oid4vci.Oid4vciIssuer(services.wallet).offer(session, token)
+    offer = services.oid4vci.offer(session, token)
     return JSONResponse(offer, headers=NO_STORE)
 
 
@@ -76,14 +81,14 @@ async def token(request: Request, session: SessionDep, services: ServicesDep) ->
             "invalid_request", "the token request must be application/x-www-form-urlencoded"
         )
     form = {key: value for key, value in (await request.form()).items()}
-    issuer = oid4vci.Oid4vciIssuer(services.wallet)
+    issuer = services.oid4vci
     answer = await run_in_threadpool(issuer.token, session, form)
     return JSONResponse(answer, headers={**NO_STORE, "Pragma": "no-cache"})
 
 
 @router.post("/oid4vci/nonce", summary="Nonce endpoint: a fresh c_nonce (§7)")
 def nonce(session: SessionDep, services: ServicesDep) -> JSONResponse:
-    return JSONResponse(oid4vci.Oid4vciIssuer(services.wallet).nonce(session), headers=NO_STORE)
+    return JSONResponse(services.oid4vci.nonce(session), headers=NO_STORE)
 
 
 @router.post(
@@ -93,7 +98,7 @@ async def credential(request: Request, session: SessionDep, services: ServicesDe
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise OAuthError("invalid_credential_request", "the request body is too large")
-    issuer = oid4vci.Oid4vciIssuer(services.wallet)
+    issuer = services.oid4vci
     answer = await run_in_threadpool(
         issuer.credential, session, request.headers.get("authorization"), raw
     )

@@ -77,7 +77,7 @@ def issue_credential(
     )
     headers = {"Location": services.identity.credential_url(record.uuid)}
     if profile is not None:
-        token = services.jwt.encode(session, record, profile, alg)
+        token = services.jwt.encode(session, record, profile, alg, store=True)
         answer = token if profile == jose.OB_PROFILE else _envelope(token)
         return Response(
             json.dumps({"verifiableCredential": answer}),

@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from app.awards.schemas import GradeEventIn
 from app.awards.service import GradingService
+from app.db import session_scope
 from app.errors import AppError
 from app.models import Organization
 
@@ -201,17 +202,19 @@ class GradeImporter:
         summary.resumed_after = done
         position = 0
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                for line, row in self.rows(path):
-                    position += 1
-                    if position <= done:
-                        continue
+            for line, row in self.rows(path):
+                position += 1
+                if position <= done:
+                    continue
+                # The importer is the worker: each row is its own transaction, committed
+                # before its progress is saved (a failed row rolls back alone).
+                with session_scope(self.engine) as session:
                     self._one(session, line, row, summary)
-                    summary.rows = position
-                    if position % SAVE_EVERY == 0:
-                        progress.save(position, summary)
-                    if on_row:
-                        on_row()
+                summary.rows = position
+                if position % SAVE_EVERY == 0:
+                    progress.save(position, summary)
+                if on_row:
+                    on_row()
         except KeyboardInterrupt:
             progress.save(summary.rows, summary)
             raise Interrupted(summary) from None
@@ -224,14 +227,14 @@ class GradeImporter:
     ) -> None:
         try:
             event = GradeEventIn.model_validate(row_event(row))
-            outcome = self.grading.record_grade(session, self.org, event, self.actor)
+            with session.begin_nested():  # a refused row leaves nothing behind
+                outcome = self.grading.record_grade(session, self.org, event, self.actor)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             summary.add_failure(line, f"{where}: {first['msg']}")
             return
         except AppError as exc:
-            session.rollback()
             summary.add_failure(line, exc.detail)
             return
         if outcome.status == "awarded":

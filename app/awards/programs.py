@@ -30,7 +30,7 @@ from app.awards.units import flush, run_unit
 from app.catalog import repository as catalog
 from app.catalog.rules import ProgramRules, Progress, completion_date, evaluate
 from app.credentials.issuance import IssuanceService, IssueOptions
-from app.credentials.status_changes import REVOKED, CredentialStatusService
+from app.credentials.status_changes import REVOKED, Cascade
 from app.db import as_utc
 from app.errors import AppError
 from app.issuers.identity import IssuerIdentity
@@ -70,11 +70,9 @@ class ProgramAwarder:
     def __init__(
         self,
         issuance: IssuanceService,
-        status: CredentialStatusService,
         identity: IssuerIdentity,
     ) -> None:
         self.issuance = issuance
-        self.status = status
         self.identity = identity
 
     # -- awarding -----------------------------------------------------------------------------
@@ -97,7 +95,6 @@ class ProgramAwarder:
                     lambda p=program: self._award(session, org, p, learner_id, actor, event_id),  # type: ignore[misc]
                 )
             except AppError as exc:
-                session.rollback()
                 outcome = ProgramOutcome(program=program.slug, status="failed", reason=exc.detail)
                 self._audit_failure(session, org, program, learner_id, actor, event_id, exc.detail)
             if outcome is not None:
@@ -134,7 +131,7 @@ class ProgramAwarder:
             valid_from,
         )
         record = self.issuance.issue(
-            session, org, document, IssueOptions(), client_id=actor, kind="program", commit=False
+            session, org, document, IssueOptions(), client_id=actor, kind="program"
         )
         publics = [as_utc(r.public_from) for _, _, r in counted if r.public_from is not None]
         record.public_from = max(publics) if publics else None
@@ -168,21 +165,28 @@ class ProgramAwarder:
 
     # -- revocation cascade and re-issue (CredentialStatusService.on_revoked) ---------------
 
-    def on_revoked(self, session: Session, record: IssuedCredential, actor: str | None) -> None:
+    def on_revoked(
+        self, session: Session, record: IssuedCredential, actor: str | None
+    ) -> list[Cascade]:
+        """The program awards that no longer hold without ``record``."""
         if record.kind not in ("course", "program"):
-            return
+            return []
         if record.superseded_by is not None:
             self._follow_reissue(session, record, actor)
-            return
+            return []
         course_award = (
             repository.course_award_by_credential(session, record.uuid)
             if record.kind == "course"
             else None
         )
         if course_award is None:
-            return
+            return []
+        falling = []
         for program_award in repository.program_awards_counting(session, course_award.id):  # type: ignore[arg-type]
-            self._reconsider(session, program_award, course_award, record, actor)
+            cascade = self._reconsider(session, program_award, course_award, record, actor)
+            if cascade is not None:
+                falling.append(cascade)
+        return falling
 
     def _reconsider(
         self,
@@ -191,11 +195,11 @@ class ProgramAwarder:
         lost: CourseAward,
         lost_record: IssuedCredential,
         actor: str | None,
-    ) -> None:
+    ) -> Cascade | None:
         program_record = session.get(IssuedCredential, program_award.credential_uuid)
         program = session.get(Program, program_award.program_id)
         if program_record is None or program is None or program_record.status == REVOKED:
-            return
+            return None
         rows = [
             row
             for row in repository.course_awards_of(session, program_award.learner_id)
@@ -211,17 +215,17 @@ class ProgramAwarder:
                 program_award.id,  # type: ignore[arg-type]
                 [earned[k][0].id for k in progress.counted],  # type: ignore[misc]
             )
-            return
+            return None
         run = session.get(Course, lost.course_id)
         reason = (
             f'course "{lost.course_key}" ({run.key if run else "?"}) no longer counts: '
             f"its credential {lost_record.credential_id} was revoked"
         )
-        self.status.revoke(session, program_record, reason, actor, commit=False)
         self._audit(
             session, program_award.org_id, "revoked", lms_id, program.slug, program_record.uuid,
             actor, None, reason,
         )  # fmt: skip
+        return Cascade(program_record, reason)
 
     def _follow_reissue(self, session: Session, old: IssuedCredential, actor: str | None) -> None:
         """The award now points at the successor, which keeps the old public_from."""
@@ -352,4 +356,3 @@ class ProgramAwarder:
             session, org.id, "refused", learner.lms_id if learner else None, program.slug,  # type: ignore[arg-type]
             None, actor, event_id, f"program credential not issued: {detail}",
         )  # fmt: skip
-        session.commit()

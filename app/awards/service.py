@@ -132,14 +132,14 @@ class GradingService:
             event_id = event_id if isinstance(event_id, str) else None
             try:
                 event = GradeEventIn.model_validate(raw)
-                outcome = self.record_grade(session, org, event, actor)
+                with session.begin_nested():  # a failed item undoes only its own writes
+                    outcome = self.record_grade(session, org, event, actor)
             except ValidationError as exc:
                 results.append(
                     BatchItem(index=index, event_id=event_id, status=422, error=_problem(exc))
                 )
                 continue
             except AppError as exc:
-                session.rollback()
                 results.append(
                     BatchItem(
                         index=index, event_id=event_id, status=exc.status, error=exc.to_problem()
@@ -147,7 +147,6 @@ class GradingService:
                 )
                 continue
             except Exception:  # one broken item must not lose the others' answers
-                session.rollback()
                 log.exception("grade batch item %d failed", index)
                 results.append(
                     BatchItem(
@@ -308,7 +307,7 @@ class GradingService:
             return outcome, learner.id  # type: ignore[return-value]
         document = course_credential(self.identity.base_url, org.slug, course, learner, facts)
         record = self.issuance.issue(
-            session, org, document, IssueOptions(), client_id=actor, kind="course", commit=False
+            session, org, document, IssueOptions(), client_id=actor, kind="course"
         )
         record.public_from = course.certificate_available_date
         session.add(record)

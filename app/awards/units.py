@@ -1,4 +1,5 @@
-"""Units of work that settle races on unique constraints: the loser rolls back and reruns."""
+"""Units of work that settle races on unique constraints: the loser undoes its savepoint
+and reruns."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def flush(session: Session) -> None:
 
 
 def run_unit(session: Session, unit: Callable[[], T]) -> T:
-    """``unit`` then commit; reruns it on a clash, and answers 409 if clashes persist."""
+    """``unit`` in a savepoint; reruns it on a clash, and answers 409 if clashes persist."""
 
     def guarded() -> T:
         try:
@@ -45,5 +46,4 @@ def run_unit(session: Session, unit: Callable[[], T]) -> T:
     try:
         return retrying(session, guarded, attempts=ATTEMPTS)
     except RetryableConflict:
-        session.rollback()
         raise Conflict("too many concurrent updates of the same records; retry") from None

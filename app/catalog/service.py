@@ -1,7 +1,8 @@
 """The LMS catalog of one organization: course runs, programs, learners.
 
 Every lookup is scoped to the caller's organization, so another organization's object is
-indistinguishable from a missing one (404). Writes commit here, at the use-case boundary.
+indistinguishable from a missing one (404). The caller (request, CLI command) commits;
+a create that loses a race on a unique key is a 409 that undoes only its own savepoint.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.catalog import repository
@@ -32,7 +32,7 @@ from app.catalog.schemas import (
     ProgramUpdate,
     check_program_courses,
 )
-from app.db import as_utc, utcnow
+from app.db import as_utc, unique_or, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers.identity import IssuerIdentity
 from app.models import Course, Learner, Organization, Program
@@ -93,8 +93,8 @@ class CatalogService:
             raise Conflict(f'course run "{data.key}" already exists', field="key")
         values = data.model_dump(mode="python", exclude={"course"})
         course = Course(org_id=org.id, course_key=data.course, **values)  # type: ignore[arg-type]
-        session.add(course)
-        self._commit(session, f'course run "{data.key}" already exists', "key")
+        with unique_or(session, Conflict(f'course run "{data.key}" already exists', field="key")):
+            session.add(course)
         return course
 
     def update_course(
@@ -113,7 +113,7 @@ class CatalogService:
                 course.id,  # type: ignore[arg-type]
                 changes["certificate_available_date"],
             )
-        session.commit()
+        session.flush()
         return course
 
     def delete_course(self, session: Session, org: Organization, key: str) -> None:
@@ -125,7 +125,7 @@ class CatalogService:
                 field="key",
             )
         repository.delete_course(session, course)
-        session.commit()
+        session.flush()
 
     def course_out(self, org: Organization, course: Course) -> CourseOut:
         return CourseOut(
@@ -166,14 +166,10 @@ class CatalogService:
         values = data.model_dump(mode="python", exclude={"required_courses", "electives"})
         rules = self._rules(data.required_courses, [g.model_dump() for g in data.electives])
         program = Program(org_id=org.id, rules=rules.to_json(), **values)  # type: ignore[arg-type]
-        session.add(program)
-        try:
+        with unique_or(session, Conflict(f'program "{data.slug}" already exists', field="slug")):
+            session.add(program)
             session.flush()
-        except IntegrityError:
-            session.rollback()
-            raise Conflict(f'program "{data.slug}" already exists', field="slug") from None
-        repository.set_program_courses(session, program, rules.courses())
-        self._commit(session, f'program "{data.slug}" already exists', "slug")
+            repository.set_program_courses(session, program, rules.courses())
         return program
 
     def update_program(
@@ -197,7 +193,7 @@ class CatalogService:
             repository.set_program_courses(session, program, rules.courses())
         program.updated_at = utcnow()
         session.add(program)
-        session.commit()
+        session.flush()
         return program
 
     def delete_program(self, session: Session, org: Organization, slug: str) -> None:
@@ -207,7 +203,7 @@ class CatalogService:
                 f'program "{slug}" has awarded credentials and cannot be deleted', field="slug"
             )
         repository.delete_program(session, program)
-        session.commit()
+        session.flush()
 
     def program_out(self, org: Organization, program: Program) -> ProgramOut:
         rules = ProgramRules.from_json(program.rules)
@@ -257,8 +253,8 @@ class CatalogService:
             holder_did=data.holder_did,
             info_timestamp=now,
         )
-        session.add(learner)
-        self._commit(session, f'learner "{data.id}" already exists', "id")
+        with unique_or(session, Conflict(f'learner "{data.id}" already exists', field="id")):
+            session.add(learner)
         return learner
 
     def update_learner(
@@ -270,7 +266,7 @@ class CatalogService:
             setattr(learner, name, value)
         learner.updated_at = learner.info_timestamp = utcnow()
         session.add(learner)
-        session.commit()
+        session.flush()
         return learner
 
     @staticmethod
@@ -283,12 +279,3 @@ class CatalogService:
             created_at=as_utc(learner.created_at),
             updated_at=as_utc(learner.updated_at),
         )
-
-    @staticmethod
-    def _commit(session: Session, conflict: str, field: str) -> None:
-        """A racing create of the same key loses on the unique constraint: 409, not 500."""
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            raise Conflict(conflict, field=field) from None

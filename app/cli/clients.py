@@ -10,6 +10,7 @@ import typer
 from sqlmodel import Session
 
 from app.cli import context
+from app.db import session_scope
 
 if TYPE_CHECKING:
     from app.models import ApiClient
@@ -32,7 +33,7 @@ def clients_create(
     from app.issuers.repository import by_slug
 
     services = context.services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:  # the command owns the transaction
         organization = by_slug(session, org)
         if organization is None:
             context.fail(f'no organization "{org}" (create it with `laurel orgs create`)')
@@ -144,10 +145,9 @@ def _change(client_id: str, change: Callable[[Session, ApiClient], int]) -> int:
     from app.issuers.clients import client_by_id
 
     services = context.services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:  # the command owns the transaction
         try:
             result = change(session, client_by_id(session, client_id))
         except AppError as exc:
             context.fail(exc.detail)
-        session.commit()
     return result

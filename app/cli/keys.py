@@ -9,6 +9,7 @@ import typer
 from sqlmodel import Session
 
 from app.cli import context
+from app.db import session_scope
 from app.errors import AppError
 
 keys_app = typer.Typer(help="Issuer signing keys.", no_args_is_help=True)
@@ -58,7 +59,7 @@ def rotate(
     from app.issuers.repository import by_slug
 
     services = context.services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:  # the command owns the transaction
         organization = by_slug(session, org)
         if organization is None:
             context.fail(f'no organization "{org}"')
@@ -79,7 +80,7 @@ def revoke(
 ) -> None:
     """Unpublish a key: everything it signed stops verifying (then re-issue it)."""
     services = context.services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:  # the command owns the transaction
         try:
             key = services.keys.get(session, None, kid)
             affected = services.keys.needing_reissue(session, key)
@@ -123,7 +124,7 @@ def reissue(kid: Annotated[str, typer.Option(help="A revoked key id.")]) -> None
     """Re-issue, with the active key, every credential a revoked key signed."""
     services = context.services()
     count = 0
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:  # the command owns the transaction
         try:
             key = services.keys.get(session, None, kid)
         except AppError as exc:

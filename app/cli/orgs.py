@@ -8,6 +8,7 @@ import typer
 from sqlmodel import Session
 
 from app.cli import context
+from app.db import session_scope
 
 orgs_app = typer.Typer(help="Organizations (issuers).", no_args_is_help=True)
 
@@ -28,7 +29,7 @@ def orgs_create(
     from app.issuers.repository import by_slug
 
     services = context.services()
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:  # the command owns the transaction
         try:
             create_organization(
                 session,

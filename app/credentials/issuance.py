@@ -1,8 +1,9 @@
 """Issuance: check the submitted credential, complete it, give it status entries, sign, store.
 
-One unit of work per credential: the credential row and its status entries commit together.
-Two concurrent issuers may draw the same random status index; the unique constraint refuses
-the second, and the whole unit is retried with a new draw (never a reused index).
+One unit of work per credential, in a savepoint: the credential row and its status entries
+land together or not at all, and the caller's transaction owns the commit. Two concurrent
+issuers may draw the same random status index; the unique constraint refuses the second, and
+the unit is undone and retried with a new draw (never a reused index).
 """
 
 from __future__ import annotations
@@ -75,13 +76,8 @@ class IssuanceService:
         *,
         client_id: str | None = None,
         kind: str | None = None,
-        commit: bool = True,
     ) -> IssuedCredential:
-        """Sign and store one credential.
-
-        With ``commit=False`` the caller owns the transaction and must retry the whole unit
-        of work on ``IndexClash`` (``app.db.retrying`` does).
-        """
+        """Sign and store one credential (a savepoint, retried on ``IndexClash``)."""
         version = check_shape(credential, self.limits)
         if "credentialStatus" in credential:
             raise InvalidInput(
@@ -92,7 +88,7 @@ class IssuanceService:
         def unit() -> IssuedCredential:
             return self._issue_once(session, org, credential, version, options, client_id, kind)
 
-        return retrying(session, unit) if commit else unit()
+        return retrying(session, unit)
 
     def _issue_once(
         self,
@@ -221,8 +217,7 @@ class IssuanceService:
         session.add(record)
         try:
             session.flush()
-        except IntegrityError:
-            session.rollback()
+        except IntegrityError:  # a concurrent request stored the same id first
             raise Conflict(
                 f'a credential with id "{record.credential_id}" already exists',
                 field="credential.id",

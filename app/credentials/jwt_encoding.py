@@ -1,13 +1,21 @@
-"""VC-JWT forms of issued credentials: signed on first request, then served as stored."""
+"""VC-JWT forms of issued credentials.
+
+A form asked for by a write (issuing with a JWT format, an OID4VCI claim) is stored in that
+request's transaction; a read (the credential URL) serves the stored form or signs one and
+keeps it in this process's memory only, so GET requests write no form. (A read may still
+create the organization's first key of a type it never used: see ``ensure_active_key``.)
+"""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.core.proofs import jose
+from app.db import unique_or
 from app.errors import InvalidInput
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity
@@ -16,12 +24,20 @@ from app.models import CredentialEncoding, IssuedCredential, KeyType, Organizati
 
 KEY_TYPE_FOR_ALG = {"EdDSA": KeyType.ED25519, "ES256": KeyType.P256, "RS256": KeyType.RSA}
 PROFILES = (jose.OB_PROFILE, jose.VC_JOSE_PROFILE)
+_MEMORY = 4096
+
+
+class _AlreadyStored(Exception):
+    """A concurrent request stored the same form first."""
 
 
 class JwtEncoder:
     def __init__(self, keyring: Keyring, identity: IssuerIdentity) -> None:
         self.keyring = keyring
         self.identity = identity
+        #: Forms signed for reads, by (credential, profile, alg, key): never written.
+        self._memory: OrderedDict[tuple[str, str, str, str], str] = OrderedDict()
+        self._lock = threading.Lock()
 
     @staticmethod
     def check(org: Organization, profile: str, alg: str) -> None:
@@ -44,8 +60,11 @@ class JwtEncoder:
         record: IssuedCredential,
         profile: str = jose.OB_PROFILE,
         alg: str = "RS256",
+        *,
+        store: bool = False,
     ) -> str:
-        """The compact JWS of the stored (LD-signed) credential; made once per profile+alg."""
+        """The compact JWS of the stored (LD-signed) credential. ``store=True`` (a write
+        request) keeps a new form in the caller's transaction; otherwise it stays in memory."""
         org = orgs.by_id(session, record.org_id)
         assert org is not None
         self.check(org, profile, alg)
@@ -53,20 +72,33 @@ class JwtEncoder:
         if existing is not None:
             return existing.text
         key, ed_key = self._signing_keys(session, org.id, alg)  # type: ignore[arg-type]
-        did = self.identity.org_did(org, ed_key)
-        kid = self.identity.verification_method(did, key if org.did_method == "web" else ed_key)
-        token = jose.sign_vc_jwt(
-            json.loads(record.document), self.keyring.private_key(key), kid, profile=profile
-        )
-        session.add(
-            CredentialEncoding(
-                credential_uuid=record.uuid, profile=profile, alg=alg, key_id=key.id, text=token
+        remembered = (record.uuid, profile, alg, key.fragment)
+        with self._lock:
+            token = self._memory.get(remembered)
+        if token is None:
+            did = self.identity.org_did(org, ed_key)
+            kid = self.identity.verification_method(did, key if org.did_method == "web" else ed_key)
+            token = jose.sign_vc_jwt(
+                json.loads(record.document), self.keyring.private_key(key), kid, profile=profile
             )
-        )  # type: ignore[arg-type]
+        if not store:
+            with self._lock:
+                self._memory[remembered] = token
+                while len(self._memory) > _MEMORY:
+                    self._memory.popitem(last=False)
+            return token
         try:
-            session.commit()
-        except IntegrityError:  # a concurrent request made it first: serve that one
-            session.rollback()
+            with unique_or(session, _AlreadyStored()):
+                session.add(
+                    CredentialEncoding(
+                        credential_uuid=record.uuid,
+                        profile=profile,
+                        alg=alg,
+                        key_id=key.id,  # type: ignore[arg-type]
+                        text=token,
+                    )
+                )
+        except _AlreadyStored:  # a concurrent request made it first: serve that one
             stored = self._stored(session, record.uuid, profile, alg)
             assert stored is not None
             return stored.text
@@ -86,7 +118,6 @@ class JwtEncoder:
         try:
             return both()
         except KeyClash:  # a concurrent request made it first: use that one
-            session.rollback()
             return both()
 
     @staticmethod

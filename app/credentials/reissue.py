@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlmodel import Session
 
 from app.core.vc.models import is_open_badge
+from app.credentials import repository as credentials
 from app.credentials.credential_input import check_shape
 from app.credentials.issuance import IssuanceService, IssueOptions
 from app.credentials.status_changes import REVOKED, CredentialStatusService
@@ -24,11 +25,16 @@ Rebuilder = Callable[[Session, IssuedCredential], dict[str, Any]]
 
 
 class Reissuer:
-    def __init__(self, issuance: IssuanceService, status: CredentialStatusService) -> None:
+    def __init__(
+        self,
+        issuance: IssuanceService,
+        status: CredentialStatusService,
+        rebuilders: Mapping[str, Rebuilder] | None = None,
+    ) -> None:
         self.issuance = issuance
         self.status = status
         #: By credential kind ("course", "program"); other kinds re-sign their old content.
-        self.rebuilders: dict[str, Rebuilder] = {}
+        self.rebuilders: Mapping[str, Rebuilder] = dict(rebuilders or {})
 
     def reissue(
         self,
@@ -37,8 +43,12 @@ class Reissuer:
         client_id: str | None,
         document: dict[str, Any] | None = None,
     ) -> IssuedCredential:
-        """``document`` replaces the old content (e.g. rebuilt after a learner's name change)."""
-        if old.status == REVOKED:
+        """``document`` replaces the old content (e.g. rebuilt after a learner's name change).
+
+        The old credential's row lock comes first, so two re-issues of it serialize: the
+        second finds it revoked (superseded) and gets a 409.
+        """
+        if credentials.lock(session, old).status == REVOKED:
             raise Conflict("a revoked credential cannot be re-issued", field="status")
         org = orgs.by_id(session, old.org_id)
         assert org is not None
@@ -58,12 +68,11 @@ class Reissuer:
                 IssueOptions(),
                 client_id=client_id,
                 kind=old.kind,
-                commit=False,
             )
             successor.awarded_date = old.awarded_date
             old.superseded_by = successor.uuid
             session.add_all([successor, old])
-            self.status.revoke(session, old, "superseded", client_id, commit=False)
+            self.status.revoke(session, old, "superseded", client_id)
             return successor
 
         check_shape(base, self.issuance.limits)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from app.models import IssuedCredential
 
@@ -14,3 +15,22 @@ def by_uuid(session: Session, uuid: str) -> IssuedCredential | None:
 def by_credential_id(session: Session, credential_id: str) -> IssuedCredential | None:
     stmt = select(IssuedCredential).where(IssuedCredential.credential_id == credential_id)
     return session.exec(stmt).first()
+
+
+def lock(session: Session, record: IssuedCredential) -> IssuedCredential:
+    """Take the credential's row lock, then read its current state: status changes, offers
+    and re-issues of one credential serialize on it.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` waits for a concurrent change and reads its result.
+    SQLite has no row locks: a no-op UPDATE takes the database's write lock first.
+    """
+    session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(IssuedCredential)
+            .where(col(IssuedCredential.uuid) == record.uuid)
+            .values(status=IssuedCredential.status)
+            .execution_options(synchronize_session=False)
+        )
+    session.refresh(record, with_for_update=True)
+    return record

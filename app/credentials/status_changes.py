@@ -1,8 +1,15 @@
-"""Revoke, suspend, reinstate: one credential's status, its history, and its list bits."""
+"""Revoke, suspend, reinstate: one credential's status, its history, and its list bits.
+
+Each change takes the credential's row lock first and decides on the status it reads under
+it, so concurrent changes serialize: revocation is final under any interleaving, and every
+history event is a real change. Bits are flipped (and their lists re-signed) in the same
+transaction, which the caller owns.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
@@ -16,14 +23,26 @@ from app.models import IssuedCredential, StatusEvent
 ACTIVE, REVOKED, SUSPENDED = "active", "revoked", "suspended"
 
 
-#: Called after a revocation inside the same transaction (e.g. the program cascade).
-RevocationListener = Callable[[Session, IssuedCredential, str | None], None]
+@dataclass(frozen=True)
+class Cascade:
+    """Another credential a revocation takes with it (a program award, a wallet copy)."""
+
+    record: IssuedCredential
+    reason: str
+
+
+#: Called after a revocation inside the same transaction; names the credentials that fall
+#: with it, which this service then revokes (under their own row locks).
+RevocationListener = Callable[[Session, IssuedCredential, str | None], Iterable[Cascade]]
 
 
 class CredentialStatusService:
-    def __init__(self, lists: StatusListService) -> None:
+    def __init__(
+        self, lists: StatusListService, on_revoked: Sequence[RevocationListener] = ()
+    ) -> None:
         self.lists = lists
-        self.on_revoked: list[RevocationListener] = []
+        #: What other aggregates do when a credential is revoked, wired by the container.
+        self.on_revoked = tuple(on_revoked)
 
     @staticmethod
     def get_owned_by_credential_id(
@@ -43,50 +62,46 @@ class CredentialStatusService:
         return record
 
     def revoke(
-        self,
-        session: Session,
-        record: IssuedCredential,
-        reason: str | None,
-        actor: str | None,
-        *,
-        commit: bool = True,
+        self, session: Session, record: IssuedCredential, reason: str | None, actor: str | None
     ) -> IssuedCredential:
-        if record.status == REVOKED:
+        previous = credentials.lock(session, record).status
+        if previous == REVOKED:
             raise Conflict(
                 "the credential is already revoked (revocation is final)", field="status"
             )
         self._flip(session, record, "revocation", True)
-        if record.status == SUSPENDED:
+        if previous == SUSPENDED:
             self._flip(session, record, "suspension", False, required=False)
-        self._change(session, record, REVOKED, "revoked", reason, actor, commit=False)
-        for listener in self.on_revoked:
-            listener(session, record, actor)
-        if commit:
-            session.commit()
-            session.refresh(record)
+        self._change(session, record, REVOKED, "revoked", reason, actor)
+        for listener in self.on_revoked:  # the cascades (programs, wallet copies)
+            for follower in list(listener(session, record, actor)):
+                if credentials.lock(session, follower.record).status != REVOKED:
+                    self.revoke(session, follower.record, follower.reason, actor)
         return record
 
     def suspend(
         self, session: Session, record: IssuedCredential, reason: str | None, actor: str | None
     ) -> IssuedCredential:
-        if record.status == REVOKED:
+        status = credentials.lock(session, record).status
+        if status == REVOKED:
             raise Conflict("a revoked credential cannot be suspended", field="status")
-        if record.status == SUSPENDED:
+        if status == SUSPENDED:
             raise Conflict("the credential is already suspended", field="status")
         self._flip(session, record, "suspension", True)
-        return self._change(session, record, SUSPENDED, "suspended", reason, actor, True)
+        return self._change(session, record, SUSPENDED, "suspended", reason, actor)
 
     def reinstate(
         self, session: Session, record: IssuedCredential, reason: str | None, actor: str | None
     ) -> IssuedCredential:
-        if record.status != SUSPENDED:
+        status = credentials.lock(session, record).status
+        if status != SUSPENDED:
             raise Conflict(
                 f"only a suspended credential can be reinstated (it is "
-                f"{record.status}; revocation is final)",
+                f"{status}; revocation is final)",
                 field="status",
             )
         self._flip(session, record, "suspension", False)
-        return self._change(session, record, ACTIVE, "reinstated", reason, actor, True)
+        return self._change(session, record, ACTIVE, "reinstated", reason, actor)
 
     def history(self, session: Session, uuid: str) -> list[StatusEvent]:
         stmt = (
@@ -124,7 +139,6 @@ class CredentialStatusService:
         action: str,
         reason: str | None,
         actor: str | None,
-        commit: bool,
     ) -> IssuedCredential:
         record.status = status
         record.status_reason = reason
@@ -134,7 +148,5 @@ class CredentialStatusService:
                 credential_uuid=record.uuid, action=action, reason=reason, actor=actor, at=utcnow()
             )
         )
-        if commit:
-            session.commit()
-            session.refresh(record)
+        session.flush()
         return record

@@ -2,7 +2,8 @@
 
 Indexes are drawn at random (BSL §6.1 herd privacy) and a unique constraint on
 (list, position) makes reuse impossible even across workers; the caller retries on a clash.
-A list is re-signed when a bit changes, under a row lock, never on a read.
+A list is signed in the transaction that creates it and re-signed, under its row lock, in the
+one that changes a bit (or revokes the key that signed it): reads serve what is stored.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class StatusListService:
             )
             session.add(status_list)
             session.flush()
+            self._sign(session, status_list)  # all zeros: valid until a bit changes
         return Allocation(status_list, self._free_position(session, status_list))
 
     def _free_position(self, session: Session, status_list: StatusList) -> int:
@@ -120,21 +122,15 @@ class StatusListService:
     # -- publication --------------------------------------------------------------------
 
     def published(self, session: Session, public_id: str) -> tuple[str, str] | None:
-        """The signed list and its ETag; signs once if it never was (a new list)."""
+        """The signed list and its ETag, as stored: a read never writes."""
         status_list = repository.by_public_id(session, public_id)
         if status_list is None:
             return None
-        if status_list.signed_document is None or status_list.signed_version != status_list.version:
-            status_list = repository.lock_list(session, status_list.id)  # type: ignore[arg-type]
-            assert status_list is not None
-            if (
-                status_list.signed_document is None
-                or status_list.signed_version != status_list.version
-            ):
-                self._sign(session, status_list)
-            session.commit()
         document = status_list.signed_document
-        assert document is not None
+        if document is None or status_list.signed_version != status_list.version:
+            # Only a list written before lists were signed on change (``prepare`` re-signs
+            # those at start-up): sign it for this answer, store nothing.
+            document = self._signed_document(session, status_list)
         etag = '"' + hashlib.sha256(document.encode()).hexdigest()[:32] + '"'
         return document, etag
 
@@ -144,7 +140,28 @@ class StatusListService:
             bits.set(position)
         return bits
 
+    def resign_stale(self, session: Session, org_id: int | None = None) -> int:
+        """Sign again every list whose signature is out of date (e.g. its key was revoked),
+        in the caller's transaction; returns how many."""
+        stale = repository.stale_lists(session, org_id)
+        for status_list in stale:
+            locked = repository.lock_list(session, status_list.id)  # type: ignore[arg-type]
+            assert locked is not None
+            self._sign(session, locked)
+        return len(stale)
+
+    def on_key_revoked(self, session: Session, org_id: int | None) -> None:
+        """``KeyLifecycle``'s event: the organization's lists are signed by the active key."""
+        if org_id is not None:
+            self.resign_stale(session, org_id)
+
     def _sign(self, session: Session, status_list: StatusList) -> None:
+        status_list.signed_document = self._signed_document(session, status_list)
+        status_list.signed_version = status_list.version
+        session.add(status_list)
+        session.flush()
+
+    def _signed_document(self, session: Session, status_list: StatusList) -> str:
         org = orgs.by_id(session, status_list.org_id)
         assert org is not None
         ctx = self.signer.context_for(session, org)
@@ -159,10 +176,7 @@ class StatusListService:
             unsigned = status_list_credential(
                 url, ctx.did, status_list.purpose, encoded, timestamp()
             )
-        status_list.signed_document = serialize(self.signer.sign(unsigned, ctx))
-        status_list.signed_version = status_list.version
-        session.add(status_list)
-        session.flush()
+        return serialize(self.signer.sign(unsigned, ctx))
 
 
 class ListFull(RuntimeError):

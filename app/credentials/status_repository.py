@@ -77,3 +77,14 @@ def entries_of(session: Session, credential_uuid: str) -> list[tuple[StatusEntry
         .where(StatusEntry.credential_uuid == credential_uuid)
     )
     return list(session.exec(stmt))  # type: ignore[arg-type]
+
+
+def stale_lists(session: Session, org_id: int | None = None) -> list[StatusList]:
+    """Lists never signed, or signed before their last change (or by a revoked key)."""
+    stmt = select(StatusList).where(
+        (col(StatusList.signed_document).is_(None))
+        | (col(StatusList.signed_version) != col(StatusList.version))
+    )
+    if org_id is not None:
+        stmt = stmt.where(StatusList.org_id == org_id)
+    return list(session.exec(stmt.order_by(col(StatusList.id))))

@@ -1,10 +1,12 @@
 """``Idempotency-Key`` for POSTs (IETF draft-ietf-httpapi-idempotency-key-header).
 
-The first request with a key reserves it (a unique row per client and key), runs, and stores
-its response. A retry with the same key and the same request gets the stored response; the
-same key with a different request is a 409, and so is a retry while the first is still
-running. Keys are kept for 24 hours; a reservation abandoned by a crash expires after 5
-minutes.
+One transaction holds the key's row, the work and the stored response: the first request
+with a key inserts the row (a unique row per client and key), runs, and stores its response;
+all of it commits together with the request. A concurrent duplicate's insert waits on the
+unique key until the first finishes: if it committed, the duplicate replays its response; if
+it rolled back (an unexpected error), the duplicate runs instead. So a key has exactly one
+effect, and a crash never leaves a half-made reservation behind. The same key with a
+different request is a 409. Keys are kept for 24 hours.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ def _find(session: Session, client_id: str, key: str) -> IdempotencyKey | None:
 
 def reserve(
     session: Session, org_id: int, client_id: str, key: str, fingerprint: str
-) -> StoredResponse | int:
-    """The stored response to replay, or the id of a fresh reservation to complete."""
+) -> StoredResponse | IdempotencyKey:
+    """The stored response to replay, or this request's own row (in its transaction)."""
     for _ in range(3):
         row = _find(session, client_id, key)
         now = utcnow()
@@ -53,19 +55,16 @@ def reserve(
             expired = age > RETENTION or (row.status_code is None and age > ABANDONED)
             if not expired:
                 return _replay(row, fingerprint)
-            session.delete(row)
-            session.flush()
-        session.add(
-            IdempotencyKey(org_id=org_id, client_id=client_id, key=key, fingerprint=fingerprint)
-        )
+        fresh = IdempotencyKey(org_id=org_id, client_id=client_id, key=key, fingerprint=fingerprint)
         try:
-            session.commit()
-        except IntegrityError:  # a concurrent request reserved it first: look again
-            session.rollback()
+            with session.begin_nested():  # a concurrent winner undoes only this insert
+                if row is not None:
+                    session.delete(row)
+                    session.flush()
+                session.add(fresh)
+        except IntegrityError:  # a concurrent request with this key committed: look again
             continue
-        reserved = _find(session, client_id, key)
-        assert reserved is not None and reserved.id is not None
-        return reserved.id
+        return fresh
     raise KeyInUse("the Idempotency-Key is contended; retry", field="Idempotency-Key")
 
 
@@ -82,21 +81,10 @@ def _replay(row: IdempotencyKey, fingerprint: str) -> StoredResponse:
     return StoredResponse(row.status_code, row.response_body, row.media_type or "application/json")
 
 
-def complete(session: Session, reservation: int, response: StoredResponse) -> None:
-    row = session.get(IdempotencyKey, reservation)
-    if row is None:
-        return
+def complete(session: Session, row: IdempotencyKey, response: StoredResponse) -> None:
+    """Store the response with the key, in the same transaction as the work."""
     row.status_code = response.status_code
     row.response_body = response.body
     row.media_type = response.media_type
     session.add(row)
-    session.commit()
-
-
-def release(session: Session, reservation: int) -> None:
-    """The request failed unexpectedly: free the key so that a retry runs again."""
-    session.rollback()
-    row = session.get(IdempotencyKey, reservation)
-    if row is not None:
-        session.delete(row)
-        session.commit()
+    session.flush()

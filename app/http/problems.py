@@ -8,12 +8,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException
 
 from app.errors import PROBLEM_BASE, AppError, Unauthorized
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("laurel")
+#: PostgreSQL deadlock_detected, serialization_failure, lock_not_available.
+_CONCURRENCY_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def is_concurrency_error(exc: DBAPIError) -> bool:
+    """A concurrent transaction won (a deadlock victim, a unique key taken at commit, SQLite
+    busy): the request changed nothing and may simply be sent again."""
+    if isinstance(exc, IntegrityError):
+        return True
+    if getattr(exc.orig, "sqlstate", None) in _CONCURRENCY_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)
 
 
 def problem(
@@ -70,6 +83,23 @@ def install_problem_handlers(app: FastAPI) -> None:
                 "detail": str(exc.detail),
             },
             getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not is_concurrency_error(exc):
+            return await _unexpected(request, exc)
+        log.warning("concurrent update on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(
+            409,
+            {
+                "type": PROBLEM_BASE + "concurrent-update",
+                "title": "Concurrent update",
+                "status": 409,
+                "detail": "a concurrent request changed the same data; nothing was changed, "
+                "send the request again",
+            },
+            {"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

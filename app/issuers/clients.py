@@ -77,8 +77,7 @@ def create_client(
         scopes=" ".join(parse_scopes(scopes)),
     )
     session.add(client)
-    session.commit()
-    session.refresh(client)
+    session.flush()
     return client, secret
 
 
@@ -111,7 +110,7 @@ def issue_token(
             expires_at=utcnow() + timedelta(seconds=ttl_seconds),
         )
     )
-    session.commit()
+    session.flush()
     return IssuedToken(token, ttl_seconds, ordered)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.db import unique_or
 from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers import repository
 from app.issuers.keys.keyring import Keyring
@@ -51,14 +51,10 @@ def create_organization(
     if repository.by_slug(session, data.slug) is not None:
         raise Conflict(f'organization "{data.slug}" already exists', field="slug")
     org = Organization.model_validate(data)
-    session.add(org)
-    try:
+    with unique_or(session, Conflict(f'organization "{data.slug}" already exists', field="slug")):
+        session.add(org)
         session.flush()
         keyring.create_key(session, org.id)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f'organization "{data.slug}" already exists', field="slug") from None
     session.refresh(org)
     return org
 

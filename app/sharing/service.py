@@ -109,8 +109,7 @@ class RecordShareService:
             created_by_client=client_id,
         )
         session.add(share)
-        session.commit()
-        session.refresh(share)
+        session.flush()
         return share
 
     def shares(self, session: Session, learner: Learner) -> list[RecordShare]:
@@ -124,8 +123,7 @@ class RecordShareService:
         if share.revoked_at is None:
             share.revoked_at = utcnow()
             session.add(share)
-            session.commit()
-            session.refresh(share)
+            session.flush()
         return share
 
     def share_url(self, share: RecordShare) -> str:

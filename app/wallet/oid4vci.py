@@ -318,7 +318,7 @@ class Oid4vciIssuer:
     # -- nonce (§7) ---------------------------------------------------------------------
 
     def new_nonce(self, session: Session) -> str:
-        """A fresh c_nonce (the caller commits)."""
+        """A fresh c_nonce (stored in the request's transaction)."""
         now = utcnow()
         value = secrets.token_urlsafe(24)
         repository.purge_nonces(session, now)
@@ -326,9 +326,7 @@ class Oid4vciIssuer:
         return value
 
     def nonce(self, session: Session) -> dict[str, Any]:
-        value = self.new_nonce(session)
-        session.commit()
-        return {"c_nonce": value}
+        return {"c_nonce": self.new_nonce(session)}
 
     # -- token (§6) ---------------------------------------------------------------------
 
@@ -353,10 +351,8 @@ class Oid4vciIssuer:
         access_token = secrets.token_urlsafe(32)
         expires = now + offers.ACCESS_TOKEN_TTL
         if not repository.redeem_code(session, offer.id, now, offers.digest(access_token), expires):
-            session.rollback()
             raise OAuthError("invalid_grant", "the pre-authorized_code was already used")
         nonce = self.new_nonce(session)  # draft 13 wallets take their c_nonce from here
-        session.commit()
         return {
             "access_token": access_token,
             "token_type": "Bearer",
@@ -373,8 +369,9 @@ class Oid4vciIssuer:
             return
         if not isinstance(tx_code, str) or not tx_code:
             raise OAuthError("invalid_request", "this offer requires a tx_code")
+        # An attempt counts even when the request fails below: an OAuth error is an answer,
+        # and the request's transaction commits with it (app/api/oid4vci.py).
         allowed = repository.take_tx_code_attempt(session, offer.id, offers.MAX_TX_CODE_ATTEMPTS)
-        session.commit()  # an attempt counts even when the request fails below
         if not allowed:
             raise OAuthError(
                 "invalid_grant", "too many wrong tx_code attempts: ask for a new offer"
@@ -409,17 +406,14 @@ class Oid4vciIssuer:
         request = parse_credential_request(body)
         proof = verify_key_proof(request.proof_jwt, self.issuer, utcnow())
         if not repository.spend_nonce(session, offers.digest(proof.nonce), utcnow()):
-            session.commit()
             raise self._nonce_error(session, request)
-        session.commit()
         record = self._bound_credential(session, offer, proof.holder_did)
         if CONFIGURATIONS[request.config_id] == LDP_VC:
             credential: Any = json.loads(record.document)
         else:
-            credential = self.wallet.jwt_form(session, record)
+            credential = self.wallet.jwt_form(session, record, store=True)
         if request.legacy:
             fresh = self.new_nonce(session)
-            session.commit()
             return {
                 "credential": credential,
                 "c_nonce": fresh,
@@ -432,7 +426,6 @@ class Oid4vciIssuer:
         if not request.legacy:
             return OAuthError("invalid_nonce", description)
         fresh = self.new_nonce(session)
-        session.commit()
         return OAuthError(
             "invalid_proof",
             description,

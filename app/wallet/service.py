@@ -33,7 +33,7 @@ from app.credentials import repository as credentials
 from app.credentials.credential_input import issuer_id
 from app.credentials.issuance import IssuanceService, IssueOptions
 from app.credentials.jwt_encoding import JwtEncoder
-from app.credentials.status_changes import ACTIVE, REVOKED, CredentialStatusService
+from app.credentials.status_changes import ACTIVE, REVOKED, Cascade, CredentialStatusService
 from app.db import as_utc, retrying, utcnow
 from app.errors import AppError, Conflict, InvalidInput, NotFound
 from app.issuers import repository as orgs
@@ -125,7 +125,7 @@ class WalletService:
     ) -> tuple[OpenOffer, str | None]:
         """A new offer and, when asked for, its transaction code (returned once, never stored)."""
         record = self.status.get_owned(session, org.id, credential_uuid)  # type: ignore[arg-type]
-        current = self.current_award(session, record)
+        current = self.locked_award(session, record)
         if expected_did is not None and not expected_did.startswith("did:"):
             raise InvalidInput('"holder_did" must be a DID ("did:...")', field="holder_did")
         if not offers.MIN_OFFER_TTL <= ttl <= offers.MAX_OFFER_TTL:
@@ -156,8 +156,7 @@ class WalletService:
             offer.tx_code_hash = offers.tx_code_digest(offer.id, code)
             offer.tx_code_length = len(code)
         session.add(offer)
-        session.commit()
-        session.refresh(offer)
+        session.flush()
         return OpenOffer(offer, token, self.base_url), code
 
     def offers_for(
@@ -176,8 +175,7 @@ class WalletService:
             raise OfferNotFound(f'no wallet offer "{offer_id}" for this credential', field="id")
         if offer.used_at is not None:
             raise Conflict("the offer was already used; revoke the wallet copy instead", field="id")
-        if repository.withdraw(session, offer.id, utcnow()):
-            session.commit()
+        repository.withdraw(session, offer.id, utcnow())
         session.refresh(offer)
         return offer
 
@@ -244,6 +242,20 @@ class WalletService:
             )
         return record
 
+    @classmethod
+    def locked_award(cls, session: Session, record: IssuedCredential) -> IssuedCredential:
+        """``current_award`` under its row lock, held to the end of the transaction: a
+        concurrent revocation either comes first (and is seen here) or waits, and then its
+        cascade finds the copy this transaction delivers. No revoked credential is laundered."""
+        award = cls.current_award(session, record)
+        for _ in range(3):
+            credentials.lock(session, award)
+            current = cls.current_award(session, award)  # re-read under the lock
+            if current.uuid == award.uuid:
+                return award
+            award = current  # re-issued meanwhile: lock the successor instead
+        raise Conflict("the credential is being re-issued; retry", field="status")
+
     @staticmethod
     def _learner_of(session: Session, record: IssuedCredential) -> Learner | None:
         award: Any = awards.course_award_by_credential(session, record.uuid)
@@ -306,7 +318,7 @@ class WalletService:
             raise OfferGone(_GONE[state], state)
         original = credentials.by_uuid(session, offer.credential_uuid)
         assert original is not None
-        award = self.current_award(session, original)
+        award = self.locked_award(session, original)
         self.check_holder(session, offer, award, holder_did)
         org = orgs.by_id(session, award.org_id)
         assert org is not None
@@ -328,7 +340,6 @@ class WalletService:
                 IssueOptions(),
                 client_id=offer.created_by_client,
                 kind=award.kind,
-                commit=False,
             )
             copy.awarded_date = award.awarded_date
             copy.public_from = award.public_from
@@ -336,35 +347,30 @@ class WalletService:
             repository.set_issued(session, offer.id, copy.uuid)
             return copy
 
-        try:
-            return retrying(session, unit)
-        except BaseException:
-            session.rollback()
-            raise
+        return retrying(session, unit)
 
     def delivered(self, session: Session, offer: WalletOffer) -> IssuedCredential | None:
         return credentials.by_uuid(session, offer.issued_uuid) if offer.issued_uuid else None
 
-    def jwt_form(self, session: Session, record: IssuedCredential) -> str:
+    def jwt_form(self, session: Session, record: IssuedCredential, *, store: bool = False) -> str:
         """The OB 3.0 VC-JWT (§8.2) of a credential: EdDSA for did:key issuers, else RS256."""
         org = orgs.by_id(session, record.org_id)
         assert org is not None
-        return self.jwt.encode(session, record, "ob", jwt_alg(org))
+        return self.jwt.encode(session, record, "ob", jwt_alg(org), store=store)
 
     # -- the revocation cascade (CredentialStatusService.on_revoked) ------------------------
 
-    def on_revoked(self, session: Session, record: IssuedCredential, actor: str | None) -> None:
+    @staticmethod
+    def on_revoked(session: Session, record: IssuedCredential, actor: str | None) -> list[Cascade]:
+        """The wallet copies of a revoked award fall with it."""
         if record.superseded_by is not None:
-            return  # a re-issue: the award stands, the wallet copies stay valid
-        for copy in repository.bound_copies(session, record.uuid):
-            if copy.status != REVOKED:
-                self.status.revoke(
-                    session,
-                    copy,
-                    f"the awarded credential {record.credential_id} was revoked",
-                    actor,
-                    commit=False,
-                )
+            return []  # a re-issue: the award stands, the wallet copies stay valid
+        reason = f"the awarded credential {record.credential_id} was revoked"
+        return [
+            Cascade(copy, reason)
+            for copy in repository.bound_copies(session, record.uuid)
+            if copy.status != REVOKED
+        ]
 
 
 def jwt_alg(org: Organization) -> str:

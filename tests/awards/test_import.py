@@ -15,6 +15,7 @@ from app.awards.csv_import import GradeImporter, Interrupted
 from app.cli import app
 from app.config import Settings, get_settings
 from app.container import build_services, prepare
+from app.db import session_scope
 from app.migrations import upgrade
 from app.models import IssuedCredential
 from tests.lms import RUN, Lms, at
@@ -105,7 +106,7 @@ def test_cli_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.catalog.schemas import CourseCreate
     from app.issuers.organizations import create_organization
 
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:
         org = create_organization(session, services.keyring, slug="acme", name="Acme")
         services.catalog.create_course(
             session,

@@ -36,6 +36,7 @@ def test_own_badge_revoked_offline(factory: Factory, offline: Services, session:
     record = credentials.by_credential_id(session, vc["id"])
     assert record is not None
     offline.credential_status.revoke(session, record, "issued in error", "test")
+    session.commit()  # the test calls the service: it owns the transaction
     report = offline.verifier.verify(session, vc)
     assert _codes(report) == {"revocation": "REVOKED"}
 
@@ -51,13 +52,16 @@ def test_own_vc_1_1_suspended_and_reinstated(
     record = credentials.by_credential_id(session, vc["id"])
     assert record is not None
     offline.credential_status.suspend(session, record, None, "test")
+    session.commit()  # the test calls the service: it owns the transaction
     assert _codes(offline.verifier.verify(session, vc)) == {"suspension": "SUSPENDED"}
     offline.credential_status.reinstate(session, record, None, "test")
+    session.commit()  # the test calls the service: it owns the transaction
     assert offline.verifier.verify(session, vc).verified
 
 
 def test_did_key_organization(factory: Factory, offline: Services, session: Session) -> None:
     create_organization(session, offline.keyring, slug="keyed", name="Keyed", did_method="key")
+    session.commit()  # the test calls the service: it owns the transaction
     vc = factory.issue(factory.caller("keyed"))
     assert vc["issuer"]["id"].startswith("did:key:")
     report = offline.verifier.verify(session, vc)

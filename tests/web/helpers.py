@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.container import Services
 from app.credentials import repository
+from app.db import session_scope
 from app.models import IssuedCredential, Organization
 from tests.factories import open_badge
 
@@ -60,14 +61,14 @@ def uuid_of(credential: dict[str, Any]) -> str:
 
 
 def stored(services: Services, uuid: str) -> IssuedCredential:
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:
         record = repository.by_uuid(session, uuid)
         assert record is not None
         return record
 
 
 def set_status(services: Services, uuid: str, action: str) -> None:
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:
         record = repository.by_uuid(session, uuid)
         assert record is not None
         getattr(services.credential_status, action)(session, record, "test", "tests")
@@ -83,7 +84,7 @@ def enable_suspension(services: Services, org_id: int) -> None:
 
 
 def set_public_from(services: Services, uuid: str, when: datetime) -> None:
-    with Session(services.engine, expire_on_commit=False) as session:
+    with session_scope(services.engine) as session:
         record = repository.by_uuid(session, uuid)
         assert record is not None
         record.public_from = when.astimezone(UTC)

@@ -110,7 +110,11 @@ def respond(
     fingerprint: str,
     produce: Callable[[], Reply],
 ) -> Response:
-    """Run ``produce`` once per Idempotency-Key; replays carry ``Idempotent-Replayed: true``."""
+    """Run ``produce`` once per Idempotency-Key; replays carry ``Idempotent-Replayed: true``.
+
+    The key's row, the work and the stored answer are one transaction (the request's): a
+    4xx answer undoes the work's savepoint and is stored; anything worse rolls it all back.
+    """
     if key is None:
         reply = produce()
         return _response(reply)
@@ -123,18 +127,14 @@ def respond(
             headers={"Idempotent-Replayed": "true"},
         )
     try:
-        reply = produce()
+        with session.begin_nested():
+            reply = produce()
         stored = idempotency.StoredResponse(reply.status, _dumps(reply.payload), JSON)
     except AppError as exc:
         if exc.status >= 500:
-            idempotency.release(session, reserved)
             raise
-        session.rollback()
         stored = idempotency.StoredResponse(exc.status, _dumps(exc.to_problem()), PROBLEM_JSON)
         reply = Reply(exc.status, None)
-    except BaseException:
-        idempotency.release(session, reserved)
-        raise
     idempotency.complete(session, reserved, stored)
     return Response(
         stored.body,

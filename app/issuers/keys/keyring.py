@@ -64,7 +64,8 @@ class Keyring:
         """Write the private file (0600) and add the row; the caller commits.
 
         The database allows one active key per owner and type: losing that race removes the
-        file just written and raises ``KeyClash``; the caller's transaction must roll back.
+        file just written and raises ``KeyClash``; only this insert (a savepoint) is undone, so
+        the caller may look again for the winner's key in the same transaction.
         """
         private = generate_private_key(key_type)
         jwk = public_jwk(private.public_key())
@@ -80,9 +81,9 @@ class Keyring:
             public_jwk=json.dumps(jwk, separators=(",", ":")),
             file_name=file_name,
         )
-        session.add(key)
         try:
-            session.flush()
+            with session.begin_nested():
+                session.add(key)
         except IntegrityError as exc:
             path.unlink(missing_ok=True)
             if "signing_keys" not in str(exc.orig):

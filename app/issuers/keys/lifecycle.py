@@ -9,6 +9,8 @@ the organization's status lists are re-signed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
@@ -29,14 +31,18 @@ from app.models import (
 #: Enough for a handful of simultaneous rotations on SQLite (no row locks): each loser of the
 #: one-active-key race runs again after the winner; more clashes than this answer 409.
 ROTATION_ATTEMPTS = 8
+#: Called in the revoking transaction with the key's organization (e.g. re-sign its lists).
+KeyRevocationListener = Callable[[Session, int | None], None]
 
 
 class KeyLifecycle:
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, on_revoked: Sequence[KeyRevocationListener] = ()) -> None:
         self.keyring = keyring
+        #: Wired by the container: the status lists this key signed are signed again.
+        self.on_revoked = tuple(on_revoked)
 
     def rotate(self, session: Session, org_id: int, key_type: str = KeyType.ED25519) -> SigningKey:
-        """Retire the active key and make a new one; commits. Too many clashes answer 409."""
+        """Retire the active key and make a new one. Too many clashes answer 409."""
         if key_type not in {t.value for t in KeyType}:
             raise InvalidInput(
                 f'key type "{key_type}" is not one of Ed25519, P-256, RSA', field="type"
@@ -55,6 +61,13 @@ class KeyLifecycle:
             return self.keyring.create_key(session, org_id, key_type)
 
         return retrying(session, unit, attempts=ROTATION_ATTEMPTS)
+        previous = repository.active_key(session, org_id, key_type)
+        if previous is not None:
+            previous.status = KeyStatus.RETIRED
+            previous.retired_at = utcnow()
+            session.add(previous)
+            session.flush()
+        return self.keyring.create_key(session, org_id, key_type)
 
     @staticmethod
     def all_keys(session: Session, org_id: int) -> list[SigningKey]:
@@ -96,8 +109,9 @@ class KeyLifecycle:
                 .where(col(StatusList.org_id) == key.org_id)
                 .values(signed_version=-1)
             )
-        session.commit()
-        session.refresh(key)
+        session.flush()
+        for listener in self.on_revoked:
+            listener(session, key.org_id)
         return key
 
     @staticmethod
