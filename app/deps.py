@@ -43,12 +43,13 @@ def get_caller(
 ClientDep = Annotated[Caller, Depends(get_caller)]
 
 
-def require_scope(scope: str):  # type: ignore[no-untyped-def]
-    """A dependency that refuses a caller whose token lacks ``scope``."""
+def require_scope(*needed: str):  # type: ignore[no-untyped-def]
+    """A dependency that refuses a caller whose token lacks any of the ``needed`` scopes."""
 
     def check(caller: ClientDep) -> Caller:
-        if scope not in caller.scopes:
-            raise Forbidden(f'the access token lacks the scope "{scope}"', scope=scope)
+        for scope in needed:
+            if scope not in caller.scopes:
+                raise Forbidden(f'the access token lacks the scope "{scope}"', scope=scope)
         return caller
 
     return Depends(check)
