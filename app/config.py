@@ -38,6 +38,19 @@ class Settings(BaseSettings):
     )
     fetch_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     fetch_max_bytes: int = Field(default=1_000_000, gt=0)
+    body_max_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body for routes without a limit of their own (413 above).",
+    )
+    issue_body_max_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest body of POST /credentials/issue."
+    )
+    batch_body_max_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of POST /api/v1/grades:batch (up to 1000 events).",
+    )
     log_level: str = "INFO"
 
     @field_validator("base_url")

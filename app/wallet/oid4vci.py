@@ -384,7 +384,8 @@ class Oid4vciIssuer:
 
     # -- credential (§8) ----------------------------------------------------------------
 
-    def _offer_for_token(self, session: Session, authorization: str | None) -> WalletOffer:
+    def offer_for_token(self, session: Session, authorization: str | None) -> WalletOffer:
+        """The offer an OID4VCI access token was issued for (RFC 6750: 401 otherwise)."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise OAuthError(
@@ -401,7 +402,7 @@ class Oid4vciIssuer:
         return offer
 
     def credential(self, session: Session, authorization: str | None, raw: bytes) -> dict[str, Any]:
-        offer = self._offer_for_token(session, authorization)  # RFC 6750: the token first
+        offer = self.offer_for_token(session, authorization)  # RFC 6750: the token first
         try:
             body = json.loads(raw)
         except ValueError:
