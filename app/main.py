@@ -25,6 +25,7 @@ from app.api.v1 import router as api_v1_router
 from app.config import Settings, get_settings
 from app.container import Services, build_services, prepare
 from app.deps import api_client_guard, wallet_token_guard
+from app.http.access_log import install_access_log_redaction
 from app.http.body_limit import BodyLimitMiddleware, BodyRule
 from app.http.problems import install_problem_handlers
 from app.verification.submission import MAX_BYTES as VERIFY_MAX_BYTES
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    install_access_log_redaction()  # offer tokens and share ids are capabilities
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
