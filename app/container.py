@@ -28,12 +28,16 @@ from app.credentials.signing import CredentialSigner
 from app.credentials.status_changes import CredentialStatusService
 from app.credentials.status_lists import StatusListService
 from app.db import make_engine
+from app.http.rate_limit import make_limiter
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import Keyring
 from app.issuers.keys.lifecycle import KeyLifecycle
+from app.issuers.throttle import TokenThrottle
 from app.sharing.service import RecordShareService
 from app.verification.fetch import Fetcher, FetchPolicy
 from app.verification.service import Verifier
+from app.wallet.nonces import NonceSigner, key_file, key_from_secret
+from app.wallet.offers import NONCE_TTL
 from app.wallet.service import WalletService
 
 
@@ -58,6 +62,7 @@ class Services:
     records: RecordsService
     wallet: WalletService
     sharing: RecordShareService
+    token_throttle: TokenThrottle
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -85,8 +90,13 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     reissuer.rebuilders["course"] = programs.rebuild_course
     reissuer.rebuilders["program"] = programs.rebuild_program
     # Holder binding: wallet copies of an award are revoked with it.
+    secret = settings.nonce_secret
+    nonces = NonceSigner(
+        (lambda: key_from_secret(secret)) if secret else (lambda: key_file(settings.keys_dir)),
+        NONCE_TTL,
+    )
     wallet = WalletService(
-        issuance, credential_status, JwtEncoder(keyring, identity), identity, verify_engine
+        issuance, credential_status, JwtEncoder(keyring, identity), identity, verify_engine, nonces
     )
     credential_status.on_revoked.append(wallet.on_revoked)
     return Services(
@@ -109,6 +119,12 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         records=RecordsService(identity),
         wallet=wallet,
         sharing=RecordShareService(identity),
+        token_throttle=TokenThrottle(
+            make_limiter(settings.redis_url),
+            settings.token_requests_per_minute,
+            settings.token_failures_before_lockout,
+            settings.token_lockout_seconds,
+        ),
     )
 
 
