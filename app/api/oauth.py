@@ -92,8 +92,7 @@ def token(
         )
     throttle = services.token_throttle
     try:  # before the secret is hashed: each check costs ~70 ms of CPU
-        throttle.admit_address(request.client.host if request.client else "")
-        throttle.admit_client(creds[0])
+        throttle.admit(request.client.host if request.client else "", creds[0])
     except RateLimited as exc:
         return _rate_limited(exc)
     try:

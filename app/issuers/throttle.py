@@ -25,13 +25,9 @@ class TokenThrottle:
         self.requests = Rate(per_minute, 60.0)
         self.failures = Rate(failures, float(lockout_seconds))
 
-    def admit_address(self, address: str) -> None:
-        wait = self.limiter.take(_key("addr", address), self.requests)
-        if wait:
-            raise RateLimited("too many token requests from this address", wait)
-
-    def admit_client(self, client_id: str) -> None:
-        """Before the secret is hashed: refused while locked or over the request rate."""
+    def admit(self, address: str, client_id: str) -> None:
+        """Before the secret is hashed: refused while the client id is locked (the longest
+        wait, so it comes first and costs no token), or over either request rate."""
         wait = self.limiter.wait(_key("fail", client_id), self.failures)
         if wait:
             raise RateLimited(
@@ -39,6 +35,9 @@ class TokenThrottle:
                 wait,
                 field="client_id",
             )
+        wait = self.limiter.take(_key("addr", address), self.requests)
+        if wait:
+            raise RateLimited("too many token requests from this address", wait)
         wait = self.limiter.take(_key("client", client_id), self.requests)
         if wait:
             raise RateLimited("too many token requests for this client", wait, field="client_id")

@@ -44,6 +44,7 @@ def test_wrong_secrets_lock_the_client_id(factory: Factory) -> None:
         assert _token(client, caller.client_id, "wrong").status_code == 401
     locked = _token(client, caller.client_id, caller.secret)  # even the right secret, for now
     assert _assert_429(locked)["field"] == "client_id"
+    assert int(locked.headers["retry-after"]) > 30  # one more try per minute (5 per 300 s)
     # an unknown client id is locked the same way: nothing tells which ids exist
     for _ in range(5):
         assert _token(client, "acme-0000000000000000", "wrong").status_code == 401
