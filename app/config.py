@@ -67,6 +67,38 @@ class Settings(BaseSettings):
         description="CPU seconds one verification (its JSON-LD work) may use; then it stops "
         "and the answer is a 413 problem",
     )
+    body_max_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body for routes without a limit of their own (413 above).",
+    )
+    issue_body_max_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest body of POST /credentials/issue."
+    )
+    batch_body_max_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of POST /api/v1/grades:batch (up to 1000 events).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0: rate limits shared by every worker. Unset: each "
+        "process keeps its own.",
+    )
+    token_requests_per_minute: int = Field(
+        default=60, ge=1, description="POST /oauth/token per client address and per client id."
+    )
+    token_failures_before_lockout: int = Field(
+        default=5, ge=1, description="Wrong secrets for one client id before it is locked."
+    )
+    token_lockout_seconds: int = Field(
+        default=300, ge=1, description="How long until a locked client id may try all again."
+    )
+    nonce_secret: str | None = Field(
+        default=None,
+        description="Key for signing OID4VCI c_nonces; every worker must share it. Unset: a "
+        "random key kept in LAUREL_KEYS_DIR/nonce.key.",
+    )
     log_level: str = "INFO"
 
     @field_validator("base_url")

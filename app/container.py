@@ -32,12 +32,16 @@ from app.credentials.signing import CredentialSigner
 from app.credentials.status_changes import CredentialStatusService
 from app.credentials.status_lists import StatusListService
 from app.db import make_engine, session_scope
+from app.http.rate_limit import make_limiter
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import KeyClash, Keyring
 from app.issuers.keys.lifecycle import KeyLifecycle
+from app.issuers.throttle import TokenThrottle
 from app.sharing.service import RecordShareService
 from app.verification.fetch import Fetcher, FetchPolicy
 from app.verification.service import Verifier
+from app.wallet.nonces import NonceSigner, key_file, key_from_secret
+from app.wallet.offers import NONCE_TTL
 from app.wallet.oid4vci import Oid4vciIssuer
 from app.wallet.service import WalletService
 
@@ -64,6 +68,7 @@ class Services:
     wallet: WalletService
     oid4vci: Oid4vciIssuer
     sharing: RecordShareService
+    token_throttle: TokenThrottle
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -106,7 +111,12 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         rebuilders={"course": programs.rebuild_course, "program": programs.rebuild_program},
     )
     jwt = JwtEncoder(keyring, identity)
-    wallet = WalletService(issuance, credential_status, jwt, identity, verify_engine)
+    secret = settings.nonce_secret
+    nonces = NonceSigner(
+        (lambda: key_from_secret(secret)) if secret else (lambda: key_file(settings.keys_dir)),
+        NONCE_TTL,
+    )
+    wallet = WalletService(issuance, credential_status, jwt, identity, verify_engine, nonces)
     return Services(
         settings=settings,
         engine=engine,
@@ -137,6 +147,12 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         wallet=wallet,
         oid4vci=Oid4vciIssuer(wallet),
         sharing=RecordShareService(identity),
+        token_throttle=TokenThrottle(
+            make_limiter(settings.redis_url),
+            settings.token_requests_per_minute,
+            settings.token_failures_before_lockout,
+            settings.token_lockout_seconds,
+        ),
     )
 
 

@@ -24,7 +24,27 @@ from app.api import (
 from app.api.v1 import router as api_v1_router
 from app.config import Settings, get_settings
 from app.container import Services, build_services, prepare
+from app.deps import api_client_guard, wallet_token_guard
+from app.http.access_log import install_access_log_redaction
+from app.http.body_limit import BodyLimitMiddleware, BodyRule
 from app.http.problems import install_problem_handlers
+from app.verification.submission import MAX_BYTES as VERIFY_MAX_BYTES
+from app.web.verify_page import MAX_FORM_BYTES
+
+
+def body_rules(settings: Settings) -> list[BodyRule]:
+    """Each route's largest body, and who must be authenticated before it is read."""
+    default = settings.body_max_bytes
+    return [
+        BodyRule("/credentials/issue", settings.issue_body_max_bytes, api_client_guard),
+        BodyRule("/credentials/status", default, api_client_guard),
+        BodyRule("/api/v1/grades:batch", settings.batch_body_max_bytes, api_client_guard),
+        BodyRule("/api/v1/.*", default, api_client_guard),
+        BodyRule("/credentials/verify", VERIFY_MAX_BYTES),
+        BodyRule("/verify", MAX_FORM_BYTES),
+        BodyRule("/exchanges/.*", exchanges.MAX_BODY),
+        BodyRule("/oid4vci/credential", oid4vci.MAX_BODY, wallet_token_guard),
+    ]
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -32,6 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    install_access_log_redaction()  # offer tokens and share ids are capabilities
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +66,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     app.state.services = services
+    app.add_middleware(
+        BodyLimitMiddleware, rules=body_rules(settings), default=settings.body_max_bytes
+    )
     install_problem_handlers(app)
     app.include_router(oauth.router)
     app.include_router(vc_api.router)

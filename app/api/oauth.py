@@ -7,11 +7,13 @@ import binascii
 from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Form, Header
+from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import JSONResponse
 
 from app.deps import ServicesDep, SessionDep
-from app.errors import AppError
+from app.errors import PROBLEM_BASE, AppError, Unauthorized
+from app.http.problems import PROBLEM_JSON
+from app.http.rate_limit import RateLimited
 from app.issuers.clients import authenticate_client, issue_token
 
 router = APIRouter(tags=["oauth"])
@@ -35,6 +37,21 @@ def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     )
 
 
+def _rate_limited(exc: RateLimited) -> JSONResponse:
+    """429 problem details with Retry-After; ``error`` as RFC 6749 §4.1.2.1 names overload."""
+    return JSONResponse(
+        {
+            **exc.to_problem(),
+            "type": PROBLEM_BASE + exc.code,
+            "error": "temporarily_unavailable",
+            "error_description": exc.detail,
+        },
+        status_code=429,
+        media_type=PROBLEM_JSON,
+        headers={"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"},
+    )
+
+
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     if not authorization or not authorization.lower().startswith("basic "):
         return None
@@ -49,6 +66,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 
 @router.post("/oauth/token", summary="Client credentials token (RFC 6749 §4.4)")
 def token(
+    request: Request,
     session: SessionDep,
     services: ServicesDep,
     grant_type: Annotated[str, Form()],
@@ -72,8 +90,17 @@ def token(
             "invalid_client",
             "client authentication required (HTTP Basic with client_id:secret)",
         )
+    throttle = services.token_throttle
+    try:  # before the secret is hashed: each check costs ~70 ms of CPU
+        throttle.admit(request.client.host if request.client else "", creds[0])
+    except RateLimited as exc:
+        return _rate_limited(exc)
     try:
-        client = authenticate_client(session, *creds)
+        try:
+            client = authenticate_client(session, *creds)
+        except Unauthorized:
+            throttle.failed(creds[0])
+            raise
         issued = issue_token(session, client, scope, services.settings.access_token_ttl_seconds)
     except AppError as exc:
         error = exc.extra.get("error", "invalid_request")

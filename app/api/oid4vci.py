@@ -87,8 +87,8 @@ async def token(request: Request, session: SessionDep, services: ServicesDep) ->
 
 
 @router.post("/oid4vci/nonce", summary="Nonce endpoint: a fresh c_nonce (§7)")
-def nonce(session: SessionDep, services: ServicesDep) -> JSONResponse:
-    return JSONResponse(services.oid4vci.nonce(session), headers=NO_STORE)
+def nonce(services: ServicesDep) -> JSONResponse:
+    return JSONResponse(services.oid4vci.nonce(), headers=NO_STORE)
 
 
 @router.post(

@@ -128,13 +128,14 @@ _status_route("reinstate", "Reinstate a suspended credential")
     "/api/v1/credentials/{uuid}/reissue",
     response_model=CredentialRecord,
     status_code=201,
-    summary="Issue a successor (same awardedDate); the old one is revoked as superseded",
+    summary="Issue a successor (same awardedDate); the old one is revoked as superseded. "
+    "Needs credentials:issue and credentials:status (it revokes the original).",
 )
 def reissue(
     uuid: str,
     session: SessionDep,
     services: ServicesDep,
-    caller: Annotated[Caller, require_scope(scopes.ISSUE)],
+    caller: Annotated[Caller, require_scope(scopes.ISSUE, scopes.STATUS)],
 ) -> CredentialRecord:
     record = services.credential_status.get_owned(session, caller.org_id, uuid)
     successor = services.reissuer.reissue(session, record, caller.client_id)

@@ -46,6 +46,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = None
         if isinstance(exc, Unauthorized):
             headers = {"WWW-Authenticate": 'Bearer realm="laurel"'}
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(retry_after, int):  # RateLimited (429)
+            headers = {"Retry-After": str(retry_after)}
         return problem(exc.status, exc.to_problem(), headers)
 
     @app.exception_handler(RequestValidationError)

@@ -17,6 +17,9 @@ from app.issuers.scopes import ALL_SCOPES
 from app.models import AccessToken, ApiClient, Organization
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+#: Checked when the client id is unknown or disabled, so the answer costs the same hash and
+#: time as a wrong secret for a real client (no probing which client ids exist).
+_DUMMY_HASH = "scrypt$" + "00" * 16 + "$" + "00" * 32
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,10 @@ def create_client(
 
 def authenticate_client(session: Session, client_id: str, secret: str) -> ApiClient:
     client = repository.client_by_client_id(session, client_id)
-    if client is None or client.disabled or not _secret_matches(secret, client.secret_hash):
+    if client is None or client.disabled:
+        _secret_matches(secret, _DUMMY_HASH)  # the same cost as a real check
+        raise Unauthorized("client authentication failed", error="invalid_client")
+    if not _secret_matches(secret, client.secret_hash):
         raise Unauthorized("client authentication failed", error="invalid_client")
     return client
 

@@ -9,7 +9,8 @@
 - Token (§6): the code is exchanged once for a short-lived access token bound to the offer.
   Errors: ``invalid_request`` for a missing or unexpected ``tx_code``, ``invalid_grant`` for a
   wrong one or a wrong, used, expired or withdrawn code (§6.3).
-- Nonce (§7): ``{"c_nonce"}``, no-store; nonces are stored, single use and expire.
+- Nonce (§7): ``{"c_nonce"}``, no-store; nonces are signed, expire, and are stored only when
+  used, so each works once (app/wallet/nonces.py).
 - Credential (§8): a ``jwt`` key proof (F.1): ``typ`` ``openid4vci-proof+jwt``, the key in
   ``kid`` (did:key / did:jwk DID URL) or ``jwk``, ``aud`` = the credential issuer, a fresh
   ``iat`` and a ``nonce`` from the nonce endpoint. The holder DID (a ``jwk`` becomes its
@@ -317,16 +318,12 @@ class Oid4vciIssuer:
 
     # -- nonce (§7) ---------------------------------------------------------------------
 
-    def new_nonce(self, session: Session) -> str:
-        """A fresh c_nonce (stored in the request's transaction)."""
-        now = utcnow()
-        value = secrets.token_urlsafe(24)
-        repository.purge_nonces(session, now)
-        repository.add_nonce(session, offers.digest(value), now, now + offers.NONCE_TTL)
-        return value
+    def new_nonce(self) -> str:
+        """A fresh c_nonce: signed and expiring, nothing stored until it is used."""
+        return self.wallet.nonces.issue(utcnow())
 
-    def nonce(self, session: Session) -> dict[str, Any]:
-        return {"c_nonce": self.new_nonce(session)}
+    def nonce(self) -> dict[str, Any]:
+        return {"c_nonce": self.new_nonce()}
 
     # -- token (§6) ---------------------------------------------------------------------
 
@@ -352,7 +349,7 @@ class Oid4vciIssuer:
         expires = now + offers.ACCESS_TOKEN_TTL
         if not repository.redeem_code(session, offer.id, now, offers.digest(access_token), expires):
             raise OAuthError("invalid_grant", "the pre-authorized_code was already used")
-        nonce = self.new_nonce(session)  # draft 13 wallets take their c_nonce from here
+        nonce = self.new_nonce()  # draft 13 wallets take their c_nonce from here
         return {
             "access_token": access_token,
             "token_type": "Bearer",
@@ -381,7 +378,8 @@ class Oid4vciIssuer:
 
     # -- credential (§8) ----------------------------------------------------------------
 
-    def _offer_for_token(self, session: Session, authorization: str | None) -> WalletOffer:
+    def offer_for_token(self, session: Session, authorization: str | None) -> WalletOffer:
+        """The offer an OID4VCI access token was issued for (RFC 6750: 401 otherwise)."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise OAuthError(
@@ -398,22 +396,22 @@ class Oid4vciIssuer:
         return offer
 
     def credential(self, session: Session, authorization: str | None, raw: bytes) -> dict[str, Any]:
-        offer = self._offer_for_token(session, authorization)  # RFC 6750: the token first
+        offer = self.offer_for_token(session, authorization)  # RFC 6750: the token first
         try:
             body = json.loads(raw)
         except ValueError:
             raise OAuthError("invalid_credential_request", "the body must be JSON") from None
         request = parse_credential_request(body)
         proof = verify_key_proof(request.proof_jwt, self.issuer, utcnow())
-        if not repository.spend_nonce(session, offers.digest(proof.nonce), utcnow()):
-            raise self._nonce_error(session, request)
+        if not self._spend_nonce(session, proof.nonce):
+            raise self._nonce_error(request)
         record = self._bound_credential(session, offer, proof.holder_did)
         if CONFIGURATIONS[request.config_id] == LDP_VC:
             credential: Any = json.loads(record.document)
         else:
             credential = self.wallet.jwt_form(session, record, store=True)
         if request.legacy:
-            fresh = self.new_nonce(session)
+            fresh = self.new_nonce()
             return {
                 "credential": credential,
                 "c_nonce": fresh,
@@ -421,11 +419,21 @@ class Oid4vciIssuer:
             }
         return {"credentials": [{"credential": credential}]}
 
-    def _nonce_error(self, session: Session, request: CredentialRequest) -> OAuthError:
+    def _spend_nonce(self, session: Session, nonce: str) -> bool:
+        """True once for a nonce signed here and unexpired; the spend is recorded (committed
+        by the caller) so the same nonce fails the next time."""
+        now = utcnow()
+        expires = self.wallet.nonces.expiry(nonce, now)
+        if expires is None:
+            return False
+        repository.purge_nonces(session, now)
+        return repository.spend_nonce(session, offers.digest(nonce), now, expires)
+
+    def _nonce_error(self, request: CredentialRequest) -> OAuthError:
         description = "the proof nonce is unknown, expired or already used: get a new c_nonce"
         if not request.legacy:
             return OAuthError("invalid_nonce", description)
-        fresh = self.new_nonce(session)
+        fresh = self.new_nonce()
         return OAuthError(
             "invalid_proof",
             description,

@@ -1,7 +1,7 @@
 """All queries on wallet offers and OID4VCI nonces.
 
 Every state change that must happen once (the offer used, the pre-authorized code redeemed, a
-nonce spent, a transaction-code attempt counted) is one conditional UPDATE whose row count
+nonce spent, a transaction-code attempt counted) is one conditional statement whose row count
 says whether this caller won: a read-then-write would let two racing requests both win.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.models import IssuedCredential, WalletNonce, WalletOffer
@@ -127,24 +128,22 @@ def withdraw(session: Session, offer_id: str, now: datetime) -> bool:
 # -- nonces ----------------------------------------------------------------------------------
 
 
-def add_nonce(session: Session, nonce_hash: str, now: datetime, expires_at: datetime) -> None:
-    session.add(WalletNonce(nonce_hash=nonce_hash, created_at=now, expires_at=expires_at))
+def spend_nonce(session: Session, nonce_hash: str, now: datetime, expires_at: datetime) -> bool:
+    """Record a (signed, unexpired) nonce as used: True the first time, False ever after.
 
-
-def spend_nonce(session: Session, nonce_hash: str, now: datetime) -> bool:
-    """True when the nonce was issued here, is unexpired and was never used before."""
+    Nonces are stateless until used (app/wallet/nonces.py), so only spent ones are rows; the
+    primary key makes the second use lose, even when two requests race."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        update(WalletNonce)
-        .where(
-            col(WalletNonce.nonce_hash) == nonce_hash,
-            col(WalletNonce.used_at).is_(None),
-            col(WalletNonce.expires_at) > now,
-        )
-        .values(used_at=now)
+        insert(WalletNonce)
+        .values(nonce_hash=nonce_hash, created_at=now, expires_at=expires_at, used_at=now)
+        .on_conflict_do_nothing(index_elements=["nonce_hash"])
+        .returning(col(WalletNonce.nonce_hash))  # a row only when this insert won
     )
-    return _rowcount(session, stmt) == 1
+    return session.execute(stmt).first() is not None
 
 
 def purge_nonces(session: Session, before: datetime) -> None:
-    """Expired nonces are useless: the unauthenticated nonce endpoint must not grow the table."""
+    """Spent nonces are kept only until they expire: after that their signature refuses them."""
     session.exec(delete(WalletNonce).where(col(WalletNonce.expires_at) < before))  # type: ignore[call-overload]

@@ -41,6 +41,7 @@ from app.issuers.identity import IssuerIdentity
 from app.models import IssuedCredential, Learner, Organization, WalletOffer
 from app.wallet import offers, repository
 from app.wallet.errors import CredentialUnavailable, HolderMismatch, OfferGone, OfferNotFound
+from app.wallet.nonces import NonceSigner
 from app.wallet.offers import OpenOffer
 
 _COPY_DROPS = ("proof", "credentialStatus", "id")
@@ -98,6 +99,7 @@ class WalletService:
         jwt: JwtEncoder,
         identity: IssuerIdentity,
         engine: DataIntegrityEngine,
+        nonces: NonceSigner,
     ) -> None:
         self.issuance = issuance
         self.status = status
@@ -105,6 +107,8 @@ class WalletService:
         self.identity = identity
         #: Verifies DID-authentication presentations (lcw.py).
         self.engine = engine
+        #: Signs and checks OID4VCI c_nonces (oid4vci.py).
+        self.nonces = nonces
 
     @property
     def base_url(self) -> str:

@@ -25,6 +25,8 @@ router = APIRouter(tags=["verification"])
 
 #: A form carries the credential plus a little multipart framing and the other fields.
 _FORM_OVERHEAD = 16_384
+#: The largest form the page reads (app/main.py gives the route this body limit).
+MAX_FORM_BYTES = MAX_BYTES + _FORM_OVERHEAD
 
 
 @lru_cache(maxsize=4)
@@ -76,7 +78,7 @@ async def verify_page_submit(
     request: Request, services: ServicesDep, session: SessionDep
 ) -> HTMLResponse:
     try:
-        raw = await read_limited(request, MAX_BYTES + _FORM_OVERHEAD)
+        raw = await read_limited(request, MAX_FORM_BYTES)
     except PayloadTooLarge:
         message = f"That is more than {MAX_BYTES // 1000} kB: no credential is that large."
         return _page(request, services, error=message, status=413)

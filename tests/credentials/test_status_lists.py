@@ -210,6 +210,23 @@ def test_reissue_keeps_awarded_date_and_supersedes(factory: Factory, session) ->
     assert not factory.services.verifier.verify(session, old).verified
 
 
+def test_reissue_needs_the_status_scope(factory: Factory) -> None:
+    """Reissue revokes the original, so an issue-only client may not do it."""
+    issuer = factory.caller("acme", ["credentials:issue"])
+    old = factory.issue(issuer)
+    refused = factory.client.post(
+        f"/api/v1/credentials/{_uuid(old)}/reissue", headers=issuer.headers
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["scope"] == "credentials:status"
+    admin = factory.caller("acme")
+    record = factory.client.get(f"/api/v1/credentials/{_uuid(old)}", headers=admin.headers)
+    assert record.json()["status"] == "active"
+    both = factory.caller("acme", ["credentials:issue", "credentials:status"])
+    done = factory.client.post(f"/api/v1/credentials/{_uuid(old)}/reissue", headers=both.headers)
+    assert done.status_code == 201, done.text
+
+
 def test_full_list_rolls_over_without_reuse(factory: Factory) -> None:
     factory.services.status_lists.size = 8  # tiny lists, to see the rollover
     caller = factory.caller()

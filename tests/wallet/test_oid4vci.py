@@ -19,8 +19,7 @@ from sqlmodel import Session
 from app.core.did.did_jwk import jwk_from_did_jwk
 from app.core.did.document import jwk_from_public_key
 from app.db import utcnow
-from app.models import WalletNonce, WalletOffer
-from app.wallet.offers import digest
+from app.models import WalletOffer
 from tests.lms import Lms
 from tests.wallet.conftest import LiveLaurel, TestWallet, award, make_offer
 
@@ -268,14 +267,9 @@ def test_reused_nonce_is_refused(live: LiveLaurel, lms: Lms, wallet: TestWallet)
 
     again = wallet.credential(issuer, access_token, _request(JWT, wallet.key_proof(issuer, nonce)))
     assert "already used" in _oauth_error(again, 400, "invalid_nonce")
-    stale_nonce = wallet.nonce(issuer)
-    with Session(live.services.engine) as session:
-        session.exec(  # type: ignore[call-overload]
-            update(WalletNonce)
-            .where(WalletNonce.nonce_hash == digest(stale_nonce))  # type: ignore[arg-type]
-            .values(expires_at=utcnow() - timedelta(seconds=1))
-        )
-        session.commit()
+    # signed here, but expired a second ago
+    nonces = live.services.wallet.nonces
+    stale_nonce = nonces.issue(utcnow() - nonces.ttl - timedelta(seconds=1))
     expired = wallet.credential(
         issuer, access_token, _request(JWT, wallet.key_proof(issuer, stale_nonce))
     )
