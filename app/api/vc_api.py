@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.proofs import jose
+from app.core.vocabulary import VC_V2
 from app.credentials.issuance import IssueOptions
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.issuers import scopes
@@ -44,7 +45,7 @@ class IssueResponse(BaseModel):
 def _envelope(token: str) -> dict[str, Any]:
     """VC DM 2.0 §4.13 enveloped credential carrying a VC-JOSE-COSE token."""
     return {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "@context": [VC_V2],
         "id": f"data:application/vc+jwt,{token}",
         "type": "EnvelopedVerifiableCredential",
     }

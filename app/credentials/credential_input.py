@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.core.vc.models import VC_V1, VC_V2
+from app.core.vocabulary import VC_V1, VC_V2
 from app.errors import InvalidInput
 
 MAX_DEPTH = 32

@@ -18,16 +18,16 @@ from sqlmodel import Session
 from app.core.jsonld import JsonLdError, UndefinedTermError
 from app.core.vc.models import is_open_badge
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
+from app.core.vocabulary import DATA_INTEGRITY_V2, STATUS_LIST_2021_V1
 from app.credentials import repository
 from app.credentials.credential_input import check_shape, issuer_id
-from app.credentials.documents import DATA_INTEGRITY_V2, serialize, timestamp
+from app.credentials.documents import serialize, timestamp
 from app.credentials.signing import CredentialSigner, OrgSigningContext
 from app.credentials.status_lists import BITSTRING, SL2021, Allocation, StatusListService
 from app.db import RetryableConflict, retrying
 from app.errors import Conflict, InvalidInput
 from app.models import IssuedCredential, Organization, StatusEvent
 
-STATUS_LIST_2021 = "https://w3id.org/vc/status-list/2021/v1"
 _URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
 
 
@@ -106,8 +106,8 @@ class IssuanceService:
         ]
         entries = [a.entry_json(self.lists.identity) for a in allocations]
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-        if fmt == SL2021 and STATUS_LIST_2021 not in document["@context"]:
-            document["@context"] = [*document["@context"], STATUS_LIST_2021]
+        if fmt == SL2021 and STATUS_LIST_2021_V1 not in document["@context"]:
+            document["@context"] = [*document["@context"], STATUS_LIST_2021_V1]
         if open_badge:
             # With suspension on, the array of two entries knowingly leaves the OB 3.0 JSON
             # Schema (it allows one object): check everything else against it.

@@ -21,8 +21,9 @@ from app.core.status.credential import (
     status_list_credential,
     status_list_entry,
 )
+from app.core.vocabulary import DATA_INTEGRITY_V2
 from app.credentials import status_repository as repository
-from app.credentials.documents import DATA_INTEGRITY_V2, serialize, timestamp
+from app.credentials.documents import serialize, timestamp
 from app.credentials.signing import CredentialSigner
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity

@@ -42,6 +42,7 @@ from app.core.proofs.data_integrity import (
     parse_datetime,
 )
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
+from app.core.vocabulary import VC_V1, VC_V2
 from app.credentials import repository as credentials
 from app.credentials.status_lists import StatusListService
 from app.issuers.identity import IssuerIdentity
@@ -51,8 +52,6 @@ from app.verification.report import Check, VerificationReport
 from app.verification.status import StatusChecker
 from app.verification.submission import Submission, SubmissionError, classify, parse_json
 
-VC_V1 = "https://www.w3.org/2018/credentials/v1"
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
 ASSERTION_METHOD = "assertionMethod"
 #: What a share link is asked for: the credential itself, not its HTML page.
 SHARE_ACCEPT = (
