@@ -25,6 +25,7 @@ from app.core.vocabulary import DATA_INTEGRITY_V2
 from app.credentials import status_repository as repository
 from app.credentials.documents import serialize, timestamp
 from app.credentials.signing import CredentialSigner
+from app.errors import ServiceUnavailable
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity
 from app.models import Organization, StatusEntry, StatusList
@@ -166,6 +167,9 @@ class StatusListService:
         session.flush()
 
 
-class ListFull(RuntimeError):
+class ListFull(ServiceUnavailable):
+    """No free position although the list looked open (its counter lost track): the request
+    can be retried; it is the service's state, not the caller's input, so 503, not 500."""
+
     def __init__(self, public_id: str) -> None:
         super().__init__(f"status list {public_id} is full")
