@@ -6,8 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
+from app.credentials.schemas import (
+    CredentialRecord,
+    StatusChange,
+    StatusEventOut,
+    VcApiStatusRequest,
+)
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers import scopes
@@ -39,29 +44,6 @@ def get_status_list(
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers=headers)
     return Response(document, media_type="application/vc+ld+json", headers=headers)
-
-
-class StatusChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str | None = Field(default=None, max_length=1000)
-
-
-class StatusEventOut(BaseModel):
-    action: str
-    reason: str | None
-    actor: str | None
-    at: str
-
-
-class CredentialRecord(BaseModel):
-    uuid: str
-    id: str
-    kind: str
-    status: str
-    status_reason: str | None
-    issued_at: str
-    superseded_by: str | None = None
-    history: list[StatusEventOut]
 
 
 def record_out(services: Any, session: Any, record: IssuedCredential) -> CredentialRecord:
@@ -139,19 +121,6 @@ def reissue(
     record = services.credential_status.get_owned(session, caller.org_id, uuid)
     successor = services.reissuer.reissue(session, record, caller.client_id)
     return record_out(services, session, successor)
-
-
-class StatusPurposeIn(BaseModel):
-    type: str | None = None
-    statusPurpose: str
-
-
-class VcApiStatusRequest(BaseModel):
-    """VC-API §3.2.3 update status."""
-
-    credentialId: str
-    credentialStatus: list[StatusPurposeIn] | StatusPurposeIn
-    status: bool = True
 
 
 @router.post("/credentials/status", summary="Update a credential's status (VC-API)")
