@@ -31,6 +31,7 @@ from app.db import make_engine
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import Keyring
 from app.issuers.keys.lifecycle import KeyLifecycle
+from app.models.enums import CredentialKind
 from app.sharing.service import RecordShareService
 from app.verification.fetch import Fetcher, FetchPolicy
 from app.verification.service import Verifier
@@ -82,8 +83,8 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     # LMS awards: the program cascade on revocation, and re-issue from current learner data.
     programs = ProgramAwarder(issuance, credential_status, identity)
     credential_status.on_revoked.append(programs.on_revoked)
-    reissuer.rebuilders["course"] = programs.rebuild_course
-    reissuer.rebuilders["program"] = programs.rebuild_program
+    reissuer.rebuilders[CredentialKind.COURSE] = programs.rebuild_course
+    reissuer.rebuilders[CredentialKind.PROGRAM] = programs.rebuild_program
     # Holder binding: wallet copies of an award are revoked with it.
     wallet = WalletService(
         issuance, credential_status, JwtEncoder(keyring, identity), identity, verify_engine

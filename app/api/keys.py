@@ -11,6 +11,7 @@ from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.issuers.keys.schemas import AffectedOut, KeyOut, ReissuedOut, RotateIn
 from app.models import SigningKey
+from app.models.enums import KeyStatus
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 AdminCaller = Annotated[Caller, require_scope(scopes.KEYS)]
@@ -64,7 +65,7 @@ def affected(
     key = services.keys.get(session, caller.org_id, kid)
     uuids = (
         [c.uuid for c in services.keys.needing_reissue(session, key)]
-        if key.status == "revoked"
+        if key.status == KeyStatus.REVOKED
         else []
     )
     return AffectedOut(kid=kid, credentials=uuids)
@@ -80,7 +81,7 @@ def reissue_all(
 ) -> ReissuedOut:
     key = services.keys.get(session, caller.org_id, kid)
     done: dict[str, str] = {}
-    if key.status == "revoked":
+    if key.status == KeyStatus.REVOKED:
         for record in services.keys.needing_reissue(session, key):
             done[record.uuid] = services.reissuer.reissue(session, record, caller.client_id).uuid
     return ReissuedOut(kid=kid, reissued=done)

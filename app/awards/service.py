@@ -54,6 +54,7 @@ from app.models import (
     Learner,
     Organization,
 )
+from app.models.enums import CredentialKind
 
 log = logging.getLogger("laurel.grading")
 
@@ -308,7 +309,13 @@ class GradingService:
             return outcome, learner.id  # type: ignore[return-value]
         document = course_credential(self.identity.base_url, org.slug, course, learner, facts)
         record = self.issuance.issue(
-            session, org, document, IssueOptions(), client_id=actor, kind="course", commit=False
+            session,
+            org,
+            document,
+            IssueOptions(),
+            client_id=actor,
+            kind=CredentialKind.COURSE,
+            commit=False,
         )
         record.public_from = course.certificate_available_date
         session.add(record)
@@ -373,7 +380,7 @@ class GradingService:
                 org_id=org.id,  # type: ignore[arg-type]
                 actor=actor,
                 action=action,
-                kind="course",
+                kind=CredentialKind.COURSE,
                 learner_lms_id=learner.lms_id,
                 course_run=course.key,
                 credential_uuid=credential_uuid,

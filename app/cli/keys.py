@@ -10,6 +10,7 @@ import typer
 from sqlmodel import Session
 
 from app.errors import AppError
+from app.models.enums import KeyStatus
 
 
 def register(keys_app: typer.Typer, services_factory: Callable[[], Any]) -> None:
@@ -78,7 +79,7 @@ def register(keys_app: typer.Typer, services_factory: Callable[[], Any]) -> None
                 fail(exc.detail)
             uuids = (
                 [c.uuid for c in services.keys.needing_reissue(session, key)]
-                if key.status == "revoked"
+                if key.status == KeyStatus.REVOKED
                 else []
             )
         typer.echo(json.dumps(uuids) if as_json else "\n".join(uuids))
@@ -93,7 +94,7 @@ def register(keys_app: typer.Typer, services_factory: Callable[[], Any]) -> None
                 key = services.keys.get(session, None, kid)
             except AppError as exc:
                 fail(exc.detail)
-            if key.status != "revoked":
+            if key.status != KeyStatus.REVOKED:
                 fail(f'key "{kid}" is {key.status}: only a revoked key\'s credentials need it')
             for record in services.keys.needing_reissue(session, key):
                 services.reissuer.reissue(session, record, "cli")

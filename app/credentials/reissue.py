@@ -11,11 +11,12 @@ from sqlmodel import Session
 from app.core.vc.models import is_open_badge
 from app.credentials.credential_input import check_shape
 from app.credentials.issuance import IssuanceService, IssueOptions
-from app.credentials.status_changes import REVOKED, CredentialStatusService
+from app.credentials.status_changes import CredentialStatusService
 from app.db import retrying
 from app.errors import Conflict
 from app.issuers import repository as orgs
 from app.models import IssuedCredential
+from app.models.enums import CredentialStatus
 
 _REISSUED_FIELDS = ("proof", "credentialStatus", "id", "validFrom", "issuanceDate")
 
@@ -38,7 +39,7 @@ class Reissuer:
         document: dict[str, Any] | None = None,
     ) -> IssuedCredential:
         """``document`` replaces the old content (e.g. rebuilt after a learner's name change)."""
-        if old.status == REVOKED:
+        if old.status == CredentialStatus.REVOKED:
             raise Conflict("a revoked credential cannot be re-issued", field="status")
         org = orgs.by_id(session, old.org_id)
         assert org is not None

@@ -12,9 +12,7 @@ from app.credentials.status_lists import StatusListService
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.models import IssuedCredential, StatusEvent
-
-ACTIVE, REVOKED, SUSPENDED = "active", "revoked", "suspended"
-
+from app.models.enums import CredentialStatus, StatusAction, StatusPurpose
 
 #: Called after a revocation inside the same transaction (e.g. the program cascade).
 RevocationListener = Callable[[Session, IssuedCredential, str | None], None]
@@ -51,14 +49,22 @@ class CredentialStatusService:
         *,
         commit: bool = True,
     ) -> IssuedCredential:
-        if record.status == REVOKED:
+        if record.status == CredentialStatus.REVOKED:
             raise Conflict(
                 "the credential is already revoked (revocation is final)", field="status"
             )
-        self._flip(session, record, "revocation", True)
-        if record.status == SUSPENDED:
-            self._flip(session, record, "suspension", False, required=False)
-        self._change(session, record, REVOKED, "revoked", reason, actor, commit=False)
+        self._flip(session, record, StatusPurpose.REVOCATION, True)
+        if record.status == CredentialStatus.SUSPENDED:
+            self._flip(session, record, StatusPurpose.SUSPENSION, False, required=False)
+        self._change(
+            session,
+            record,
+            CredentialStatus.REVOKED,
+            StatusAction.REVOKED,
+            reason,
+            actor,
+            commit=False,
+        )
         for listener in self.on_revoked:
             listener(session, record, actor)
         if commit:
@@ -69,24 +75,28 @@ class CredentialStatusService:
     def suspend(
         self, session: Session, record: IssuedCredential, reason: str | None, actor: str | None
     ) -> IssuedCredential:
-        if record.status == REVOKED:
+        if record.status == CredentialStatus.REVOKED:
             raise Conflict("a revoked credential cannot be suspended", field="status")
-        if record.status == SUSPENDED:
+        if record.status == CredentialStatus.SUSPENDED:
             raise Conflict("the credential is already suspended", field="status")
-        self._flip(session, record, "suspension", True)
-        return self._change(session, record, SUSPENDED, "suspended", reason, actor, True)
+        self._flip(session, record, StatusPurpose.SUSPENSION, True)
+        return self._change(
+            session, record, CredentialStatus.SUSPENDED, StatusAction.SUSPENDED, reason, actor, True
+        )
 
     def reinstate(
         self, session: Session, record: IssuedCredential, reason: str | None, actor: str | None
     ) -> IssuedCredential:
-        if record.status != SUSPENDED:
+        if record.status != CredentialStatus.SUSPENDED:
             raise Conflict(
                 f"only a suspended credential can be reinstated (it is "
                 f"{record.status}; revocation is final)",
                 field="status",
             )
-        self._flip(session, record, "suspension", False)
-        return self._change(session, record, ACTIVE, "reinstated", reason, actor, True)
+        self._flip(session, record, StatusPurpose.SUSPENSION, False)
+        return self._change(
+            session, record, CredentialStatus.ACTIVE, StatusAction.REINSTATED, reason, actor, True
+        )
 
     def history(self, session: Session, uuid: str) -> list[StatusEvent]:
         stmt = (

@@ -29,9 +29,8 @@ from app.errors import ServiceUnavailable
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity
 from app.models import Organization, StatusEntry, StatusList
+from app.models.enums import StatusListFormat
 
-BITSTRING = "bitstring"
-SL2021 = "sl2021"
 _RANDOM_TRIES = 8
 
 
@@ -42,7 +41,7 @@ class Allocation:
 
     def entry_json(self, identity: IssuerIdentity) -> dict[str, Any]:
         url = status_list_url(identity, self.status_list)
-        if self.status_list.format == SL2021:
+        if self.status_list.format == StatusListFormat.SL2021:
             return status_list_2021_entry(url, self.position, self.status_list.purpose)
         return status_list_entry(url, self.position, self.status_list.purpose)
 
@@ -152,7 +151,7 @@ class StatusListService:
         ctx = self.signer.context_for(session, org)
         url = status_list_url(self.identity, status_list)
         encoded = self.bitstring(session, status_list).encode()
-        if status_list.format == SL2021:
+        if status_list.format == StatusListFormat.SL2021:
             unsigned = status_list_2021_credential(
                 url, ctx.did, status_list.purpose, encoded, timestamp()
             )

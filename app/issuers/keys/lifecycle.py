@@ -25,6 +25,7 @@ from app.models import (
     SigningKey,
     StatusList,
 )
+from app.models.enums import CredentialStatus
 
 
 class KeyLifecycle:
@@ -62,7 +63,7 @@ class KeyLifecycle:
     @staticmethod
     def published_key(session: Session, org: Organization, kid: str) -> SigningKey | None:
         key = repository.by_fragment(session, kid)
-        if key is None or key.org_id != org.id or key.status == "revoked":
+        if key is None or key.org_id != org.id or key.status == KeyStatus.REVOKED:
             return None
         return key
 
@@ -97,7 +98,7 @@ class KeyLifecycle:
             select(IssuedCredential)
             .where(
                 IssuedCredential.key_id == key.id,
-                col(IssuedCredential.status) != "revoked",
+                col(IssuedCredential.status) != CredentialStatus.REVOKED,
                 col(IssuedCredential.superseded_by).is_(None),
             )
             .order_by(col(IssuedCredential.issued_at))
