@@ -18,6 +18,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.models import IssuedCredential
+from app.models.enums import StatusPurpose
 
 router = APIRouter(tags=["status"])
 
@@ -138,11 +139,11 @@ def vc_api_status(
     service = services.credential_status
     for item in items:
         purpose = item.statusPurpose
-        if purpose == "revocation":
+        if purpose == StatusPurpose.REVOCATION:
             if not body.status:
                 raise Conflict("revocation is final and cannot be undone", field="status")
             service.revoke(session, record, None, caller.client_id)
-        elif purpose == "suspension":
+        elif purpose == StatusPurpose.SUSPENSION:
             if body.status:
                 service.suspend(session, record, None, caller.client_id)
             else:
