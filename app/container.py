@@ -37,6 +37,7 @@ from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import KeyClash, Keyring
 from app.issuers.keys.lifecycle import KeyLifecycle
 from app.issuers.throttle import TokenThrottle
+from app.models.enums import CredentialKind
 from app.sharing.service import RecordShareService
 from app.verification.fetch import Fetcher, FetchPolicy
 from app.verification.service import Verifier
@@ -108,7 +109,10 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     reissuer = Reissuer(
         issuance,
         credential_status,
-        rebuilders={"course": programs.rebuild_course, "program": programs.rebuild_program},
+        rebuilders={
+            CredentialKind.COURSE: programs.rebuild_course,
+            CredentialKind.PROGRAM: programs.rebuild_program,
+        },
     )
     jwt = JwtEncoder(keyring, identity)
     secret = settings.nonce_secret

@@ -63,6 +63,14 @@ class Forbidden(AppError):
     title = "Forbidden"
 
 
+class NotAcceptable(AppError):
+    """No representation the client accepts (content negotiation, RFC 9110 §15.5.7)."""
+
+    status = 406
+    code = "not-acceptable"
+    title = "Not acceptable"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload-too-large"

@@ -8,7 +8,7 @@ Create Date: 2026-11-29 07:30:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+
 from alembic import op
 
 revision: str = "0004"
@@ -20,13 +20,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "record_shares",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("learner_id", sa.Integer(), nullable=False),
-        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column(
-            "created_by_client", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
+        sa.Column("label", sa.String(length=200), nullable=True),
+        sa.Column("created_by_client", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["org_id"], ["organizations.id"]),

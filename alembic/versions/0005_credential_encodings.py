@@ -8,7 +8,7 @@ Create Date: 2026-11-29 06:40:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+
 from alembic import op
 
 revision: str = "0005"
@@ -21,9 +21,9 @@ def upgrade() -> None:
     op.create_table(
         "credential_encodings",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("credential_uuid", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-        sa.Column("profile", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("alg", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("credential_uuid", sa.String(length=36), nullable=False),
+        sa.Column("profile", sa.String(length=16), nullable=False),
+        sa.Column("alg", sa.String(length=8), nullable=False),
         sa.Column("key_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

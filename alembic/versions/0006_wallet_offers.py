@@ -8,7 +8,7 @@ Create Date: 2026-11-29 09:00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+
 from alembic import op
 
 revision: str = "0006"
@@ -17,35 +17,31 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _str(length: int) -> sqlmodel.sql.sqltypes.AutoString:
-    return sqlmodel.sql.sqltypes.AutoString(length=length)
-
-
 def upgrade() -> None:
     op.create_table(
         "wallet_offers",
-        sa.Column("id", _str(36), nullable=False),
-        sa.Column("token_hash", _str(64), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
-        sa.Column("credential_uuid", _str(36), nullable=False),
+        sa.Column("credential_uuid", sa.String(length=36), nullable=False),
         sa.Column("learner_id", sa.Integer(), nullable=True),
-        sa.Column("expected_did", _str(500), nullable=True),
-        sa.Column("challenge", _str(64), nullable=False),
-        sa.Column("tx_code_hash", _str(64), nullable=True),
+        sa.Column("expected_did", sa.String(length=500), nullable=True),
+        sa.Column("challenge", sa.String(length=64), nullable=False),
+        sa.Column("tx_code_hash", sa.String(length=64), nullable=True),
         sa.Column("tx_code_length", sa.Integer(), nullable=True),
         sa.Column("tx_code_attempts", sa.Integer(), nullable=False),
         sa.Column("code_redeemed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("access_token_hash", _str(64), nullable=True),
+        sa.Column("access_token_hash", sa.String(length=64), nullable=True),
         sa.Column("access_token_expires_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_by_client", _str(64), nullable=True),
+        sa.Column("created_by_client", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("holder_did", _str(500), nullable=True),
-        sa.Column("protocol", _str(16), nullable=True),
-        sa.Column("source_uuid", _str(36), nullable=True),
-        sa.Column("issued_uuid", _str(36), nullable=True),
+        sa.Column("holder_did", sa.String(length=500), nullable=True),
+        sa.Column("protocol", sa.String(length=16), nullable=True),
+        sa.Column("source_uuid", sa.String(length=36), nullable=True),
+        sa.Column("issued_uuid", sa.String(length=36), nullable=True),
         sa.ForeignKeyConstraint(["org_id"], ["organizations.id"]),
         sa.ForeignKeyConstraint(["credential_uuid"], ["credentials.uuid"]),
         sa.ForeignKeyConstraint(["learner_id"], ["learners.id"]),
@@ -54,12 +50,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("wallet_offers", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_wallet_offers_token_hash"), ["token_hash"], unique=True)
+        batch_op.create_index(
+            batch_op.f("ix_wallet_offers_token_hash"), ["token_hash"], unique=True
+        )
         batch_op.create_index(batch_op.f("ix_wallet_offers_org_id"), ["org_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_wallet_offers_credential_uuid"), ["credential_uuid"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_wallet_offers_learner_id"), ["learner_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_wallet_offers_learner_id"), ["learner_id"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_wallet_offers_access_token_hash"), ["access_token_hash"], unique=True
         )
@@ -72,14 +72,16 @@ def upgrade() -> None:
 
     op.create_table(
         "wallet_nonces",
-        sa.Column("nonce_hash", _str(64), nullable=False),
+        sa.Column("nonce_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("nonce_hash"),
     )
     with op.batch_alter_table("wallet_nonces", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_wallet_nonces_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_wallet_nonces_expires_at"), ["expires_at"], unique=False
+        )
 
 
 def downgrade() -> None:

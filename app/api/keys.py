@@ -5,24 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.issuers import scopes
 from app.issuers.clients import Caller
+from app.issuers.keys.schemas import AffectedOut, KeyOut, ReissuedOut, RotateIn
 from app.models import SigningKey
+from app.models.enums import KeyStatus
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 AdminCaller = Annotated[Caller, require_scope(scopes.KEYS)]
-
-
-class KeyOut(BaseModel):
-    kid: str
-    type: str
-    status: str
-    created_at: str
-    retired_at: str | None
-    revoked_at: str | None
 
 
 def _out(key: SigningKey) -> KeyOut:
@@ -34,21 +26,6 @@ def _out(key: SigningKey) -> KeyOut:
         retired_at=key.retired_at.isoformat() if key.retired_at else None,
         revoked_at=key.revoked_at.isoformat() if key.revoked_at else None,
     )
-
-
-class RotateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: str = Field(default="Ed25519", description="Ed25519, P-256 or RSA")
-
-
-class AffectedOut(BaseModel):
-    kid: str
-    credentials: list[str] = Field(description="uuids of credentials needing re-issue")
-
-
-class ReissuedOut(BaseModel):
-    kid: str
-    reissued: dict[str, str] = Field(description="old uuid -> new uuid")
 
 
 @router.get("", response_model=list[KeyOut], summary="The organization's keys")
@@ -88,7 +65,7 @@ def affected(
     key = services.keys.get(session, caller.org_id, kid)
     uuids = (
         [c.uuid for c in services.keys.needing_reissue(session, key)]
-        if key.status == "revoked"
+        if key.status == KeyStatus.REVOKED
         else []
     )
     return AffectedOut(kid=kid, credentials=uuids)
@@ -104,7 +81,7 @@ def reissue_all(
 ) -> ReissuedOut:
     key = services.keys.get(session, caller.org_id, kid)
     done: dict[str, str] = {}
-    if key.status == "revoked":
+    if key.status == KeyStatus.REVOKED:
         for record in services.keys.needing_reissue(session, key):
             done[record.uuid] = services.reissuer.reissue(session, record, caller.client_id).uuid
     return ReissuedOut(kid=kid, reissued=done)

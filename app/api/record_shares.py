@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.issuers.organizations import organization
 from app.models import RecordShare
+from app.sharing.schemas import RecordShareCreate, RecordShareList, RecordShareOut
 from app.sharing.service import RecordShareService
 
 router = APIRouter(prefix="/api/v1/learners/{lms_id}/record-shares", tags=["learner records"])
-
-
-class RecordShareCreate(BaseModel):
-    label: str | None = Field(default=None, max_length=200, description="For the learner's list")
-
-
-class RecordShareOut(BaseModel):
-    id: str
-    url: str = Field(description="The public record page; 404 once revoked")
-    label: str | None
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-class RecordShareList(BaseModel):
-    items: list[RecordShareOut]
 
 
 def _records(services: ServicesDep) -> RecordShareService:

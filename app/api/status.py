@@ -6,13 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
+from app.credentials.schemas import (
+    CredentialRecord,
+    StatusChange,
+    StatusEventOut,
+    VcApiStatusRequest,
+)
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.models import IssuedCredential
+from app.models.enums import StatusPurpose
 
 router = APIRouter(tags=["status"])
 
@@ -39,29 +45,6 @@ def get_status_list(
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers=headers)
     return Response(document, media_type="application/vc+ld+json", headers=headers)
-
-
-class StatusChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str | None = Field(default=None, max_length=1000)
-
-
-class StatusEventOut(BaseModel):
-    action: str
-    reason: str | None
-    actor: str | None
-    at: str
-
-
-class CredentialRecord(BaseModel):
-    uuid: str
-    id: str
-    kind: str
-    status: str
-    status_reason: str | None
-    issued_at: str
-    superseded_by: str | None = None
-    history: list[StatusEventOut]
 
 
 def record_out(services: Any, session: Any, record: IssuedCredential) -> CredentialRecord:
@@ -142,19 +125,6 @@ def reissue(
     return record_out(services, session, successor)
 
 
-class StatusPurposeIn(BaseModel):
-    type: str | None = None
-    statusPurpose: str
-
-
-class VcApiStatusRequest(BaseModel):
-    """VC-API §3.2.3 update status."""
-
-    credentialId: str
-    credentialStatus: list[StatusPurposeIn] | StatusPurposeIn
-    status: bool = True
-
-
 @router.post("/credentials/status", summary="Update a credential's status (VC-API)")
 def vc_api_status(
     body: VcApiStatusRequest, session: SessionDep, services: ServicesDep, caller: StatusCaller
@@ -170,11 +140,11 @@ def vc_api_status(
     service = services.credential_status
     for item in items:
         purpose = item.statusPurpose
-        if purpose == "revocation":
+        if purpose == StatusPurpose.REVOCATION:
             if not body.status:
                 raise Conflict("revocation is final and cannot be undone", field="status")
             service.revoke(session, record, None, caller.client_id)
-        elif purpose == "suspension":
+        elif purpose == StatusPurpose.SUSPENSION:
             if body.status:
                 service.suspend(session, record, None, caller.client_id)
             else:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.proofs import jose
+from app.core.vocabulary import VC_V2
 from app.credentials.issuance import IssueOptions
+from app.credentials.schemas import IssueRequest, IssueResponse
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.issuers import scopes
 from app.issuers.clients import Caller
@@ -19,32 +20,10 @@ from app.issuers.organizations import organization
 router = APIRouter(tags=["vc-api"])
 
 
-class IssueOptionsIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    credential_id: str | None = Field(default=None, alias="credentialId")
-    format: Literal["ldp_vc", "jwt_vc_json", "vc+jwt"] = Field(
-        default="ldp_vc",
-        description="ldp_vc: embedded Data Integrity proof; jwt_vc_json: OB 3.0 VC-JWT "
-        "(compact JWS string); vc+jwt: VC-JOSE-COSE, as an EnvelopedVerifiableCredential",
-    )
-    alg: Literal["RS256", "ES256", "EdDSA"] | None = Field(
-        default=None, description="JWS algorithm for the JWT formats (default RS256)"
-    )
-
-
-class IssueRequest(BaseModel):
-    credential: dict[str, Any]
-    options: IssueOptionsIn = Field(default_factory=IssueOptionsIn)
-
-
-class IssueResponse(BaseModel):
-    verifiableCredential: dict[str, Any] | str
-
-
 def _envelope(token: str) -> dict[str, Any]:
     """VC DM 2.0 §4.13 enveloped credential carrying a VC-JOSE-COSE token."""
     return {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "@context": [VC_V2],
         "id": f"data:application/vc+jwt,{token}",
         "type": "EnvelopedVerifiableCredential",
     }

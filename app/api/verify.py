@@ -14,11 +14,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
 
 from app.deps import ServicesDep, SessionDep
 from app.errors import AppError, InvalidInput, PayloadTooLarge
 from app.http.body import read_limited
+from app.verification.errors import MalformedJson
+from app.verification.schemas import VerifyResponse
 from app.verification.submission import (
     MAX_BYTES,
     MAX_DEPTH,
@@ -28,35 +29,6 @@ from app.verification.submission import (
 )
 
 router = APIRouter(tags=["verification"])
-
-
-class _MalformedJson(AppError):
-    status = 400
-    code = "malformed-json"
-    title = "Malformed request"
-
-
-class CheckOut(BaseModel):
-    check: str = Field(description="the check's stable name: proof, issuer, validity, ...")
-    passed: bool
-    message: str = Field(description="a sentence for people")
-    code: str | None = Field(default=None, description="stable machine code when it failed")
-
-
-class ProblemOut(BaseModel):
-    type: str
-    title: str
-    detail: str
-    code: str
-
-
-class VerifyResponse(BaseModel):
-    verified: bool
-    checks: list[CheckOut]
-    warnings: list[CheckOut]
-    errors: list[CheckOut]
-    problemDetails: list[ProblemOut]
-    results: dict[str, Any]
 
 
 _REQUEST_SCHEMA: dict[str, Any] = {
@@ -138,5 +110,5 @@ def _app_error(exc: SubmissionError, default_field: str = "body") -> AppError:
     if exc.status == 413:
         return PayloadTooLarge(str(exc), field=field)
     if exc.status == 400:
-        return _MalformedJson(str(exc), field=field)
+        return MalformedJson(str(exc), field=field)
     return InvalidInput(str(exc), field=field)

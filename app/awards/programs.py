@@ -30,7 +30,7 @@ from app.awards.units import flush, run_unit
 from app.catalog import repository as catalog
 from app.catalog.rules import ProgramRules, Progress, completion_date, evaluate
 from app.credentials.issuance import IssuanceService, IssueOptions
-from app.credentials.status_changes import REVOKED, Cascade
+from app.credentials.status_changes import Cascade
 from app.db import as_utc
 from app.errors import AppError
 from app.issuers.identity import IssuerIdentity
@@ -44,6 +44,7 @@ from app.models import (
     Program,
     ProgramAward,
 )
+from app.models.enums import CredentialKind, CredentialStatus
 
 log = logging.getLogger("laurel.grading")
 Earned = dict[str, tuple[CourseAward, Course, IssuedCredential]]
@@ -53,7 +54,7 @@ def earned_courses(rows: list[tuple[CourseAward, Course, IssuedCredential]]) -> 
     """Per course key, the earliest valid award of any run of it."""
     earned: Earned = {}
     for award, course, record in rows:
-        if record.status == REVOKED:
+        if record.status == CredentialStatus.REVOKED:
             continue
         known = earned.get(award.course_key)
         if known is None or as_utc(award.awarded_at) < as_utc(known[0].awarded_at):
@@ -131,7 +132,12 @@ class ProgramAwarder:
             valid_from,
         )
         record = self.issuance.issue(
-            session, org, document, IssueOptions(), client_id=actor, kind="program"
+            session,
+            org,
+            document,
+            IssueOptions(),
+            client_id=actor,
+            kind=CredentialKind.PROGRAM,
         )
         publics = [as_utc(r.public_from) for _, _, r in counted if r.public_from is not None]
         record.public_from = max(publics) if publics else None
@@ -198,7 +204,11 @@ class ProgramAwarder:
     ) -> Cascade | None:
         program_record = session.get(IssuedCredential, program_award.credential_uuid)
         program = session.get(Program, program_award.program_id)
-        if program_record is None or program is None or program_record.status == REVOKED:
+        if (
+            program_record is None
+            or program is None
+            or program_record.status == CredentialStatus.REVOKED
+        ):
             return None
         rows = [
             row

@@ -25,6 +25,7 @@ from app.catalog import repository as catalog
 from app.db import as_utc
 from app.issuers.identity import IssuerIdentity
 from app.models import AuditEvent, Course, IssuedCredential, Learner
+from app.models.enums import CredentialKind
 
 EXPORT_COLUMNS = (
     "learner_id",
@@ -78,7 +79,7 @@ class RecordsService:
         items = [
             self._item(
                 record,
-                kind="course",
+                kind=CredentialKind.COURSE,
                 course_run=course.key,
                 course=course.course_key,
                 title=course.title,
@@ -88,7 +89,9 @@ class RecordsService:
             for award, course, record in repository.course_awards_of(session, learner.id)  # type: ignore[arg-type]
         ]
         items += [
-            self._item(record, kind="program", program=program.slug, title=program.title)
+            self._item(
+                record, kind=CredentialKind.PROGRAM, program=program.slug, title=program.title
+            )
             for _, program, record in repository.program_awards_of(session, learner.id)  # type: ignore[arg-type]
         ]
         return items
@@ -122,7 +125,7 @@ class RecordsService:
         earned = earned_courses(rows)
         awarded = {
             program.id: self._item(
-                record, kind="program", program=program.slug, title=program.title
+                record, kind=CredentialKind.PROGRAM, program=program.slug, title=program.title
             )
             for _, program, record in repository.program_awards_of(session, learner.id)  # type: ignore[arg-type]
         }
@@ -209,7 +212,7 @@ class RecordsService:
     @staticmethod
     def course_of(session: Session, credential: IssuedCredential) -> Course | None:
         """The course run a course credential was awarded for (None for anything else)."""
-        if credential.kind != "course":
+        if credential.kind != CredentialKind.COURSE:
             return None
         award = repository.course_award_by_credential(session, credential.uuid)
         if award is None:

@@ -20,8 +20,7 @@ from app.models import (
     ProgramAward,
     ProgramAwardCourse,
 )
-
-REVOKED = "revoked"
+from app.models.enums import CredentialStatus
 
 
 def grade_for(session: Session, learner_id: int, course_id: int) -> CourseGrade | None:
@@ -151,7 +150,7 @@ def course_awards_of(
         .order_by(col(CourseAward.awarded_at), col(CourseAward.id))
     )
     if active_only:
-        stmt = stmt.where(IssuedCredential.status != REVOKED)
+        stmt = stmt.where(IssuedCredential.status != CredentialStatus.REVOKED)
     return list(session.exec(stmt))  # type: ignore[arg-type]
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.catalog.schemas import Email, Grade, HolderDid, LearnerName, LmsId
+from app.models.fields import Email, Grade, HolderDid, LearnerName, LmsId
 
 MAX_BATCH = 1000
 

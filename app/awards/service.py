@@ -54,6 +54,7 @@ from app.models import (
     Learner,
     Organization,
 )
+from app.models.enums import CredentialKind
 
 log = logging.getLogger("laurel.grading")
 
@@ -307,7 +308,12 @@ class GradingService:
             return outcome, learner.id  # type: ignore[return-value]
         document = course_credential(self.identity.base_url, org.slug, course, learner, facts)
         record = self.issuance.issue(
-            session, org, document, IssueOptions(), client_id=actor, kind="course"
+            session,
+            org,
+            document,
+            IssueOptions(),
+            client_id=actor,
+            kind=CredentialKind.COURSE,
         )
         record.public_from = course.certificate_available_date
         session.add(record)
@@ -372,7 +378,7 @@ class GradingService:
                 org_id=org.id,  # type: ignore[arg-type]
                 actor=actor,
                 action=action,
-                kind="course",
+                kind=CredentialKind.COURSE,
                 learner_lms_id=learner.lms_id,
                 course_run=course.key,
                 credential_uuid=credential_uuid,

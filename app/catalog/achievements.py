@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from app.catalog.schemas import ACHIEVEMENT_TYPES
 from app.models import Program
+from app.models.fields import ACHIEVEMENT_TYPES
 
 #: How LMS program types map onto OB 3.0 AchievementType (B.2.1).
 _PROGRAM_TYPES = {

@@ -21,18 +21,18 @@ from app.catalog.achievements import (
 from app.catalog.rules import ProgramRules
 from app.catalog.schemas import (
     CourseCreate,
-    CourseOut,
+    CoursePublic,
     CourseUpdate,
     ElectiveGroup,
     LearnerCreate,
-    LearnerOut,
+    LearnerPublic,
     LearnerUpdate,
     ProgramCreate,
-    ProgramOut,
+    ProgramPublic,
     ProgramUpdate,
     check_program_courses,
 )
-from app.db import as_utc, unique_or, utcnow
+from app.db import unique_or, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers.identity import IssuerIdentity
 from app.models import Course, Learner, Organization, Program
@@ -127,29 +127,15 @@ class CatalogService:
         repository.delete_course(session, course)
         session.flush()
 
-    def course_out(self, org: Organization, course: Course) -> CourseOut:
-        return CourseOut(
-            key=course.key,
-            course=course.course_key,
-            title=course.title,
-            description=course.description,
-            image_url=course.image_url,
-            passing_grade=course.passing_grade,
-            certificate_modes=list(course.certificate_modes),
-            grade_bands=list(course.grade_bands),
-            signatories=list(course.signatories),
-            certificate_available_date=as_utc(course.certificate_available_date)
-            if course.certificate_available_date
-            else None,
-            achievement_type=course.achievement_type,
-            criteria_narrative=course.criteria_narrative,
-            credit_hours=course.credit_hours,
-            certifies_on=course.certifies_on,
-            certificates_enabled=course.certificates_enabled,
-            show_grade=course.show_grade,
-            achievement_id=course_achievement_id(self.identity.base_url, org.slug, course.key),
-            created_at=as_utc(course.created_at),
-            updated_at=as_utc(course.updated_at),
+    def course_out(self, org: Organization, course: Course) -> CoursePublic:
+        return CoursePublic.model_validate(
+            course,
+            update={
+                "course": course.course_key,
+                "achievement_id": course_achievement_id(
+                    self.identity.base_url, org.slug, course.key
+                ),
+            },
         )
 
     # -- programs -----------------------------------------------------------------------------
@@ -205,21 +191,18 @@ class CatalogService:
         repository.delete_program(session, program)
         session.flush()
 
-    def program_out(self, org: Organization, program: Program) -> ProgramOut:
+    def program_out(self, org: Organization, program: Program) -> ProgramPublic:
         rules = ProgramRules.from_json(program.rules)
-        return ProgramOut(
-            slug=program.slug,
-            title=program.title,
-            description=program.description,
-            program_type=program.program_type,
-            achievement_type=program_achievement_type(program),
-            image_url=program.image_url,
-            criteria_narrative=program.criteria_narrative,
-            required_courses=list(rules.required),
-            electives=rules.to_json()["electives"],
-            achievement_id=program_achievement_id(self.identity.base_url, org.slug, program.slug),
-            created_at=as_utc(program.created_at),
-            updated_at=as_utc(program.updated_at),
+        return ProgramPublic.model_validate(
+            program,
+            update={
+                "achievement_type": program_achievement_type(program),
+                "required_courses": list(rules.required),
+                "electives": rules.to_json()["electives"],
+                "achievement_id": program_achievement_id(
+                    self.identity.base_url, org.slug, program.slug
+                ),
+            },
         )
 
     @staticmethod
@@ -270,12 +253,5 @@ class CatalogService:
         return learner
 
     @staticmethod
-    def learner_out(learner: Learner) -> LearnerOut:
-        return LearnerOut(
-            id=learner.lms_id,
-            name=learner.name,
-            email=learner.email,
-            holder_did=learner.holder_did,
-            created_at=as_utc(learner.created_at),
-            updated_at=as_utc(learner.updated_at),
-        )
+    def learner_out(learner: Learner) -> LearnerPublic:
+        return LearnerPublic.model_validate(learner, update={"id": learner.lms_id})

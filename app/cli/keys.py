@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app.cli import context
 from app.db import session_scope
 from app.errors import AppError
+from app.models.enums import KeyStatus
 
 keys_app = typer.Typer(help="Issuer signing keys.", no_args_is_help=True)
 
@@ -129,7 +130,7 @@ def reissue(kid: Annotated[str, typer.Option(help="A revoked key id.")]) -> None
             key = services.keys.get(session, None, kid)
         except AppError as exc:
             context.fail(exc.detail)
-        if key.status != "revoked":
+        if key.status != KeyStatus.REVOKED:
             context.fail(f'key "{kid}" is {key.status}: only a revoked key\'s credentials need it')
         for record in services.keys.needing_reissue(session, key):
             services.reissuer.reissue(session, record, "cli")

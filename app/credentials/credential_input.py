@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.core.vc.models import VC_V1, VC_V2
+from app.core.vocabulary import VC_V1, VC_V2
 from app.errors import InvalidInput, PayloadTooLarge
 
 MAX_DEPTH = 32

@@ -8,7 +8,6 @@ from typing import Any
 from app.db import utcnow
 
 #: VC Data Integrity §2.4.2: a VC 1.1 document signed with DataIntegrityProof adds this.
-DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 
 def serialize(document: dict[str, Any]) -> str:

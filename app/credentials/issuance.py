@@ -20,16 +20,17 @@ from app.core.budget import WorkBudgetExceeded, work_budget
 from app.core.jsonld import JsonLdError, UndefinedTermError
 from app.core.vc.models import is_open_badge
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
+from app.core.vocabulary import DATA_INTEGRITY_V2, STATUS_LIST_2021_V1
 from app.credentials import repository
 from app.credentials.credential_input import DEFAULT_LIMITS, IssueLimits, check_shape, issuer_id
-from app.credentials.documents import DATA_INTEGRITY_V2, serialize, timestamp
+from app.credentials.documents import serialize, timestamp
 from app.credentials.signing import CredentialSigner, OrgSigningContext
-from app.credentials.status_lists import BITSTRING, SL2021, Allocation, StatusListService
+from app.credentials.status_lists import Allocation, StatusListService
 from app.db import RetryableConflict, retrying
 from app.errors import Conflict, InvalidInput, PayloadTooLarge
 from app.models import IssuedCredential, Organization, StatusEvent
+from app.models.enums import CredentialKind, StatusAction, StatusListFormat, StatusPurpose
 
-STATUS_LIST_2021 = "https://w3id.org/vc/status-list/2021/v1"
 #: CPU seconds signing one credential may use (its JSON-LD work; ours take a few ms).
 DEFAULT_BUDGET_SECONDS = 5.0
 _URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
@@ -48,8 +49,8 @@ def status_purposes(org: Organization, open_badge: bool) -> list[str]:
     """OB 3.0's schema allows one credentialStatus object: revocation only, unless the
     organization turned suspension on. Other credentials always carry both."""
     if open_badge and not org.suspension_enabled:
-        return ["revocation"]
-    return ["revocation", "suspension"]
+        return [StatusPurpose.REVOCATION]
+    return [StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION]
 
 
 class IssuanceService:
@@ -105,15 +106,15 @@ class IssuanceService:
         open_badge = is_open_badge(document)
         storage_uuid = self._storage_uuid(document["id"])
         self._refuse_duplicate(session, document["id"], storage_uuid)
-        fmt = BITSTRING if version == 2 else SL2021
+        fmt = StatusListFormat.BITSTRING if version == 2 else StatusListFormat.SL2021
         allocations = [
             self.lists.allocate(session, org, purpose, fmt)
             for purpose in status_purposes(org, open_badge)
         ]
         entries = [a.entry_json(self.lists.identity) for a in allocations]
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-        if fmt == SL2021 and STATUS_LIST_2021 not in document["@context"]:
-            document["@context"] = [*document["@context"], STATUS_LIST_2021]
+        if fmt == StatusListFormat.SL2021 and STATUS_LIST_2021_V1 not in document["@context"]:
+            document["@context"] = [*document["@context"], STATUS_LIST_2021_V1]
         if open_badge:
             # With suspension on, the array of two entries knowingly leaves the OB 3.0 JSON
             # Schema (it allows one object): check everything else against it.
@@ -124,7 +125,7 @@ class IssuanceService:
             credential_id=document["id"],
             org_id=org.id,  # type: ignore[arg-type]
             key_id=ctx.key.id,
-            kind=kind or ("open_badge" if open_badge else "vc"),
+            kind=kind or (CredentialKind.OPEN_BADGE if open_badge else CredentialKind.VC),
             document=serialize(signed),
             issued_by_client=client_id,
             awarded_date=document.get("awardedDate")
@@ -226,4 +227,6 @@ class IssuanceService:
             self.lists.record(session, allocations, record.uuid)
         except IntegrityError:
             raise IndexClash(record.uuid) from None
-        session.add(StatusEvent(credential_uuid=record.uuid, action="issued", actor=client_id))
+        session.add(
+            StatusEvent(credential_uuid=record.uuid, action=StatusAction.ISSUED, actor=client_id)
+        )

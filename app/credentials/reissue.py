@@ -12,11 +12,12 @@ from app.core.vc.models import is_open_badge
 from app.credentials import repository as credentials
 from app.credentials.credential_input import check_shape
 from app.credentials.issuance import IssuanceService, IssueOptions
-from app.credentials.status_changes import REVOKED, CredentialStatusService
+from app.credentials.status_changes import CredentialStatusService
 from app.db import retrying
 from app.errors import Conflict
 from app.issuers import repository as orgs
 from app.models import IssuedCredential
+from app.models.enums import CredentialStatus
 
 _REISSUED_FIELDS = ("proof", "credentialStatus", "id", "validFrom", "issuanceDate")
 
@@ -48,7 +49,7 @@ class Reissuer:
         The old credential's row lock comes first, so two re-issues of it serialize: the
         second finds it revoked (superseded) and gets a 409.
         """
-        if credentials.lock(session, old).status == REVOKED:
+        if credentials.lock(session, old).status == CredentialStatus.REVOKED:
             raise Conflict("a revoked credential cannot be re-issued", field="status")
         org = orgs.by_id(session, old.org_id)
         assert org is not None

@@ -19,8 +19,7 @@ from app.credentials.status_lists import StatusListService
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.models import IssuedCredential, StatusEvent
-
-ACTIVE, REVOKED, SUSPENDED = "active", "revoked", "suspended"
+from app.models.enums import CredentialStatus, StatusAction, StatusPurpose
 
 
 @dataclass(frozen=True)
@@ -65,17 +64,17 @@ class CredentialStatusService:
         self, session: Session, record: IssuedCredential, reason: str | None, actor: str | None
     ) -> IssuedCredential:
         previous = credentials.lock(session, record).status
-        if previous == REVOKED:
+        if previous == CredentialStatus.REVOKED:
             raise Conflict(
                 "the credential is already revoked (revocation is final)", field="status"
             )
-        self._flip(session, record, "revocation", True)
-        if previous == SUSPENDED:
-            self._flip(session, record, "suspension", False, required=False)
-        self._change(session, record, REVOKED, "revoked", reason, actor)
+        self._flip(session, record, StatusPurpose.REVOCATION, True)
+        if previous == CredentialStatus.SUSPENDED:
+            self._flip(session, record, StatusPurpose.SUSPENSION, False, required=False)
+        self._change(session, record, CredentialStatus.REVOKED, StatusAction.REVOKED, reason, actor)
         for listener in self.on_revoked:  # the cascades (programs, wallet copies)
             for follower in list(listener(session, record, actor)):
-                if credentials.lock(session, follower.record).status != REVOKED:
+                if credentials.lock(session, follower.record).status != CredentialStatus.REVOKED:
                     self.revoke(session, follower.record, follower.reason, actor)
         return record
 
@@ -83,25 +82,29 @@ class CredentialStatusService:
         self, session: Session, record: IssuedCredential, reason: str | None, actor: str | None
     ) -> IssuedCredential:
         status = credentials.lock(session, record).status
-        if status == REVOKED:
+        if status == CredentialStatus.REVOKED:
             raise Conflict("a revoked credential cannot be suspended", field="status")
-        if status == SUSPENDED:
+        if status == CredentialStatus.SUSPENDED:
             raise Conflict("the credential is already suspended", field="status")
-        self._flip(session, record, "suspension", True)
-        return self._change(session, record, SUSPENDED, "suspended", reason, actor)
+        self._flip(session, record, StatusPurpose.SUSPENSION, True)
+        return self._change(
+            session, record, CredentialStatus.SUSPENDED, StatusAction.SUSPENDED, reason, actor
+        )
 
     def reinstate(
         self, session: Session, record: IssuedCredential, reason: str | None, actor: str | None
     ) -> IssuedCredential:
         status = credentials.lock(session, record).status
-        if status != SUSPENDED:
+        if status != CredentialStatus.SUSPENDED:
             raise Conflict(
                 f"only a suspended credential can be reinstated (it is "
                 f"{status}; revocation is final)",
                 field="status",
             )
-        self._flip(session, record, "suspension", False)
-        return self._change(session, record, ACTIVE, "reinstated", reason, actor)
+        self._flip(session, record, StatusPurpose.SUSPENSION, False)
+        return self._change(
+            session, record, CredentialStatus.ACTIVE, StatusAction.REINSTATED, reason, actor
+        )
 
     def history(self, session: Session, uuid: str) -> list[StatusEvent]:
         stmt = (

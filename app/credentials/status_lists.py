@@ -22,15 +22,16 @@ from app.core.status.credential import (
     status_list_credential,
     status_list_entry,
 )
+from app.core.vocabulary import DATA_INTEGRITY_V2
 from app.credentials import status_repository as repository
-from app.credentials.documents import DATA_INTEGRITY_V2, serialize, timestamp
+from app.credentials.documents import serialize, timestamp
 from app.credentials.signing import CredentialSigner
+from app.errors import ServiceUnavailable
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity
 from app.models import Organization, StatusEntry, StatusList
+from app.models.enums import StatusListFormat
 
-BITSTRING = "bitstring"
-SL2021 = "sl2021"
 _RANDOM_TRIES = 8
 
 
@@ -41,7 +42,7 @@ class Allocation:
 
     def entry_json(self, identity: IssuerIdentity) -> dict[str, Any]:
         url = status_list_url(identity, self.status_list)
-        if self.status_list.format == SL2021:
+        if self.status_list.format == StatusListFormat.SL2021:
             return status_list_2021_entry(url, self.position, self.status_list.purpose)
         return status_list_entry(url, self.position, self.status_list.purpose)
 
@@ -167,7 +168,7 @@ class StatusListService:
         ctx = self.signer.context_for(session, org)
         url = status_list_url(self.identity, status_list)
         encoded = self.bitstring(session, status_list).encode()
-        if status_list.format == SL2021:
+        if status_list.format == StatusListFormat.SL2021:
             unsigned = status_list_2021_credential(
                 url, ctx.did, status_list.purpose, encoded, timestamp()
             )
@@ -179,6 +180,9 @@ class StatusListService:
         return serialize(self.signer.sign(unsigned, ctx))
 
 
-class ListFull(RuntimeError):
+class ListFull(ServiceUnavailable):
+    """No free position although the list looked open (its counter lost track): the request
+    can be retried; it is the service's state, not the caller's input, so 503, not 500."""
+
     def __init__(self, public_id: str) -> None:
         super().__init__(f"status list {public_id} is full")

@@ -8,13 +8,14 @@ from app.models.course_award import CourseAward
 from app.models.course_grade import CourseGrade
 from app.models.credential import IssuedCredential
 from app.models.credential_encoding import CredentialEncoding
+from app.models.enums import KeyStatus, KeyType
 from app.models.idempotency_key import IdempotencyKey
 from app.models.learner import Learner
 from app.models.organization import Organization
 from app.models.program import Program, ProgramCourse
 from app.models.program_award import ProgramAward, ProgramAwardCourse
 from app.models.record_share import RecordShare
-from app.models.signing_key import KeyStatus, KeyType, SigningKey
+from app.models.signing_key import SigningKey
 from app.models.status_list import StatusEntry, StatusEvent, StatusList
 from app.models.wallet_nonce import WalletNonce
 from app.models.wallet_offer import WalletOffer

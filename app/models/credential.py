@@ -8,6 +8,7 @@ from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
+from app.models.enums import CredentialFormat, CredentialKind, CredentialStatus
 
 
 class IssuedCredential(SQLModel, table=True):
@@ -20,12 +21,12 @@ class IssuedCredential(SQLModel, table=True):
     org_id: int = Field(foreign_key="organizations.id", index=True)
     key_id: int | None = Field(default=None, foreign_key="signing_keys.id", index=True)
     #: "open_badge" or "vc" for VC-API issuance; later kinds: "course", "program".
-    kind: str = Field(default="vc", max_length=32)
-    format: str = Field(default="ldp_vc", max_length=32)
+    kind: str = Field(default=CredentialKind.VC, max_length=32)
+    format: str = Field(default=CredentialFormat.LDP_VC, max_length=32)
     document: str = Field(sa_column=Column(Text, nullable=False))
     issued_by_client: str | None = Field(default=None, max_length=64)
     #: active | revoked | suspended (revocation is final).
-    status: str = Field(default="active", max_length=16, index=True)
+    status: str = Field(default=CredentialStatus.ACTIVE, max_length=16, index=True)
     status_reason: str | None = Field(default=None, max_length=1000)
     #: The first award date, kept on re-issue (OB 3.0 awardedDate).
     awarded_date: str | None = Field(default=None, max_length=40)

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
-
-
-class KeyType(StrEnum):
-    ED25519 = "Ed25519"
-    P256 = "P-256"
-    RSA = "RSA"
-
-
-class KeyStatus(StrEnum):
-    ACTIVE = "active"  # signs new credentials, published
-    RETIRED = "retired"  # signs nothing more, still published so old credentials verify
-    REVOKED = "revoked"  # unpublished: credentials it signed no longer verify
-
+from app.models.enums import KeyStatus
 
 _ACTIVE = text("status = 'active'")
 _ACTIVE_INSTANCE = text("status = 'active' AND org_id IS NULL")

@@ -8,6 +8,7 @@ from sqlalchemy import Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
+from app.models.enums import StatusListFormat
 
 
 class StatusList(SQLModel, table=True):
@@ -21,7 +22,7 @@ class StatusList(SQLModel, table=True):
     org_id: int = Field(foreign_key="organizations.id", index=True)
     purpose: str = Field(max_length=16)  # revocation | suspension
     #: "bitstring" (BitstringStatusListCredential, VC 2.0) or "sl2021" (StatusList2021, VC 1.1)
-    format: str = Field(default="bitstring", max_length=16)
+    format: str = Field(default=StatusListFormat.BITSTRING, max_length=16)
     size: int = Field(default=131072)
     allocated: int = Field(default=0)
     full: bool = Field(default=False, index=True)

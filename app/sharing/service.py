@@ -21,9 +21,8 @@ from app.errors import NotFound
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity
 from app.models import IssuedCredential, Learner, Organization, RecordShare
+from app.models.enums import CredentialStatus
 from app.sharing import repository
-
-ACTIVE = "active"
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class LearnerRecord:
 
 
 def _shown(record: IssuedCredential, now: datetime) -> bool:
-    if record.status != ACTIVE:
+    if record.status != CredentialStatus.ACTIVE:
         return False
     return record.public_from is None or as_utc(record.public_from) <= now
 

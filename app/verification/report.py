@@ -13,39 +13,47 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-VC_DM = "https://www.w3.org/TR/vc-data-model#"
-SECURITY = "https://w3id.org/security#"
-STATUS_LIST = "https://www.w3.org/ns/credentials/status-list#"
+from app.core.vocabulary import SECURITY_ERRORS, STATUS_LIST_ERRORS, VC_DM_ERRORS
+
 #: Outcomes no spec names a problem type for (a revoked or expired credential is an answer).
 LAUREL = "https://laurel.dev/problems/verification#"
 
 #: code -> (problem type URL, title). Codes not listed fall back on CRYPTOGRAPHIC_SECURITY_ERROR.
 PROBLEM_TYPES: dict[str, tuple[str, str]] = {
-    "PARSING_ERROR": (VC_DM + "PARSING_ERROR", "The credential could not be read"),
-    "MALFORMED_VALUE_ERROR": (VC_DM + "MALFORMED_VALUE_ERROR", "Malformed value"),
-    "RANGE_ERROR": (VC_DM + "RANGE_ERROR", "Value out of range"),
-    "SCHEMA_VALIDATION_ERROR": (VC_DM + "MALFORMED_VALUE_ERROR", "Schema validation failed"),
-    "UNDEFINED_TERMS": (VC_DM + "MALFORMED_VALUE_ERROR", "Terms not defined by any @context"),
+    "PARSING_ERROR": (VC_DM_ERRORS + "PARSING_ERROR", "The credential could not be read"),
+    "MALFORMED_VALUE_ERROR": (VC_DM_ERRORS + "MALFORMED_VALUE_ERROR", "Malformed value"),
+    "RANGE_ERROR": (VC_DM_ERRORS + "RANGE_ERROR", "Value out of range"),
+    "SCHEMA_VALIDATION_ERROR": (VC_DM_ERRORS + "MALFORMED_VALUE_ERROR", "Schema validation failed"),
+    "UNDEFINED_TERMS": (
+        VC_DM_ERRORS + "MALFORMED_VALUE_ERROR",
+        "Terms not defined by any @context",
+    ),
     "NOT_YET_VALID": (LAUREL + "NOT_YET_VALID", "Not yet valid"),
     "EXPIRED": (LAUREL + "EXPIRED", "Expired"),
-    "PROOF_MISSING": (VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR", "No proof"),
+    "PROOF_MISSING": (VC_DM_ERRORS + "CRYPTOGRAPHIC_SECURITY_ERROR", "No proof"),
     "ISSUER_KEY_MISMATCH": (
-        VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR",
+        VC_DM_ERRORS + "CRYPTOGRAPHIC_SECURITY_ERROR",
         "Key not controlled by the issuer",
     ),
-    "KEY_NOT_FOUND": (SECURITY + "INVALID_VERIFICATION_METHOD", "Issuer key not found"),
-    "PROOF_VERIFICATION_ERROR": (SECURITY + "PROOF_VERIFICATION_ERROR", "Signature not valid"),
-    "MALFORMED_PROOF_ERROR": (SECURITY + "MALFORMED_PROOF_ERROR", "Malformed proof"),
-    "PROOF_EXPIRED_ERROR": (SECURITY + "PROOF_EXPIRED_ERROR", "Proof expired"),
+    "KEY_NOT_FOUND": (SECURITY_ERRORS + "INVALID_VERIFICATION_METHOD", "Issuer key not found"),
+    "PROOF_VERIFICATION_ERROR": (
+        SECURITY_ERRORS + "PROOF_VERIFICATION_ERROR",
+        "Signature not valid",
+    ),
+    "MALFORMED_PROOF_ERROR": (SECURITY_ERRORS + "MALFORMED_PROOF_ERROR", "Malformed proof"),
+    "PROOF_EXPIRED_ERROR": (SECURITY_ERRORS + "PROOF_EXPIRED_ERROR", "Proof expired"),
     "REVOKED": (LAUREL + "REVOKED", "Revoked"),
     "SUSPENDED": (LAUREL + "SUSPENDED", "Suspended"),
     "STATUS_SET": (LAUREL + "STATUS_SET", "Status set"),
-    "STATUS_RETRIEVAL_ERROR": (STATUS_LIST + "STATUS_RETRIEVAL_ERROR", "Status unavailable"),
+    "STATUS_RETRIEVAL_ERROR": (STATUS_LIST_ERRORS + "STATUS_RETRIEVAL_ERROR", "Status unavailable"),
     "STATUS_VERIFICATION_ERROR": (
-        STATUS_LIST + "STATUS_VERIFICATION_ERROR",
+        STATUS_LIST_ERRORS + "STATUS_VERIFICATION_ERROR",
         "Status could not be verified",
     ),
-    "STATUS_LIST_LENGTH_ERROR": (STATUS_LIST + "STATUS_LIST_LENGTH_ERROR", "Status list too short"),
+    "STATUS_LIST_LENGTH_ERROR": (
+        STATUS_LIST_ERRORS + "STATUS_LIST_LENGTH_ERROR",
+        "Status list too short",
+    ),
     "VERIFICATION_TOO_COSTLY": (LAUREL + "VERIFICATION_TOO_COSTLY", "Too costly to verify"),
 }
 
@@ -53,7 +61,7 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
 def problem_type(code: str) -> tuple[str, str]:
     """(type URL, title) of a check code."""
     return PROBLEM_TYPES.get(
-        code, (VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR", code.replace("_", " ").capitalize())
+        code, (VC_DM_ERRORS + "CRYPTOGRAPHIC_SECURITY_ERROR", code.replace("_", " ").capitalize())
     )
 
 

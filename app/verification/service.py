@@ -45,6 +45,7 @@ from app.core.proofs.data_integrity import (
     parse_datetime,
 )
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
+from app.core.vocabulary import VC_V1, VC_V2
 from app.credentials import repository as credentials
 from app.credentials.status_lists import StatusListService
 from app.issuers.identity import IssuerIdentity
@@ -60,8 +61,6 @@ from app.verification.submission import (
     parse_json,
 )
 
-VC_V1 = "https://www.w3.org/2018/credentials/v1"
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
 ASSERTION_METHOD = "assertionMethod"
 #: CPU seconds one verification may spend (our own credentials take about 10 ms).
 DEFAULT_BUDGET_SECONDS = 5.0

@@ -38,6 +38,7 @@ from app.core.proofs.data_integrity import (
     KeyResolutionError,
     ProofCheck,
 )
+from app.core.vocabulary import VC_V1, VC_V2
 from app.errors import Forbidden, NotFound
 from app.models import IssuedCredential
 from app.wallet.errors import PresentationRejected
@@ -45,8 +46,6 @@ from app.wallet.offers import OpenOffer
 from app.wallet.service import WalletService
 
 VP_TYPE = "VerifiablePresentation"
-CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 #: Holder DID methods resolved without the network (a holder key must not make us fetch).
 HOLDER_METHODS = ("key", "jwk")
 ACCEPTED_CRYPTOSUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
@@ -174,7 +173,7 @@ def wrap(record: IssuedCredential) -> dict[str, Any]:
     """The VC-API answer: a presentation holding the credential (same base context)."""
     credential = json.loads(record.document)
     contexts = _as_list(credential.get("@context"))
-    base = CREDENTIALS_V1 if contexts[:1] == [CREDENTIALS_V1] else CREDENTIALS_V2
+    base = VC_V1 if contexts[:1] == [VC_V1] else VC_V2
     return {
         "verifiablePresentation": {
             "@context": [base],

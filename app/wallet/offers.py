@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from app.db import as_utc
 from app.models import WalletOffer
+from app.models.enums import OfferState
 
 #: Default lifetime of an offer (the issue: 24 h), and the bounds the LMS may choose from.
 OFFER_TTL = timedelta(hours=24)
@@ -27,8 +28,6 @@ NONCE_TTL = timedelta(minutes=5)
 #: Transaction codes: 6 digits, at most this many token requests may try one.
 TX_CODE_LENGTH = 6
 MAX_TX_CODE_ATTEMPTS = 5
-
-PENDING, USED, EXPIRED, WITHDRAWN = "pending", "used", "expired", "withdrawn"
 
 
 def new_token() -> str:
@@ -55,14 +54,14 @@ def tx_code_matches(offer: WalletOffer, code: str) -> bool:
     return hmac.compare_digest(offer.tx_code_hash, tx_code_digest(offer.id, code))
 
 
-def state_of(offer: WalletOffer, now: datetime) -> str:
+def state_of(offer: WalletOffer, now: datetime) -> OfferState:
     if offer.used_at is not None:
-        return USED
+        return OfferState.USED
     if offer.revoked_at is not None:
-        return WITHDRAWN
+        return OfferState.WITHDRAWN
     if as_utc(offer.expires_at) <= now:
-        return EXPIRED
-    return PENDING
+        return OfferState.EXPIRED
+    return OfferState.PENDING
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from app.core.did.did_jwk import did_jwk_from_jwk
 from app.core.did.document import PRIVATE_JWK_MEMBERS, public_key_from_jwk
 from app.core.did.errors import DIDResolutionError, KeyFormatError
 from app.core.did.resolution import resolve_verification_method
+from app.core.vocabulary import OB_V3P0, VC_V2
 from app.db import as_utc, utcnow
 from app.errors import AppError
 from app.models import IssuedCredential, WalletOffer
@@ -57,8 +58,8 @@ CONFIGURATIONS = {
 }
 OB_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 OB_CONTEXTS = [
-    "https://www.w3.org/ns/credentials/v2",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    VC_V2,
+    OB_V3P0,
 ]
 #: JWS algorithms accepted for key proofs, by key type (never "none", never HMAC).
 PROOF_ALGS = ("EdDSA", "ES256", "ES384", "RS256", "PS256")

@@ -33,12 +33,13 @@ from app.credentials import repository as credentials
 from app.credentials.credential_input import issuer_id
 from app.credentials.issuance import IssuanceService, IssueOptions
 from app.credentials.jwt_encoding import JwtEncoder
-from app.credentials.status_changes import ACTIVE, REVOKED, Cascade, CredentialStatusService
+from app.credentials.status_changes import Cascade, CredentialStatusService
 from app.db import as_utc, retrying, utcnow
 from app.errors import AppError, Conflict, InvalidInput, NotFound
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity
 from app.models import IssuedCredential, Learner, Organization, WalletOffer
+from app.models.enums import CredentialStatus, OfferState
 from app.wallet import offers, repository
 from app.wallet.errors import CredentialUnavailable, HolderMismatch, OfferGone, OfferNotFound
 from app.wallet.nonces import NonceSigner
@@ -46,9 +47,9 @@ from app.wallet.offers import OpenOffer
 
 _COPY_DROPS = ("proof", "credentialStatus", "id")
 _GONE = {
-    offers.USED: "this offer was already used: the credential is in a wallet",
-    offers.EXPIRED: "this offer has expired: ask for a new one",
-    offers.WITHDRAWN: "this offer was withdrawn",
+    OfferState.USED: "this offer was already used: the credential is in a wallet",
+    OfferState.EXPIRED: "this offer has expired: ask for a new one",
+    OfferState.WITHDRAWN: "this offer was withdrawn",
 }
 
 
@@ -192,9 +193,9 @@ class WalletService:
             raise NotFound("no wallet offer for this link", field="offer")
         credential = credentials.by_uuid(session, offer.credential_uuid)
         assert credential is not None
-        state = offers.state_of(offer, utcnow())
+        state: str = offers.state_of(offer, utcnow())
         problem = None
-        if state == offers.PENDING:
+        if state == OfferState.PENDING:
             try:
                 self.current_award(session, credential)
             except AppError as exc:
@@ -218,7 +219,7 @@ class WalletService:
     @staticmethod
     def check_claimable(offer: WalletOffer, now: datetime | None = None) -> None:
         state = offers.state_of(offer, now or utcnow())
-        if state != offers.PENDING:
+        if state != OfferState.PENDING:
             raise OfferGone(_GONE[state], state)
 
     # -- the award behind an offer, and who may claim it -----------------------------------
@@ -233,7 +234,7 @@ class WalletService:
                 break
             seen.add(successor.uuid)
             record = successor
-        if record.status != ACTIVE:
+        if record.status != CredentialStatus.ACTIVE:
             raise CredentialUnavailable(
                 f"the credential is {record.status}: it cannot be added to a wallet",
                 field="status",
@@ -318,7 +319,7 @@ class WalletService:
             raise OfferNotFound("no wallet offer for this link", field="offer")
         session.refresh(offer)  # the state another worker may just have changed
         state = offers.state_of(offer, utcnow())
-        if state != offers.PENDING and not (state == offers.EXPIRED and not enforce_expiry):
+        if state != OfferState.PENDING and not (state == OfferState.EXPIRED and not enforce_expiry):
             raise OfferGone(_GONE[state], state)
         original = credentials.by_uuid(session, offer.credential_uuid)
         assert original is not None
@@ -336,7 +337,7 @@ class WalletService:
             if not repository.mark_used(
                 session, offer.id, utcnow(), holder_did, protocol, award.uuid
             ):
-                raise OfferGone(_GONE[offers.USED], offers.USED)
+                raise OfferGone(_GONE[OfferState.USED], OfferState.USED)
             copy = self.issuance.issue(
                 session,
                 org,
@@ -373,7 +374,7 @@ class WalletService:
         return [
             Cascade(copy, reason)
             for copy in repository.bound_copies(session, record.uuid)
-            if copy.status != REVOKED
+            if copy.status != CredentialStatus.REVOKED
         ]
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app.core.proofs import jose
 from app.credentials.visibility import public_credential
 from app.deps import ServicesDep, SessionDep
-from app.errors import AppError
+from app.errors import NotAcceptable
 from app.http import media
 from app.issuers.organizations import organization_or_none
 from app.web import share
@@ -60,7 +60,7 @@ def get_credential(
     record = public_credential(session, uuid)
     chosen = media.preferred(accept, _CREDENTIAL_TYPES)
     if chosen is None:
-        raise _NotAcceptable(f"this resource is available as {', '.join(_CREDENTIAL_TYPES)}")
+        raise NotAcceptable(f"this resource is available as {', '.join(_CREDENTIAL_TYPES)}")
     if chosen == media.HTML:  # a browser: the certificate page (app/web/share.py)
         return share.credential_page(request, session, record)
     headers = {"Cache-Control": "public, max-age=60", "Vary": "Accept"}
@@ -71,9 +71,3 @@ def get_credential(
         token = services.jwt.encode(session, record, profile, alg)
         return Response(token, media_type=chosen, headers=headers)
     return Response(record.document, media_type=chosen, headers=headers)
-
-
-class _NotAcceptable(AppError):
-    status = 406
-    code = "not-acceptable"
-    title = "Not acceptable"

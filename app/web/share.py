@@ -23,6 +23,7 @@ from app.deps import ServicesDep, SessionDep
 from app.errors import NotFound
 from app.issuers.organizations import organization_or_none
 from app.models import IssuedCredential, Organization
+from app.models.enums import CredentialKind, CredentialStatus
 from app.verification.report import VerificationReport
 from app.web.certificate import CertificateView, certificate_view, human_date
 from app.web.context import WebContext, WebDep
@@ -95,7 +96,9 @@ def _signatories(
 
 
 def _layout(record: IssuedCredential, view: CertificateView) -> str:
-    if record.kind == "program" or (record.kind != "course" and view.is_program):
+    if record.kind == CredentialKind.PROGRAM or (
+        record.kind != CredentialKind.COURSE and view.is_program
+    ):
         return "program"
     return "course"
 
@@ -134,7 +137,11 @@ class CredentialPage:
     def render(self) -> str:
         view, record, urls = self.view, self.record, self.urls()
         report, checked = self.report()
-        state = record.status if record.status in ("revoked", "suspended") else "active"
+        state = (
+            record.status
+            if record.status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED)
+            else CredentialStatus.ACTIVE
+        )
         layout = _layout(record, view)
         headline = view.title + (f" — {view.learner_name}" if view.learner_name else "")
         summary = (
@@ -144,7 +151,7 @@ class CredentialPage:
         )
         issuer = self.document.get("issuer")
         changed = None
-        if state != "active":
+        if state != CredentialStatus.ACTIVE:
             events = self.services.credential_status.history(self.session, record.uuid)
             if events:
                 changed = human_date(events[-1].at.date())
@@ -170,7 +177,7 @@ class CredentialPage:
                 "failed": [g.label.lower() for g in _groups(report) if not g.passed],
                 "checked_at": f"{human_date(checked.date())}, {checked:%H:%M} UTC",
             },
-            verified_mark=report.verified and state == "active",
+            verified_mark=report.verified and state == CredentialStatus.ACTIVE,
             signatories=_signatories(self.services, self.session, self.theme, record),
             urls=urls,
             issuer_id=issuer.get("id") if isinstance(issuer, dict) else issuer,

@@ -14,6 +14,7 @@ from app.credentials.visibility import public_credential
 from app.db import as_utc
 from app.deps import ServicesDep, SessionDep
 from app.models import IssuedCredential
+from app.models.enums import OfferState
 from app.wallet import offers
 from app.wallet.links import wallet_links
 from app.web.certificate import certificate_view, human_date
@@ -52,7 +53,7 @@ def add_to_wallet_page(
         problem=facts.problem,
         offer=record,
         expires=f"{human_date(expires.date())}, {expires:%H:%M} UTC",
-        links=_page_links(facts.opened) if facts.state == offers.PENDING else {},
+        links=_page_links(facts.opened) if facts.state == OfferState.PENDING else {},
         downloads=_downloads(credential, copy),
         copy=copy,
         human_date=human_date,

@@ -7,10 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session
 
 from app.core.status.bitstring import Bitstring
-from app.models import Organization
+from app.models import Organization, StatusList
 from tests.factories import ApiCaller, Factory, open_badge
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
@@ -235,6 +236,24 @@ def test_full_list_rolls_over_without_reuse(factory: Factory) -> None:
     assert len(lists) == 2
     pairs = {(e["statusListCredential"], e["statusListIndex"]) for e in entries}
     assert len(pairs) == 12
+
+
+def test_a_list_with_no_free_position_is_a_503_problem(factory: Factory, session: Session) -> None:
+    factory.services.status_lists.size = 8
+    caller = factory.caller()
+    for _ in range(8):
+        factory.issue(caller, generic_vc())
+    # Every position is taken, but the counter lost track (e.g. a restored backup): the lists
+    # look open. Issuing is refused as a retryable 503 problem, not a 500.
+    session.execute(update(StatusList).values(full=False, allocated=0))
+    session.commit()
+    response = factory.client.post(
+        "/credentials/issue", json={"credential": generic_vc()}, headers=caller.headers
+    )
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 503 and "is full" in problem["detail"]
 
 
 def test_concurrent_issuance_never_reuses_an_index(factory: Factory) -> None:

@@ -18,7 +18,7 @@ from app.api.v1.common import (
     paginate,
     respond,
 )
-from app.catalog.schemas import CourseCreate, CourseOut, CourseUpdate
+from app.catalog.schemas import CourseCreate, CoursePublic, CourseUpdate
 from app.deps import ServicesDep, SessionDep
 
 router = APIRouter(tags=["catalog"])
@@ -27,7 +27,7 @@ router = APIRouter(tags=["catalog"])
 @router.post(
     "/courses",
     status_code=201,
-    response_model=CourseOut,
+    response_model=CoursePublic,
     summary="Create a course run",
     responses={409: {"description": "a run with this key exists, or Idempotency-Key reuse"}},
 )
@@ -48,7 +48,7 @@ def create_course(
     return respond(session, caller, idempotency_key, fingerprint, produce)
 
 
-@router.get("/courses", response_model=list[CourseOut], summary="List course runs")
+@router.get("/courses", response_model=list[CoursePublic], summary="List course runs")
 def list_courses(
     request: Request,
     response: Response,
@@ -59,7 +59,7 @@ def list_courses(
     course: Annotated[
         str | None, Query(max_length=255, description="Only runs of this course")
     ] = None,
-) -> list[CourseOut]:
+) -> list[CoursePublic]:
     org = org_of(session, caller)
     rows, total = services.catalog.courses_page(
         session, caller.org_id, page.limit, page.offset, course
@@ -68,18 +68,18 @@ def list_courses(
     return [services.catalog.course_out(org, c) for c in rows]
 
 
-@router.get("/courses/{key:path}", response_model=CourseOut, summary="One course run")
+@router.get("/courses/{key:path}", response_model=CoursePublic, summary="One course run")
 def get_course(
     key: str, session: SessionDep, services: ServicesDep, caller: CatalogReader
-) -> CourseOut:
+) -> CoursePublic:
     org = org_of(session, caller)
     return services.catalog.course_out(org, services.catalog.get_course(session, org, key))
 
 
-@router.patch("/courses/{key:path}", response_model=CourseOut, summary="Update a course run")
+@router.patch("/courses/{key:path}", response_model=CoursePublic, summary="Update a course run")
 def update_course(
     key: str, body: CourseUpdate, session: SessionDep, services: ServicesDep, caller: CatalogWriter
-) -> CourseOut:
+) -> CoursePublic:
     org = org_of(session, caller)
     return services.catalog.course_out(org, services.catalog.update_course(session, org, key, body))
 

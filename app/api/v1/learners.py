@@ -17,13 +17,13 @@ from app.api.v1.common import (
     paginate,
     respond,
 )
-from app.catalog.schemas import LearnerCreate, LearnerOut, LearnerUpdate
+from app.catalog.schemas import LearnerCreate, LearnerPublic, LearnerUpdate
 from app.deps import ServicesDep, SessionDep
 
 router = APIRouter(tags=["catalog"])
 
 
-@router.post("/learners", status_code=201, response_model=LearnerOut, summary="Add a learner")
+@router.post("/learners", status_code=201, response_model=LearnerPublic, summary="Add a learner")
 def create_learner(
     body: LearnerCreate,
     session: SessionDep,
@@ -40,7 +40,7 @@ def create_learner(
     return respond(session, caller, idempotency_key, fingerprint, produce)
 
 
-@router.get("/learners", response_model=list[LearnerOut], summary="List learners")
+@router.get("/learners", response_model=list[LearnerPublic], summary="List learners")
 def list_learners(
     request: Request,
     response: Response,
@@ -48,27 +48,27 @@ def list_learners(
     services: ServicesDep,
     caller: CatalogReader,
     page: PageDep,
-) -> list[LearnerOut]:
+) -> list[LearnerPublic]:
     rows, total = services.catalog.learners_page(session, caller.org_id, page.limit, page.offset)
     paginate(request, response, page, total)
     return [services.catalog.learner_out(learner) for learner in rows]
 
 
-@router.get("/learners/{id}", response_model=LearnerOut, summary="One learner")
+@router.get("/learners/{id}", response_model=LearnerPublic, summary="One learner")
 def get_learner(
     id: str, session: SessionDep, services: ServicesDep, caller: CatalogReader
-) -> LearnerOut:
+) -> LearnerPublic:
     learner = services.catalog.get_learner(session, org_of(session, caller), id)
     return services.catalog.learner_out(learner)
 
 
 @router.patch(
     "/learners/{id}",
-    response_model=LearnerOut,
+    response_model=LearnerPublic,
     summary="Update a learner (a new name appears in credentials issued or re-issued later)",
 )
 def update_learner(
     id: str, body: LearnerUpdate, session: SessionDep, services: ServicesDep, caller: CatalogWriter
-) -> LearnerOut:
+) -> LearnerPublic:
     learner = services.catalog.update_learner(session, org_of(session, caller), id, body)
     return services.catalog.learner_out(learner)

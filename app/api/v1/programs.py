@@ -15,7 +15,7 @@ from app.api.v1.common import (
     paginate,
     respond,
 )
-from app.catalog.schemas import ProgramCreate, ProgramOut, ProgramUpdate
+from app.catalog.schemas import ProgramCreate, ProgramPublic, ProgramUpdate
 from app.deps import ServicesDep, SessionDep
 
 router = APIRouter(tags=["catalog"])
@@ -24,7 +24,7 @@ router = APIRouter(tags=["catalog"])
 @router.post(
     "/programs",
     status_code=201,
-    response_model=ProgramOut,
+    response_model=ProgramPublic,
     summary="Create a program: required courses plus elective groups (any N of)",
 )
 def create_program(
@@ -44,7 +44,7 @@ def create_program(
     return respond(session, caller, idempotency_key, fingerprint, produce)
 
 
-@router.get("/programs", response_model=list[ProgramOut], summary="List programs")
+@router.get("/programs", response_model=list[ProgramPublic], summary="List programs")
 def list_programs(
     request: Request,
     response: Response,
@@ -52,24 +52,24 @@ def list_programs(
     services: ServicesDep,
     caller: CatalogReader,
     page: PageDep,
-) -> list[ProgramOut]:
+) -> list[ProgramPublic]:
     org = org_of(session, caller)
     rows, total = services.catalog.programs_page(session, caller.org_id, page.limit, page.offset)
     paginate(request, response, page, total)
     return [services.catalog.program_out(org, p) for p in rows]
 
 
-@router.get("/programs/{slug}", response_model=ProgramOut, summary="One program")
+@router.get("/programs/{slug}", response_model=ProgramPublic, summary="One program")
 def get_program(
     slug: str, session: SessionDep, services: ServicesDep, caller: CatalogReader
-) -> ProgramOut:
+) -> ProgramPublic:
     org = org_of(session, caller)
     return services.catalog.program_out(org, services.catalog.get_program(session, org, slug))
 
 
 @router.patch(
     "/programs/{slug}",
-    response_model=ProgramOut,
+    response_model=ProgramPublic,
     summary="Update a program (new rules apply to later evaluations)",
 )
 def update_program(
@@ -78,7 +78,7 @@ def update_program(
     session: SessionDep,
     services: ServicesDep,
     caller: CatalogWriter,
-) -> ProgramOut:
+) -> ProgramPublic:
     org = org_of(session, caller)
     program = services.catalog.update_program(session, org, slug, body)
     return services.catalog.program_out(org, program)

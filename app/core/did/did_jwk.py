@@ -11,8 +11,6 @@ import json
 from typing import Any
 
 from app.core.did.document import (
-    DID_V1_CONTEXT,
-    JWK_V1_CONTEXT,
     PRIVATE_JWK_MEMBERS,
     PublicKey,
     b64url_decode,
@@ -21,6 +19,7 @@ from app.core.did.document import (
     public_key_from_jwk,
 )
 from app.core.did.errors import INVALID_DID, INVALID_DID_URL, DIDResolutionError, KeyFormatError
+from app.core.vocabulary import DID_V1, JWK_V1
 
 PREFIX = "did:jwk:"
 _SIGNING = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
@@ -72,7 +71,7 @@ def did_jwk_document(did: str) -> dict[str, Any]:
     did = did.partition("#")[0]
     vm_id = f"{did}#0"
     document: dict[str, Any] = {
-        "@context": [DID_V1_CONTEXT, JWK_V1_CONTEXT],
+        "@context": [DID_V1, JWK_V1],
         "id": did,
         "verificationMethod": [
             {"id": vm_id, "type": "JsonWebKey", "controller": did, "publicKeyJwk": jwk}

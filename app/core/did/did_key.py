@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.did.document import DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT
 from app.core.did.errors import INVALID_DID, INVALID_DID_URL, DIDResolutionError
 from app.core.multiformats import PublicKey, decode_multikey, encode_multikey
+from app.core.vocabulary import DID_V1, MULTIKEY_V1
 
 PREFIX = "did:key:"
 
@@ -62,7 +62,7 @@ def did_key_document(did: str) -> dict[str, Any]:
     public_key_from_did_key(did)  # validates the key bytes
     vm_id = f"{did}#{value}"
     document: dict[str, Any] = {
-        "@context": [DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT],
+        "@context": [DID_V1, MULTIKEY_V1],
         "id": did,
         "verificationMethod": [
             {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": value}

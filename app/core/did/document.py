@@ -17,10 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from app.core.did.errors import KeyFormatError
 from app.core.multiformats import PublicKey as MultikeyPublicKey
 from app.core.multiformats import encode_multikey
-
-DID_V1_CONTEXT = "https://www.w3.org/ns/did/v1"
-MULTIKEY_V1_CONTEXT = "https://w3id.org/security/multikey/v1"
-JWK_V1_CONTEXT = "https://w3id.org/security/jwk/v1"
+from app.core.vocabulary import DID_V1, JWK_V1, MULTIKEY_V1
 
 #: Verification relationships, in the order DID Core §5.3 lists them.
 VERIFICATION_RELATIONSHIPS = (
@@ -197,9 +194,9 @@ def build_did_document(did: str, keys: Sequence[PublishedKey]) -> dict[str, Any]
     """
     _check_keys(keys)
     methods = [verification_method(did, key) for key in keys]
-    context = [DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]
+    context = [DID_V1, MULTIKEY_V1]
     if any(vm["type"] == "JsonWebKey" for vm in methods):
-        context.append(JWK_V1_CONTEXT)
+        context.append(JWK_V1)
     document: dict[str, Any] = {"@context": context, "id": did, "verificationMethod": methods}
     for relationship in VERIFICATION_RELATIONSHIPS:
         ids = [

@@ -32,13 +32,11 @@ import rfc8785
 from app.core.jsonld import Canonicalizer, JsonLdProcessor
 from app.core.multiformats import PublicKey, multibase_decode, multibase_encode
 from app.core.proofs.signer import Signer, algorithm_of, verify_signature
+from app.core.vocabulary import DATA_INTEGRITY_V2 as DATA_INTEGRITY_V2  # the proofs' context
 
 JsonObject = dict[str, Any]
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
-DATA_INTEGRITY_V1 = "https://w3id.org/security/data-integrity/v1"
-DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 # Error names of VC-DI §4.7 (plus KEY_NOT_FOUND for an unresolvable verification method).
 PROOF_GENERATION_ERROR = "PROOF_GENERATION_ERROR"

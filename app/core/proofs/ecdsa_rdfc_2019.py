@@ -13,13 +13,11 @@ P-384 (SHA-384) is also allowed by the spec; this service does not issue or acce
 from __future__ import annotations
 
 from app.core.proofs.data_integrity import (
-    CREDENTIALS_V2,
     DATA_INTEGRITY_PROOF,
-    DATA_INTEGRITY_V1,
-    DATA_INTEGRITY_V2,
     Cryptosuite,
 )
 from app.core.proofs.signer import ES256
+from app.core.vocabulary import DATA_INTEGRITY_V1, DATA_INTEGRITY_V2, VC_V2
 
 ECDSA_RDFC_2019 = Cryptosuite(
     name="ecdsa-rdfc-2019",
@@ -27,5 +25,5 @@ ECDSA_RDFC_2019 = Cryptosuite(
     canonicalization="rdfc",
     algorithm=ES256,
     hash_name="sha256",
-    contexts=(DATA_INTEGRITY_V2, CREDENTIALS_V2, DATA_INTEGRITY_V1),
+    contexts=(DATA_INTEGRITY_V2, VC_V2, DATA_INTEGRITY_V1),
 )

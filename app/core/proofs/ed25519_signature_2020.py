@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from app.core.proofs.data_integrity import Cryptosuite
 from app.core.proofs.signer import EDDSA
-
-ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+from app.core.vocabulary import ED25519_2020_V1
 
 ED25519_SIGNATURE_2020 = Cryptosuite(
     name="Ed25519Signature2020",
@@ -20,5 +19,5 @@ ED25519_SIGNATURE_2020 = Cryptosuite(
     canonicalization="rdfc",
     algorithm=EDDSA,
     hash_name="sha256",
-    contexts=(ED25519_2020_CONTEXT,),
+    contexts=(ED25519_2020_V1,),
 )

@@ -10,13 +10,11 @@
 from __future__ import annotations
 
 from app.core.proofs.data_integrity import (
-    CREDENTIALS_V2,
     DATA_INTEGRITY_PROOF,
-    DATA_INTEGRITY_V1,
-    DATA_INTEGRITY_V2,
     Cryptosuite,
 )
 from app.core.proofs.signer import EDDSA
+from app.core.vocabulary import DATA_INTEGRITY_V1, DATA_INTEGRITY_V2, VC_V2
 
 EDDSA_JCS_2022 = Cryptosuite(
     name="eddsa-jcs-2022",
@@ -24,6 +22,6 @@ EDDSA_JCS_2022 = Cryptosuite(
     canonicalization="jcs",
     algorithm=EDDSA,
     hash_name="sha256",
-    contexts=(DATA_INTEGRITY_V2, CREDENTIALS_V2, DATA_INTEGRITY_V1),
+    contexts=(DATA_INTEGRITY_V2, VC_V2, DATA_INTEGRITY_V1),
     proof_has_context=True,
 )

@@ -12,13 +12,11 @@ Open Badges 3.0 §8.3 requires this suite for embedded proofs.
 from __future__ import annotations
 
 from app.core.proofs.data_integrity import (
-    CREDENTIALS_V2,
     DATA_INTEGRITY_PROOF,
-    DATA_INTEGRITY_V1,
-    DATA_INTEGRITY_V2,
     Cryptosuite,
 )
 from app.core.proofs.signer import EDDSA
+from app.core.vocabulary import DATA_INTEGRITY_V1, DATA_INTEGRITY_V2, VC_V2
 
 EDDSA_RDFC_2022 = Cryptosuite(
     name="eddsa-rdfc-2022",
@@ -26,5 +24,5 @@ EDDSA_RDFC_2022 = Cryptosuite(
     canonicalization="rdfc",
     algorithm=EDDSA,
     hash_name="sha256",
-    contexts=(DATA_INTEGRITY_V2, CREDENTIALS_V2, DATA_INTEGRITY_V1),
+    contexts=(DATA_INTEGRITY_V2, VC_V2, DATA_INTEGRITY_V1),
 )

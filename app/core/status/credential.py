@@ -22,10 +22,7 @@ from app.core.status.bitstring import (
     StatusListError,
     StatusListLengthError,
 )
-
-VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
-STATUS_LIST_2021_CONTEXT = "https://w3id.org/vc/status-list/2021/v1"
+from app.core.vocabulary import STATUS_LIST_2021_V1, STATUS_LIST_ERRORS, VC_ERRORS, VC_V1, VC_V2
 
 STATUS_PURPOSES = ("revocation", "suspension", "refresh", "message")
 
@@ -33,8 +30,6 @@ STATUS_RETRIEVAL_ERROR = "STATUS_RETRIEVAL_ERROR"
 STATUS_VERIFICATION_ERROR = "STATUS_VERIFICATION_ERROR"
 RANGE_ERROR = "RANGE_ERROR"
 
-_BSL_ERRORS = "https://www.w3.org/ns/credentials/status-list#"
-_VC_ERRORS = "https://www.w3.org/ns/credentials#"
 _INDEX = re.compile(r"^(0|[1-9][0-9]*)$")
 
 #: entry type -> (list credential type, credentialSubject type)
@@ -46,7 +41,7 @@ _LIST_TYPES = {
 
 def error_type(code: str) -> str:
     """Problem-details ``type`` URL for a code (BSL §3.5; VC DM 2.0 §7.2 for the others)."""
-    base = _BSL_ERRORS if code.startswith("STATUS_") else _VC_ERRORS
+    base = STATUS_LIST_ERRORS if code.startswith("STATUS_") else VC_ERRORS
     return base + code
 
 
@@ -120,7 +115,7 @@ def status_list_credential(
             raise ValueError(f"ttl must be a number of milliseconds >= 0, not {ttl!r}")
         subject["ttl"] = ttl
     credential: dict[str, Any] = {
-        "@context": [VC_V2_CONTEXT],
+        "@context": [VC_V2],
         "id": list_url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer if isinstance(issuer, str) else dict(issuer),
@@ -159,7 +154,7 @@ def status_list_2021_credential(
     GZIP always starts with ``H``), so ``Bitstring.encode()`` output can be passed as is.
     """
     credential: dict[str, Any] = {
-        "@context": [VC_V1_CONTEXT, STATUS_LIST_2021_CONTEXT],
+        "@context": [VC_V1, STATUS_LIST_2021_V1],
         "id": list_url,
         "type": ["VerifiableCredential", "StatusList2021Credential"],
         "issuer": issuer if isinstance(issuer, str) else dict(issuer),

@@ -10,11 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-VC_V1 = "https://www.w3.org/2018/credentials/v1"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
-OB_CONTEXTS = [VC_V2, OB_CONTEXT, OB_EXTENSIONS]
+from app.core.vocabulary import OB_V3P0, OB_V3P0_EXTENSIONS, VC_V2
+
+OB_CONTEXTS = [VC_V2, OB_V3P0, OB_V3P0_EXTENSIONS]
 OB_CREDENTIAL_TYPES = ("OpenBadgeCredential", "AchievementCredential")
 
 

@@ -27,6 +27,7 @@ from app.models import (
     SigningKey,
     StatusList,
 )
+from app.models.enums import CredentialStatus
 
 #: Enough for a handful of simultaneous rotations on SQLite (no row locks): each loser of the
 #: one-active-key race runs again after the winner; more clashes than this answer 409.
@@ -85,7 +86,7 @@ class KeyLifecycle:
     @staticmethod
     def published_key(session: Session, org: Organization, kid: str) -> SigningKey | None:
         key = repository.by_fragment(session, kid)
-        if key is None or key.org_id != org.id or key.status == "revoked":
+        if key is None or key.org_id != org.id or key.status == KeyStatus.REVOKED:
             return None
         return key
 
@@ -121,7 +122,7 @@ class KeyLifecycle:
             select(IssuedCredential)
             .where(
                 IssuedCredential.key_id == key.id,
-                col(IssuedCredential.status) != "revoked",
+                col(IssuedCredential.status) != CredentialStatus.REVOKED,
                 col(IssuedCredential.superseded_by).is_(None),
             )
             .order_by(col(IssuedCredential.issued_at))
