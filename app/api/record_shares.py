@@ -10,13 +10,18 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from app.deps import ServicesDep, SessionDep, require_scope
+from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.issuers.organizations import organization
 from app.models import RecordShare
 from app.sharing.service import RecordShareService
 
-router = APIRouter(prefix="/api/v1/learners/{lms_id}/record-shares", tags=["learner records"])
+router = APIRouter(
+    prefix="/api/v1/learners/{lms_id}/record-shares",
+    tags=["learner records"],
+    route_class=GuardedRoute,
+)
 
 
 class RecordShareCreate(BaseModel):

@@ -12,11 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.proofs import jose
 from app.credentials.issuance import IssueOptions
 from app.deps import ServicesDep, SessionDep, require_scope
+from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.issuers.organizations import organization
 
-router = APIRouter(tags=["vc-api"])
+router = APIRouter(tags=["vc-api"], route_class=GuardedRoute)
 
 
 class IssueOptionsIn(BaseModel):

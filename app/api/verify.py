@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from app.deps import ServicesDep, SessionDep
 from app.errors import AppError, InvalidInput, PayloadTooLarge
 from app.http.body import read_limited
+from app.http.guard import GuardedRoute
 from app.verification.submission import (
     MAX_BYTES,
     MAX_DEPTH,
@@ -26,7 +27,7 @@ from app.verification.submission import (
     parse_json,
 )
 
-router = APIRouter(tags=["verification"])
+router = APIRouter(tags=["verification"], route_class=GuardedRoute)
 
 
 class _MalformedJson(AppError):

@@ -31,6 +31,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from app.core.text_input import find_bad_string
+
 FETCH_REFUSED = "FETCH_REFUSED"
 FETCH_FAILED = "FETCH_FAILED"
 FETCH_TOO_LARGE = "FETCH_TOO_LARGE"
@@ -125,9 +127,13 @@ class Fetched:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
+            value = json.loads(self.body)
         except (ValueError, RecursionError) as exc:
             raise FetchError(self.url, f"{self.url} did not return JSON: {exc}") from None
+        bad = find_bad_string(value)
+        if bad is not None:  # unsignable text: no key or DID document can hold it
+            raise FetchError(self.url, f'{self.url}: "{bad[0]}" {bad[1]}')
+        return value
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")

@@ -49,7 +49,13 @@ from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
 from app.verification.report import Check, VerificationReport
 from app.verification.status import StatusChecker
-from app.verification.submission import Submission, SubmissionError, classify, parse_json
+from app.verification.submission import (
+    Submission,
+    SubmissionError,
+    check_text,
+    classify,
+    parse_json,
+)
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -185,9 +191,14 @@ class Verifier:
         report.results["format"] = fmt
         resolver = self.key_resolver(session)
         try:
-            _, payload = jose.decode_unverified(token)
-            issuer = _issuer_id(jose.credential_of(payload))
+            header, payload = jose.decode_unverified(token)
         except Exception:  # unreadable: verify_vc_jwt names the problem below
+            header, payload = {}, {}
+        # a NUL or lone surrogate in the header or claims: unreadable, before any key lookup
+        check_text({"header": header, "payload": payload}, "verifiableCredential")
+        try:
+            issuer = _issuer_id(jose.credential_of(payload))
+        except Exception:
             issuer = None
         used: list[ResolvedKey] = []
 
