@@ -19,6 +19,7 @@ that cannot be read at all raises ``SubmissionError`` (the API's 413/422).
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ from app.core.proofs.data_integrity import (
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
 from app.credentials import repository as credentials
 from app.credentials.status_lists import StatusListService
+from app.credentials.visibility import is_public
 from app.issuers.identity import IssuerIdentity
 from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
@@ -65,6 +67,9 @@ SHARE_ACCEPT = (
     "application/vc+ld+json, application/vc+jwt;q=0.9, application/ld+json;q=0.9, "
     "application/vc;q=0.9, application/json;q=0.8, text/plain;q=0.5"
 )
+
+#: The uuid of one of our credential URLs (anything else is not ours, so looked up as nothing).
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 _UNDEFINED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "laurel_undefined_terms", default=None
@@ -135,13 +140,18 @@ class Verifier:
     # -- entry points ---------------------------------------------------------------------
 
     def fetch_submission(self, session: Session, url: str) -> Any:
-        """The credential behind a share link: ours from the store, others' via the fetcher."""
+        """The credential behind a share link: ours from the store, others' via the fetcher.
+
+        Our own URLs obey the credential URL's visibility rule (app/credentials/visibility.py):
+        a credential before its certificate available date answers exactly as a missing one,
+        so the verifier is neither a way round the embargo nor an oracle of what exists.
+        """
         url = url.strip()
         prefix = f"{self.identity.base_url}/credentials/"
         if url.startswith(prefix):
             uuid = url.removeprefix(prefix).split("?")[0].split("#")[0].strip("/").lower()
-            record = credentials.by_uuid(session, uuid)
-            if record is None:
+            record = credentials.by_uuid(session, uuid) if _UUID.fullmatch(uuid) else None
+            if record is None or not is_public(record):
                 raise SubmissionError(f"there is no credential at {url}", field="url")
             return parse_json(record.document, what="the stored credential")
         if self.fetcher is None:
