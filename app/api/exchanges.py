@@ -6,7 +6,6 @@ sends and accepts.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,9 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from app.deps import ServicesDep, SessionDep
 from app.errors import InvalidInput
+from app.http.guard import GuardedRoute, checked_json
 from app.wallet.lcw import Exchanges, wrap
 
-router = APIRouter(tags=["vc-api exchanges"])
+router = APIRouter(tags=["vc-api exchanges"], route_class=GuardedRoute)
 
 NO_STORE = {"Cache-Control": "no-store"}
 #: A DID-auth presentation is small; refuse anything far bigger before parsing it.
@@ -31,8 +31,8 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except ValueError as exc:
+        return checked_json(raw)
+    except (ValueError, RecursionError) as exc:
         raise InvalidInput(f"the body is not JSON: {exc}", field="body") from None
 
 

@@ -12,11 +12,12 @@ from app.core.did.document import PublishedKey, build_did_document
 from app.deps import ServicesDep, SessionDep
 from app.errors import NotFound
 from app.http import media
+from app.http.guard import GuardedRoute
 from app.issuers.keys.keyring import public_key_of
 from app.issuers.organizations import organization_by_slug
 from app.models import SigningKey
 
-router = APIRouter(tags=["identity"])
+router = APIRouter(tags=["identity"], route_class=GuardedRoute)
 
 #: Short enough that a key rotation is visible within minutes (issue: key lifecycle).
 CACHE = "public, max-age=300"

@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from app.deps import ServicesDep, SessionDep, require_scope
+from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.issuers.keys.schemas import AffectedOut, KeyOut, ReissuedOut, RotateIn
 from app.models import SigningKey
 from app.models.enums import KeyStatus
 
-router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"], route_class=GuardedRoute)
 AdminCaller = Annotated[Caller, require_scope(scopes.KEYS)]
 
 

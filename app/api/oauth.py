@@ -10,13 +10,15 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import JSONResponse
 
+from app.core.text_input import string_problem
 from app.deps import ServicesDep, SessionDep
 from app.errors import PROBLEM_BASE, AppError, Unauthorized
+from app.http.guard import GuardedRoute
 from app.http.problems import PROBLEM_JSON
 from app.http.rate_limit import RateLimited
 from app.issuers.clients import authenticate_client, issue_token
 
-router = APIRouter(tags=["oauth"])
+router = APIRouter(tags=["oauth"], route_class=GuardedRoute)
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
@@ -61,7 +63,10 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         return None
     client_id, sep, secret = decoded.partition(":")
     # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
-    return (unquote(client_id), unquote(secret)) if sep else None
+    client_id, secret = unquote(client_id), unquote(secret)
+    if not sep or string_problem(client_id) or string_problem(secret):
+        return None  # no client id holds a NUL: not credentials of any client
+    return client_id, secret
 
 
 @router.post("/oauth/token", summary="Client credentials token (RFC 6749 §4.4)")

@@ -17,10 +17,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import ServicesDep, SessionDep
+from app.errors import AppError
+from app.http.guard import GuardedRoute, check_form
 from app.wallet import oid4vci
 from app.wallet.errors import OAuthError
 
@@ -28,8 +29,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_BODY = 64 * 1024
 
 
-class OAuthErrorRoute(APIRoute):
+class OAuthErrorRoute(GuardedRoute):
     """Turns an ``OAuthError`` raised anywhere in the route into its OAuth JSON answer."""
+
+    def refuse(self, error: AppError) -> Exception:
+        return OAuthError("invalid_request", error.detail)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -81,6 +85,10 @@ async def token(request: Request, session: SessionDep, services: ServicesDep) ->
             "invalid_request", "the token request must be application/x-www-form-urlencoded"
         )
     form = {key: value for key, value in (await request.form()).items()}
+    try:
+        check_form(form)
+    except AppError as exc:
+        raise OAuthError("invalid_request", exc.detail) from None
     issuer = services.oid4vci
     answer = await run_in_threadpool(issuer.token, session, form)
     return JSONResponse(answer, headers={**NO_STORE, "Pragma": "no-cache"})

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from app.deps import ServicesDep, SessionDep, require_scope
+from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.issuers.organizations import organization
@@ -15,7 +16,11 @@ from app.models import RecordShare
 from app.sharing.schemas import RecordShareCreate, RecordShareList, RecordShareOut
 from app.sharing.service import RecordShareService
 
-router = APIRouter(prefix="/api/v1/learners/{lms_id}/record-shares", tags=["learner records"])
+router = APIRouter(
+    prefix="/api/v1/learners/{lms_id}/record-shares",
+    tags=["learner records"],
+    route_class=GuardedRoute,
+)
 
 
 def _records(services: ServicesDep) -> RecordShareService:

@@ -15,12 +15,13 @@ from app.credentials.schemas import (
 )
 from app.deps import ServicesDep, SessionDep, require_scope
 from app.errors import Conflict, InvalidInput, NotFound
+from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.models import IssuedCredential
 from app.models.enums import StatusPurpose
 
-router = APIRouter(tags=["status"])
+router = APIRouter(tags=["status"], route_class=GuardedRoute)
 
 #: Short: a revocation reaches verifiers within minutes (BSL §6.4 caching).
 STATUS_CACHE = "public, max-age=300"

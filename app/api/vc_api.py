@@ -13,11 +13,12 @@ from app.core.vocabulary import VC_V2
 from app.credentials.issuance import IssueOptions
 from app.credentials.schemas import IssueRequest, IssueResponse
 from app.deps import ServicesDep, SessionDep, require_scope
+from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.issuers.organizations import organization
 
-router = APIRouter(tags=["vc-api"])
+router = APIRouter(tags=["vc-api"], route_class=GuardedRoute)
 
 
 def _envelope(token: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from app.deps import ServicesDep, SessionDep
 from app.errors import AppError, InvalidInput, PayloadTooLarge
 from app.http.body import read_limited
+from app.http.guard import GuardedRoute
 from app.verification.errors import MalformedJson
 from app.verification.schemas import VerifyResponse
 from app.verification.submission import (
@@ -28,7 +29,7 @@ from app.verification.submission import (
     parse_json,
 )
 
-router = APIRouter(tags=["verification"])
+router = APIRouter(tags=["verification"], route_class=GuardedRoute)
 
 
 _REQUEST_SCHEMA: dict[str, Any] = {

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from app.db import as_utc, utcnow
 from app.deps import ClientDep, ServicesDep, SessionDep
 from app.errors import Forbidden
+from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
 from app.issuers.organizations import organization
@@ -30,7 +31,7 @@ from app.wallet.links import wallet_links
 from app.wallet.schemas import OfferCreate, OfferCreated, OfferLinks, OfferList, OfferOut
 from app.wallet.service import WalletService
 
-router = APIRouter(tags=["wallet"])
+router = APIRouter(tags=["wallet"], route_class=GuardedRoute)
 
 #: The page URL carries the offer token: keep it out of caches, indexes and Referer headers.
 PRIVATE_HEADERS = {
@@ -87,7 +88,7 @@ def create_offer(
     body: OfferCreate | None = None,
 ) -> Response:
     body = body or OfferCreate()
-    ttl = timedelta(seconds=body.expires_in) if body.expires_in else offers.OFFER_TTL
+    ttl = timedelta(seconds=body.expires_in) if body.expires_in is not None else offers.OFFER_TTL
     opened, code = services.wallet.create_offer(
         session,
         _org(session, caller),

@@ -31,6 +31,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from app.core.text_input import find_bad_string
+
 FETCH_REFUSED = "FETCH_REFUSED"
 FETCH_FAILED = "FETCH_FAILED"
 FETCH_TOO_LARGE = "FETCH_TOO_LARGE"
@@ -85,11 +87,47 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+#: IPv6 forms that carry an IPv4 address the traffic is delivered to (translation, tunnels).
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_COMPATIBLE = ipaddress.IPv6Network("::/96")  # RFC 4291 §2.5.5.1, deprecated
+
+
 def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast address (RFC 6890 special-purpose ranges are not)."""
+    """True for a globally routable unicast address (RFC 6890 special-purpose ranges are not).
+
+    An IPv6 address that embeds an IPv4 one is judged by it, as the packets end up there:
+    IPv4-mapped ``::ffff:a.b.c.d``, 6to4 ``2002:aabb:ccdd::/48`` (RFC 3056) and NAT64
+    ``64:ff9b::a.b.c.d`` (RFC 6052) are public when the IPv4 address is; Teredo ``2001::/32``
+    (RFC 4380: server and client) and IPv4-compatible ``::a.b.c.d`` are refused when either
+    embedded address is private, and are not global themselves (deny by default).
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded, decisive = _embedded_ipv4(ip)
+        if not all(_is_public(v4) for v4 in embedded):
+            return False
+        if decisive:
+            return True
+    return _is_public(ip)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[list[ipaddress.IPv4Address], bool]:
+    """The IPv4 addresses inside ``ip``, and whether they alone decide where it goes."""
+    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped], True
+    if ip.sixtofour is not None:
+        return [ip.sixtofour], True
+    if ip in _NAT64:
+        return [low32], True
+    if ip.teredo is not None:
+        return list(ip.teredo), False
+    if ip in _COMPATIBLE:
+        return [low32], False
+    return [], False
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return bool(
         ip.is_global
         and not (ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local)
@@ -125,9 +163,13 @@ class Fetched:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
+            value = json.loads(self.body)
         except (ValueError, RecursionError) as exc:
             raise FetchError(self.url, f"{self.url} did not return JSON: {exc}") from None
+        bad = find_bad_string(value)
+        if bad is not None:  # unsignable text: no key or DID document can hold it
+            raise FetchError(self.url, f'{self.url}: "{bad[0]}" {bad[1]}')
+        return value
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")

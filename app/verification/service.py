@@ -21,6 +21,7 @@ stops in its thread at the budget (``app.core.budget``), it never runs on after 
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
 from app.core.vocabulary import VC_V1, VC_V2
 from app.credentials import repository as credentials
 from app.credentials.status_lists import StatusListService
+from app.credentials.visibility import is_public
 from app.issuers.identity import IssuerIdentity
 from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
@@ -57,6 +59,7 @@ from app.verification.submission import (
     Submission,
     SubmissionError,
     TooCostly,
+    check_text,
     classify,
     parse_json,
 )
@@ -71,6 +74,9 @@ SHARE_ACCEPT = (
     "application/vc+ld+json, application/vc+jwt;q=0.9, application/ld+json;q=0.9, "
     "application/vc;q=0.9, application/json;q=0.8, text/plain;q=0.5"
 )
+
+#: The uuid of one of our credential URLs (anything else is not ours, so looked up as nothing).
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 _UNDEFINED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "laurel_undefined_terms", default=None
@@ -152,13 +158,18 @@ class Verifier:
     # -- entry points ---------------------------------------------------------------------
 
     def fetch_submission(self, session: Session, url: str) -> Any:
-        """The credential behind a share link: ours from the store, others' via the fetcher."""
+        """The credential behind a share link: ours from the store, others' via the fetcher.
+
+        Our own URLs obey the credential URL's visibility rule (app/credentials/visibility.py):
+        a credential before its certificate available date answers exactly as a missing one,
+        so the verifier is neither a way round the embargo nor an oracle of what exists.
+        """
         url = url.strip()
         prefix = f"{self.identity.base_url}/credentials/"
         if url.startswith(prefix):
             uuid = url.removeprefix(prefix).split("?")[0].split("#")[0].strip("/").lower()
-            record = credentials.by_uuid(session, uuid)
-            if record is None:
+            record = credentials.by_uuid(session, uuid) if _UUID.fullmatch(uuid) else None
+            if record is None or not is_public(record):
                 raise SubmissionError(f"there is no credential at {url}", field="url")
             return parse_json(record.document, what="the stored credential")
         if self.fetcher is None:
@@ -232,9 +243,14 @@ class Verifier:
         report.results["format"] = fmt
         resolver = self.key_resolver(session)
         try:
-            _, payload = jose.decode_unverified(token)
-            issuer = _issuer_id(jose.credential_of(payload))
+            header, payload = jose.decode_unverified(token)
         except Exception:  # unreadable: verify_vc_jwt names the problem below
+            header, payload = {}, {}
+        # a NUL or lone surrogate in the header or claims: unreadable, before any key lookup
+        check_text({"header": header, "payload": payload}, "verifiableCredential")
+        try:
+            issuer = _issuer_id(jose.credential_of(payload))
+        except Exception:
             issuer = None
         used: list[ResolvedKey] = []
 

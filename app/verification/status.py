@@ -27,6 +27,7 @@ from sqlmodel import Session
 from app.core.jsonld import JsonLdError
 from app.core.proofs.data_integrity import DataIntegrityEngine, ProofCheck, parse_datetime
 from app.core.status.credential import read_status
+from app.core.text_input import find_bad_string
 from app.credentials.status_lists import StatusListService
 from app.verification.fetch import FetchError
 from app.verification.keys import KeyResolver
@@ -107,9 +108,9 @@ class StatusChecker:
             msg = f"the status list {url} could not be retrieved: {exc}"
             return StatusOutcome(Check(purpose, False, msg, "STATUS_RETRIEVAL_ERROR"), result)
         try:
-            list_credential = json.loads(text)
-        except ValueError:
-            msg = f"the status list {url} is not JSON"
+            list_credential = _load_json(text)
+        except (ValueError, RecursionError) as exc:
+            msg = f"the status list {url} is not usable JSON: {exc}"
             return StatusOutcome(Check(purpose, False, msg, "STATUS_VERIFICATION_ERROR"), result)
         problem = self._verify_list(session, text, list_credential, credential)
         if problem is not None:
@@ -203,12 +204,12 @@ class StatusChecker:
             return StatusOutcome(Check("revocation", False, msg, "MALFORMED_VALUE_ERROR"), result)
         result["id"] = url
         try:
-            document = json.loads(self._fetch(session, url))
+            document = _load_json(self._fetch(session, url))
         except FetchError as exc:
             msg = f"the revocation list {url} could not be retrieved: {exc}"
             return StatusOutcome(Check("revocation", False, msg, "STATUS_RETRIEVAL_ERROR"), result)
-        except ValueError:
-            msg = f"the revocation list {url} is not JSON"
+        except (ValueError, RecursionError) as exc:
+            msg = f"the revocation list {url} is not usable JSON: {exc}"
             return StatusOutcome(
                 Check("revocation", False, msg, "STATUS_VERIFICATION_ERROR"), result
             )
@@ -245,6 +246,14 @@ def _list_now(list_credential: dict[str, Any], now: datetime | None) -> datetime
     if start is not None and now < start <= now + CLOCK_SKEW:
         return start
     return now
+
+
+def _load_json(text: str) -> Any:
+    """A fetched list as JSON; a NUL or lone surrogate in it (unsignable text) is a ValueError."""
+    value = json.loads(text)
+    if (bad := find_bad_string(value)) is not None:
+        raise ValueError(f'"{bad[0]}" {bad[1]}')
+    return value
 
 
 def _issuer_id(document: dict[str, Any]) -> str | None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote
 
+from app.core.text_input import find_bad_string
+
 MAX_BYTES = 1_000_000
 #: A credential nested this deep (or deeper) is refused: real credentials stay under ~12.
 MAX_DEPTH = 100
@@ -53,9 +55,14 @@ class Submission:
 
 
 def parse_json(
-    raw: bytes | str, *, what: str = "the request body", max_depth: int = MAX_DEPTH
+    raw: bytes | str,
+    *,
+    what: str = "the request body",
+    max_depth: int = MAX_DEPTH,
+    field: str | None = None,
 ) -> Any:
-    """JSON text -> value, refusing more than ``MAX_BYTES`` or nesting ``max_depth`` deep."""
+    """JSON text -> value, refusing more than ``MAX_BYTES``, nesting ``max_depth`` deep, or a
+    string no credential can hold (NUL, lone surrogate); ``field`` prefixes the path named."""
     size = len(raw.encode() if isinstance(raw, str) else raw)
     if size > MAX_BYTES:
         raise SubmissionError(
@@ -68,7 +75,17 @@ def parse_json(
     except ValueError as exc:
         raise SubmissionError(f"{what} is not valid JSON: {exc}", status=400) from None
     check_shape(value, what=what, max_depth=max_depth)
+    check_text(value, field)
     return value
+
+
+def check_text(value: Any, field: str | None = None) -> None:
+    """Refuse a NUL or a lone surrogate anywhere in ``value`` (app/core/text_input.py: they
+    cannot be canonicalized, hashed or looked up), naming where it is."""
+    found = find_bad_string(value, (field,) if field else ())
+    if found is not None:
+        where, reason = found
+        raise SubmissionError(f'"{where}" {reason}', field=where)
 
 
 def check_shape(value: Any, *, what: str = "the credential", max_depth: int = MAX_DEPTH) -> None:
@@ -94,7 +111,7 @@ def classify(value: Any, *, field: str = "verifiableCredential") -> Submission:
         if len(text) > MAX_BYTES:
             raise SubmissionError(f'"{field}" is longer than {MAX_BYTES} bytes', status=413)
         if text.startswith("{"):
-            return classify(parse_json(text, what=f'"{field}"'), field=field)
+            return classify(parse_json(text, what=f'"{field}"', field=field), field=field)
         if _COMPACT_JWS.match(text):
             return Submission("jwt_vc", token=text)
         raise SubmissionError(
@@ -105,6 +122,7 @@ def classify(value: Any, *, field: str = "verifiableCredential") -> Submission:
             f'"{field}" must be a JSON object or a compact JWS string', field=field
         )
     check_shape(value, what=f'"{field}"')
+    check_text(value, field)
     types = value.get("type")
     types = types if isinstance(types, list) else [types]
     if ENVELOPED in types:

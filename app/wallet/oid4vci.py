@@ -39,6 +39,7 @@ from app.core.did.did_jwk import did_jwk_from_jwk
 from app.core.did.document import PRIVATE_JWK_MEMBERS, public_key_from_jwk
 from app.core.did.errors import DIDResolutionError, KeyFormatError
 from app.core.did.resolution import resolve_verification_method
+from app.core.text_input import find_bad_string
 from app.core.vocabulary import OB_V3P0, VC_V2
 from app.db import as_utc, utcnow
 from app.errors import AppError
@@ -400,8 +401,10 @@ class Oid4vciIssuer:
         offer = self.offer_for_token(session, authorization)  # RFC 6750: the token first
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise OAuthError("invalid_credential_request", "the body must be JSON") from None
+        if bad := find_bad_string(body):
+            raise OAuthError("invalid_credential_request", f'"{bad[0]}" {bad[1]}')
         request = parse_credential_request(body)
         proof = verify_key_proof(request.proof_jwt, self.issuer, utcnow())
         if not self._spend_nonce(session, proof.nonce):

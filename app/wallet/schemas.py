@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.wallet.offers import MAX_OFFER_TTL, MIN_OFFER_TTL
+
 
 class OfferCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -17,7 +19,10 @@ class OfferCreate(BaseModel):
         "learner registered with the LMS)",
     )
     expires_in: int | None = Field(
-        default=None, description="Lifetime in seconds (default 86400; 300 to 2592000)"
+        default=None,
+        ge=int(MIN_OFFER_TTL.total_seconds()),
+        le=int(MAX_OFFER_TTL.total_seconds()),  # also keeps timedelta() from overflowing
+        description="Lifetime in seconds (default 86400; 300 to 2592000)",
     )
     tx_code: bool = Field(
         default=False,

@@ -13,10 +13,11 @@ from app.credentials.visibility import public_credential
 from app.deps import ServicesDep, SessionDep
 from app.errors import NotAcceptable
 from app.http import media
+from app.http.guard import GuardedRoute
 from app.issuers.organizations import organization_or_none
 from app.web import share
 
-router = APIRouter(tags=["vc-api"])
+router = APIRouter(tags=["vc-api"], route_class=GuardedRoute)
 
 
 _CREDENTIAL_TYPES = [

@@ -6,10 +6,11 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from app.deps import ServicesDep, SessionDep
+from app.http.guard import GuardedRoute
 from app.web.certificate import human_date
 from app.web.context import WebDep
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
 
 @router.get("/records/{share_id}", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from app.credentials.visibility import public_credential
 from app.db import utcnow
 from app.deps import ServicesDep, SessionDep
 from app.errors import NotFound
+from app.http.guard import GuardedRoute
 from app.issuers.organizations import organization_or_none
 from app.models import IssuedCredential, Organization
 from app.models.enums import CredentialKind, CredentialStatus
@@ -32,7 +33,7 @@ from app.web.sharing import linkedin_add_url, mailto_url, qr_svg
 from app.web.themes import Signatory, Theme
 from app.web.urls import allowed_url
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
 PAGE_CACHE = "public, max-age=60"
 ENHANCE_SCRIPT = "credentials/enhance.js"

@@ -17,11 +17,12 @@ from starlette.datastructures import UploadFile
 from app.deps import ServicesDep, SessionDep
 from app.errors import PayloadTooLarge
 from app.http.body import read_limited
+from app.http.guard import GuardedRoute
 from app.verification.report import VerificationReport
 from app.verification.submission import MAX_BYTES, SubmissionError, parse_json
 from app.web.verify import verdict_view
 
-router = APIRouter(tags=["verification"])
+router = APIRouter(tags=["verification"], route_class=GuardedRoute)
 
 #: A form carries the credential plus a little multipart framing and the other fields.
 _FORM_OVERHEAD = 16_384

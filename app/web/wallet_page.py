@@ -13,6 +13,7 @@ from markupsafe import Markup
 from app.credentials.visibility import public_credential
 from app.db import as_utc
 from app.deps import ServicesDep, SessionDep
+from app.http.guard import GuardedRoute
 from app.models import IssuedCredential
 from app.models.enums import OfferState
 from app.wallet import offers
@@ -20,7 +21,7 @@ from app.wallet.links import wallet_links
 from app.web.certificate import certificate_view, human_date
 from app.web.context import WebDep
 
-router = APIRouter(tags=["wallet"])
+router = APIRouter(tags=["wallet"], route_class=GuardedRoute)
 
 #: The page URL carries the offer token: keep it out of caches, indexes and Referer headers.
 PRIVATE_HEADERS = {

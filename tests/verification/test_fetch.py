@@ -93,6 +93,35 @@ def test_address_classification() -> None:
         assert not is_public_address(address), address
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:a00:5::",  # 6to4 of 10.0.0.5
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254 (cloud metadata)
+        "2002:c0a8:101::",  # 6to4 of 192.168.1.1
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:80ff:fefe",  # Teredo, client 127.0.0.1 (obfuscated)
+        "2001:0:a00:1::5db8:d7f1",  # Teredo, server 10.0.0.1
+        "2001:0:5db8:d70e::5db8:d7f1",  # Teredo with public addresses: still not global
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::5db8:d70e",  # IPv4-compatible, public: deprecated, refused
+        "::ffff:a9fe:a9fe",  # IPv4-mapped 169.254.169.254
+    ],
+)
+def test_ipv6_forms_that_embed_a_private_ipv4_are_refused(address: str) -> None:
+    assert not is_public_address(address)
+    fetcher = Fetcher(DENY_ALL, resolver=lambda host, port: [address])
+    _refused(fetcher, "https://issuer.example/did.json")
+    _refused(Fetcher(DENY_ALL), f"https://[{address}]/did.json")
+
+
+def test_ipv6_forms_that_embed_a_public_ipv4_are_judged_by_it() -> None:
+    for address in ("2002:5db8:d70e::1", "64:ff9b::5db8:d70e", "::ffff:93.184.215.14"):
+        assert is_public_address(address), address
+
+
 def test_allowed_host_may_use_http_and_loopback(http_server: StubServer) -> None:
     url = http_server.json("/doc.json", {"id": "x"})
     assert Fetcher(ALLOW_LOOPBACK).get_json(url) == {"id": "x"}

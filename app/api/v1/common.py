@@ -32,6 +32,10 @@ def org_of(session: Session, caller: Caller) -> Organization:
 # -- paging (limit/offset, X-Total-Count and Link as in OB 3.0 §6.4) ---------------------------
 
 
+#: Far past any real table, well inside a 64-bit integer (SQLite and PostgreSQL ``bigint``).
+MAX_OFFSET = 1_000_000_000
+
+
 @dataclass(frozen=True)
 class Page:
     limit: int
@@ -40,7 +44,7 @@ class Page:
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
 ) -> Page:
     return Page(limit, offset)
 

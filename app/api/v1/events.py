@@ -19,10 +19,11 @@ from app.awards.schemas import (
     GradeEventIn,
 )
 from app.deps import ServicesDep, SessionDep, require_scope
+from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=GuardedRoute)
 EventWriter = Annotated[Caller, require_scope(scopes.EVENTS)]
 _OUTCOME = {200: {"model": EventOutcome}, 201: {"model": EventOutcome}}
 

@@ -19,8 +19,9 @@ from app.api.v1.common import (
 )
 from app.catalog.schemas import LearnerCreate, LearnerPublic, LearnerUpdate
 from app.deps import ServicesDep, SessionDep
+from app.http.guard import GuardedRoute
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(tags=["catalog"], route_class=GuardedRoute)
 
 
 @router.post("/learners", status_code=201, response_model=LearnerPublic, summary="Add a learner")

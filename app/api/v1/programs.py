@@ -17,8 +17,9 @@ from app.api.v1.common import (
 )
 from app.catalog.schemas import ProgramCreate, ProgramPublic, ProgramUpdate
 from app.deps import ServicesDep, SessionDep
+from app.http.guard import GuardedRoute
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(tags=["catalog"], route_class=GuardedRoute)
 
 
 @router.post(

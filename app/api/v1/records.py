@@ -10,10 +10,11 @@ from fastapi.responses import StreamingResponse
 from app.api.v1.common import PageDep, org_of, paginate
 from app.awards.schemas import AuditOut, LearnerCredential, LearnerGrade, LearnerProgram
 from app.deps import ServicesDep, SessionDep, require_scope
+from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
 
-router = APIRouter(tags=["records"])
+router = APIRouter(tags=["records"], route_class=GuardedRoute)
 RecordsReader = Annotated[Caller, require_scope(scopes.RECORDS)]
 
 
