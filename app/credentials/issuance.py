@@ -20,6 +20,7 @@ from app.core.vc.models import is_open_badge
 from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
 from app.credentials import repository
 from app.credentials.credential_input import check_shape, issuer_id
+from app.credentials.data_model import check_data_model, is_url
 from app.credentials.documents import DATA_INTEGRITY_V2, serialize, timestamp
 from app.credentials.signing import CredentialSigner, OrgSigningContext
 from app.credentials.status_lists import BITSTRING, SL2021, Allocation, StatusListService
@@ -73,6 +74,9 @@ class IssuanceService:
         of work on ``IndexClash`` (``app.db.retrying`` does).
         """
         version = check_shape(credential)
+        check_data_model(credential)
+        if options.credential_id is not None and not is_url(options.credential_id):
+            raise InvalidInput('"credentialId" must be a single URL', field="options.credentialId")
         if "credentialStatus" in credential:
             raise InvalidInput(
                 '"credentialStatus" must not be present: the issuer assigns status entries',
