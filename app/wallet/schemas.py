@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.wallet.offers import JWT_VC_CONFIG, LDP_VC_CONFIG, OfferOptions
 
 
 class OfferCreate(BaseModel):
@@ -24,6 +27,27 @@ class OfferCreate(BaseModel):
         description="Require a 6-digit transaction code (OID4VCI only): it is returned once, "
         "for the LMS to send the learner by another channel",
     )
+    legacy_proof: bool = Field(
+        default=True,
+        description="The copy claimed with the Learner Credential Wallet (LCW link or VC-API "
+        "exchange) also carries an Ed25519Signature2020 proof, as a proof set with its "
+        "eddsa-rdfc-2022 one: LCW 2.1.x verifies only that suite. OpenID4VCI copies never do",
+    )
+    credential_configuration_ids: (
+        list[Literal["OpenBadgeCredential_ldp_vc", "OpenBadgeCredential_jwt_vc_json"]] | None
+    ) = Field(
+        default=None,
+        min_length=1,
+        description="The OpenID4VCI configurations the offer lists (default: the ldp_vc one "
+        "only; common wallets cannot choose between two)",
+    )
+
+    def options(self) -> OfferOptions:
+        chosen = self.credential_configuration_ids or [LDP_VC_CONFIG]
+        return OfferOptions(
+            legacy_proof=self.legacy_proof,
+            configurations=tuple(c for c in (LDP_VC_CONFIG, JWT_VC_CONFIG) if c in chosen),
+        )
 
 
 class OfferLinks(BaseModel):
