@@ -52,8 +52,24 @@ class OfferCreate(BaseModel):
 
 class OfferLinks(BaseModel):
     page: str = Field(description="The learner's 'Add to wallet' page (QR codes, deep links)")
-    lcw: str | None = Field(default=None, description="Learner Credential Wallet deep link")
-    dccrequest: str | None = Field(default=None, description="The same, dccrequest:// form")
+    lcw: str | None = Field(
+        default=None,
+        description="Learner Credential Wallet web link (https://lcw.app/request.html): for "
+        "the phone's camera; LCW's in-app scanner does not accept it",
+    )
+    dccrequest: str | None = Field(
+        default=None,
+        description="The same request, dccrequest:// app scheme: for LCW's in-app scanner and "
+        "for links tapped on the phone",
+    )
+    org_dcconsortium: str | None = Field(
+        default=None, description="The same, org.dcconsortium:// app scheme (in-app scanner)"
+    )
+    lcw_universal: str | None = Field(
+        default=None,
+        description="The same, universal link https://lcw.app/mobile/request: opens the app "
+        "when installed; the in-app scanner accepts it too",
+    )
     lcw_vcapi: str | None = Field(default=None, description="LCW link to the VC-API exchange")
     vc_request_url: str | None = None
     exchange_url: str | None = None

@@ -62,7 +62,7 @@ def add_to_wallet_page(
 
 def _page_links(opened: offers.OpenOffer) -> dict[str, object]:
     links: dict[str, object] = dict(wallet_links(opened))
-    for name in ("lcw_qr_svg", "openid_credential_offer_qr_svg"):
+    for name in ("lcw_qr_svg", "lcw_scan_qr_svg", "openid_credential_offer_qr_svg"):
         if name in links:
             links[name] = Markup(links[name])  # segno's SVG: no user data in it
     return links

@@ -97,7 +97,7 @@ def test_add_to_wallet_page(live: LiveLaurel, lms: Lms, wallet: TestWallet) -> N
     text = html.unescape(page.text)
     assert offer["links"]["lcw"] in text and offer["links"]["dccrequest"] in text
     assert offer["links"]["openid_credential_offer"] in text
-    assert page.text.count("<svg") == 2 and "Introduction to Computer Science" in text
+    assert page.text.count("<svg") == 3 and "Introduction to Computer Science" in text
     assert f"../{uuid}/download?format=json" in text
 
     wrong = live.http.get(f"/credentials/{uuid}/wallet", params={"offer": "nope"})
@@ -163,3 +163,36 @@ def test_page_for_expired_offers_and_revoked_credentials(live: LiveLaurel, lms: 
     page = live.http.get(pending["links"]["page"])
     assert page.status_code == 200 and "cannot be added to a wallet" in page.text
     assert "revoked" in page.text and "<svg" not in page.text
+
+
+#: What LCW 2.1.x's in-app scanner takes for a request link (its ``isDeepLink``).
+LCW_SCANNER_PREFIXES = ("dccrequest://", "org.dcconsortium://", "https://lcw.app/mobile")
+
+
+def test_lcw_in_app_scanner_gets_a_link_form_it_accepts(live: LiveLaurel, lms: Lms) -> None:
+    from app.wallet.links import qr_svg
+
+    offer = make_offer(lms, award(lms))
+    links = offer["links"]
+    assert not links["lcw"].startswith(LCW_SCANNER_PREFIXES)  # the camera form only
+    params = lcw_params(links["lcw"])
+    for name, prefix in (
+        ("dccrequest", "dccrequest://request?"),
+        ("org_dcconsortium", "org.dcconsortium://request?"),
+        ("lcw_universal", "https://lcw.app/mobile/request?"),
+    ):
+        link = links[name]
+        assert link.startswith(LCW_SCANNER_PREFIXES) and link.startswith(prefix)
+        query = urlsplit(link).query
+        assert {k: v[0] for k, v in parse_qs(query).items()} == params
+
+    text = html.unescape(live.http.get(links["page"]).text)
+    for name in ("lcw", "dccrequest", "org_dcconsortium", "lcw_universal"):
+        assert links[name] in text
+    assert "With the scanner inside the app" in text and "With your phone's camera" in text
+    # The in-app scanner's QR code encodes the dccrequest:// form, the camera's the web form.
+    scan = qr_svg(
+        links["dccrequest"], "QR code for the scanner inside the Learner Credential Wallet"
+    )
+    camera = qr_svg(links["lcw"], "QR code for the phone's camera (Learner Credential Wallet)")
+    assert scan in text and camera in text
