@@ -75,7 +75,15 @@ def _downloads(credential: IssuedCredential, copy: IssuedCredential | None) -> l
         if record is None:
             continue
         base = f"../{record.uuid}/download"
-        items.append({"label": label, "json": f"{base}?format=json", "jwt": f"{base}?format=jwt"})
+        items.append(
+            {
+                "label": label,
+                "json": f"{base}?format=json",
+                "jwt": f"{base}?format=jwt",
+                "badge_png": f"../{record.uuid}/badge.png",
+                "badge_svg": f"../{record.uuid}/badge.svg",
+            }
+        )
     return items
 
 
