@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
+import zxingcpp
 from sqlmodel import Session
 
 from app.models import WalletOffer
+from app.wallet.links import qr_svg
 from app.wallet.offers import digest
 from tests.factories import Factory
 from tests.lms import Lms
 from tests.wallet.conftest import LiveLaurel, TestWallet, award, lcw_params, make_offer
+from tests.web.helpers import rasterize_segno_svg
 
 
 def test_offer_api_shape_storage_and_scopes(live: LiveLaurel, lms: Lms) -> None:
@@ -170,8 +174,6 @@ LCW_SCANNER_PREFIXES = ("dccrequest://", "org.dcconsortium://", "https://lcw.app
 
 
 def test_lcw_in_app_scanner_gets_a_link_form_it_accepts(live: LiveLaurel, lms: Lms) -> None:
-    from app.wallet.links import qr_svg
-
     offer = make_offer(lms, award(lms))
     links = offer["links"]
     assert not links["lcw"].startswith(LCW_SCANNER_PREFIXES)  # the camera form only
@@ -196,3 +198,8 @@ def test_lcw_in_app_scanner_gets_a_link_form_it_accepts(live: LiveLaurel, lms: L
     )
     camera = qr_svg(links["lcw"], "QR code for the phone's camera (Learner Credential Wallet)")
     assert scan in text and camera in text
+    # And it scans to that link (decoded from the page's own SVG).
+    found = re.search(r'<svg role="img" aria-label="QR code for the scanner.*?</svg>', text, re.S)
+    assert found is not None
+    decoded = [r.text for r in zxingcpp.read_barcodes(rasterize_segno_svg(found.group(0)))]
+    assert decoded == [links["dccrequest"]]
