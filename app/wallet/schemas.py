@@ -43,7 +43,7 @@ class OfferCreate(BaseModel):
     )
 
     def options(self) -> OfferOptions:
-        chosen = self.credential_configuration_ids or [LDP_VC_CONFIG]
+        chosen: list[str] = list(self.credential_configuration_ids or ()) or [LDP_VC_CONFIG]
         return OfferOptions(
             legacy_proof=self.legacy_proof,
             configurations=tuple(c for c in (LDP_VC_CONFIG, JWT_VC_CONFIG) if c in chosen),

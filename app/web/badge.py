@@ -171,7 +171,7 @@ def badge_image(
     found = achievement_image(credential, web, base_url)
     if kind == SVG:
         if found is not None and found[0] == SVG:
-            return found[1]  # type: ignore[no-any-return]
+            return found[1]
         raster = _as_png(*found) if found is not None else None
         return _wrapped_raster(raster) if raster else drawn_svg(title, theme.colors.primary)
     raster = _as_png(*found) if found is not None else None
