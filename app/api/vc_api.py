@@ -52,7 +52,7 @@ def issue_credential(
         session,
         org,
         body.credential,
-        IssueOptions(credential_id=body.options.credential_id),
+        IssueOptions(credential_id=options.credential_id, cryptosuite=options.cryptosuite),
         client_id=caller.client_id,
     )
     headers = {"Location": services.identity.credential_url(record.uuid)}

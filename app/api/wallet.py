@@ -97,6 +97,7 @@ def create_offer(
         tx_code=body.tx_code,
         ttl=ttl,
         client_id=caller.client_id,
+        options=body.options(),
     )
     links = wallet_links(opened, qr=False)
     out = OfferCreated(

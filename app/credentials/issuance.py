@@ -23,8 +23,14 @@ from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
 from app.core.vocabulary import DATA_INTEGRITY_V2, STATUS_LIST_2021_V1
 from app.credentials import repository
 from app.credentials.credential_input import DEFAULT_LIMITS, IssueLimits, check_shape, issuer_id
+from app.credentials.data_model import check_data_model, is_url
 from app.credentials.documents import serialize, timestamp
-from app.credentials.signing import CredentialSigner, OrgSigningContext
+from app.credentials.signing import (
+    DEFAULT_SUITE,
+    CredentialSigner,
+    OrgSigningContext,
+    check_suite,
+)
 from app.credentials.status_lists import Allocation, StatusListService
 from app.db import RetryableConflict, retrying
 from app.errors import Conflict, InvalidInput, PayloadTooLarge
@@ -39,6 +45,10 @@ _URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
 @dataclass(frozen=True)
 class IssueOptions:
     credential_id: str | None = None
+    #: The Data Integrity suite of the proof (VC-API ``options.cryptosuite``).
+    cryptosuite: str = DEFAULT_SUITE
+    #: Add an Ed25519Signature2020 proof too, as a proof set (wallets that verify only it).
+    legacy_proof: bool = False
 
 
 class IndexClash(RetryableConflict):
@@ -80,6 +90,10 @@ class IssuanceService:
     ) -> IssuedCredential:
         """Sign and store one credential (a savepoint, retried on ``IndexClash``)."""
         version = check_shape(credential, self.limits)
+        check_data_model(credential)
+        check_suite(options.cryptosuite)
+        if options.credential_id is not None and not is_url(options.credential_id):
+            raise InvalidInput('"credentialId" must be a single URL', field="options.credentialId")
         if "credentialStatus" in credential:
             raise InvalidInput(
                 '"credentialStatus" must not be present: the issuer assigns status entries',
@@ -101,7 +115,7 @@ class IssuanceService:
         client_id: str | None,
         kind: str | None,
     ) -> IssuedCredential:
-        ctx = self.signer.context_for(session, org)
+        ctx = self.signer.context_for(session, org, options.cryptosuite)
         document = self._complete(credential, version, ctx, options)
         open_badge = is_open_badge(document)
         storage_uuid = self._storage_uuid(document["id"])
@@ -119,7 +133,7 @@ class IssuanceService:
             # With suspension on, the array of two entries knowingly leaves the OB 3.0 JSON
             # Schema (it allows one object): check everything else against it.
             self._check_schema({**document, "credentialStatus": entries[0]})
-        signed = self._sign(document, ctx)
+        signed = self._sign(document, ctx, options)
         record = IssuedCredential(
             uuid=storage_uuid,
             credential_id=document["id"],
@@ -135,10 +149,14 @@ class IssuanceService:
         self._insert(session, record, allocations, client_id)
         return record
 
-    def _sign(self, document: dict[str, Any], ctx: OrgSigningContext) -> dict[str, Any]:
+    def _sign(
+        self, document: dict[str, Any], ctx: OrgSigningContext, options: IssueOptions
+    ) -> dict[str, Any]:
         try:
             with work_budget(self.budget_seconds):
-                return self.signer.sign(document, ctx)
+                return self.signer.sign(
+                    document, ctx, options.cryptosuite, legacy=options.legacy_proof
+                )
         except WorkBudgetExceeded as exc:
             raise PayloadTooLarge(f"credential was not signed: {exc}", field="credential") from None
         except UndefinedTermError as exc:

@@ -15,6 +15,11 @@ class IssueOptionsIn(BaseModel):
         description="ldp_vc: embedded Data Integrity proof; jwt_vc_json: OB 3.0 VC-JWT "
         "(compact JWS string); vc+jwt: VC-JOSE-COSE, as an EnvelopedVerifiableCredential",
     )
+    cryptosuite: str = Field(
+        default="eddsa-rdfc-2022",
+        description="Data Integrity cryptosuite of the proof (ldp_vc): eddsa-rdfc-2022 (the "
+        "default, OB 3.0), eddsa-jcs-2022 or ecdsa-rdfc-2019 (the organization's P-256 key)",
+    )
     alg: Literal["RS256", "ES256", "EdDSA"] | None = Field(
         default=None, description="JWS algorithm for the JWT formats (default RS256)"
     )

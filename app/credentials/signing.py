@@ -9,13 +9,17 @@ from sqlmodel import Session
 
 from app.core.proofs import SUITES
 from app.core.proofs.data_integrity import DataIntegrityEngine, ProofOptions
-from app.core.proofs.signer import Ed25519Signer, Signer
+from app.core.proofs.signer import ES256, Signer, signer_for
 from app.core.vc.models import Image, Profile
+from app.errors import InvalidInput
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import Keyring
 from app.models import KeyType, Organization, SigningKey
 
 DEFAULT_SUITE = "eddsa-rdfc-2022"
+LEGACY_SUITE = "Ed25519Signature2020"
+#: What ``options.cryptosuite`` may name (VC-API issue): the Data Integrity suites we sign.
+ISSUE_SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019")
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,19 @@ class OrgSigningContext:
         )
 
 
+def check_suite(name: object, field: str = "options.cryptosuite") -> str:
+    """The cryptosuite an issue request names, or a 422 listing those we sign with."""
+    if not isinstance(name, str) or name not in ISSUE_SUITES:
+        raise InvalidInput(
+            f'"cryptosuite" must be one of {", ".join(ISSUE_SUITES)}, not {name!r}', field=field
+        )
+    return name
+
+
 class CredentialSigner:
-    """Adds a Data Integrity proof with an organization's active Ed25519 key."""
+    """Adds Data Integrity proofs with an organization's active key of the suite's type:
+    Ed25519 for the EdDSA suites, P-256 for ecdsa-rdfc-2019 (a Multikey in its did:web
+    document, made on first use like the Ed25519 key)."""
 
     def __init__(
         self, engine: DataIntegrityEngine, keyring: Keyring, identity: IssuerIdentity
@@ -49,15 +64,39 @@ class CredentialSigner:
         self.keyring = keyring
         self.identity = identity
 
-    def context_for(self, session: Session, org: Organization) -> OrgSigningContext:
-        key = self.keyring.ensure_active_key(session, org.id, KeyType.ED25519)
-        did = self.identity.org_did(org, key)
+    def context_for(
+        self, session: Session, org: Organization, suite: str = DEFAULT_SUITE
+    ) -> OrgSigningContext:
+        ed25519 = self.keyring.ensure_active_key(session, org.id, KeyType.ED25519)
+        did = self.identity.org_did(org, ed25519)
+        key = ed25519
+        if SUITES[suite].algorithm == ES256:
+            if org.did_method == "key":
+                raise InvalidInput(
+                    f"{suite} needs a P-256 key in the issuer's DID document; the did:key of "
+                    f'"{org.slug}" names its Ed25519 key only',
+                    field="options.cryptosuite",
+                )
+            key = self.keyring.ensure_active_key(session, org.id, KeyType.P256)
         vm = self.identity.verification_method(did, key)
-        signer = Ed25519Signer(self.keyring.private_key(key), vm)  # type: ignore[arg-type]
+        signer = signer_for(self.keyring.private_key(key), vm)  # type: ignore[arg-type]
         return OrgSigningContext(org, did, key, signer)
 
     def sign(
-        self, document: dict[str, Any], ctx: OrgSigningContext, suite: str = DEFAULT_SUITE
+        self,
+        document: dict[str, Any],
+        ctx: OrgSigningContext,
+        suite: str = DEFAULT_SUITE,
+        *,
+        legacy: bool = False,
     ) -> dict[str, Any]:
+        """One proof by the suite; with ``legacy`` a proof set that adds Ed25519Signature2020
+        (VC-DI §4.4: each proof signs the document without proofs), for wallets that verify
+        only that suite. Both proofs are over the same @context, the suite context included;
+        the suite's proof comes first (what OB 3.0 verifiers look for)."""
         options = ProofOptions(verification_method=ctx.signer.verification_method)
-        return self.engine.add_proof(document, SUITES[suite], ctx.signer, options)
+        if not legacy:
+            return self.engine.add_proof(document, SUITES[suite], ctx.signer, options)
+        document = self.engine.with_suite_context(document, SUITES[LEGACY_SUITE])
+        signed = self.engine.add_proof(document, SUITES[suite], ctx.signer, options)
+        return self.engine.add_proof(signed, SUITES[LEGACY_SUITE], ctx.signer, options)

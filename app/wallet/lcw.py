@@ -230,4 +230,7 @@ class Exchanges:
             challenge=offer.record.challenge,
             domain=offer.base_url,
         )
-        return self.wallet.deliver(session, offer.record.id, holder, protocol)
+        # LCW 2.1.x verifies only Ed25519Signature2020: its copy gets that proof as well.
+        return self.wallet.deliver(
+            session, offer.record.id, holder, protocol, legacy_proof=offer.options.legacy_proof
+        )

@@ -1,9 +1,18 @@
 """Links and QR codes that start a claim in a wallet.
 
-- ``lcw``: the Learner Credential Wallet's universal link, ``https://lcw.app/request.html`` with
+- ``lcw``: the Learner Credential Wallet's web link, ``https://lcw.app/request.html`` with
   ``issuer``, ``auth_type=bearer`` (required: the default ``code`` needs an OAuth registry
-  entry), ``challenge`` and ``vc_request_url``; ``dccrequest`` is the same for the app scheme.
-  Values are percent-encoded (LCW's ``encodeQueryParams`` leaves encoded values alone).
+  entry), ``challenge`` and ``vc_request_url``. Values are percent-encoded (LCW's
+  ``encodeQueryParams`` leaves encoded values alone). It serves the phone's camera (the web
+  page hands over to the app), but LCW's own scanner ("Add credential → scan") accepts only
+  what its ``isDeepLink`` knows: the app schemes ``dccrequest://`` and
+  ``org.dcconsortium://``, and the universal link prefix ``https://lcw.app/mobile``. So the
+  same request is also given as:
+- ``dccrequest`` / ``org_dcconsortium``: ``<scheme>://request?...`` (the app's ``request``
+  path), for the in-app scanner (``lcw_scan_qr_svg`` encodes the first) and links tapped on
+  the phone;
+- ``lcw_universal``: ``https://lcw.app/mobile/request?...``, the universal (app) link: opens
+  the app where it is installed, and is also accepted by the in-app scanner.
 - ``lcw_vcapi``: LCW's newer form, ``request.html?request={"credentialRequestOrigin",
   "protocols": {"vcapi": <exchange URL>}}``, which starts at the VC-API exchange (VPR first).
 - ``openid_credential_offer``: ``openid-credential-offer://?credential_offer_uri=...``
@@ -23,6 +32,8 @@ from app.wallet.offers import OpenOffer
 
 LCW_REQUEST = "https://lcw.app/request.html"
 DCC_REQUEST = "dccrequest://request"
+DCC_CONSORTIUM_REQUEST = "org.dcconsortium://request"
+LCW_UNIVERSAL_REQUEST = "https://lcw.app/mobile/request"
 OPENID_CREDENTIAL_OFFER = "openid-credential-offer://"
 
 
@@ -54,6 +65,8 @@ def wallet_links(offer: OpenOffer, *, qr: bool = True) -> dict[str, str]:
         links.update(
             lcw=f"{LCW_REQUEST}?{query}",
             dccrequest=f"{DCC_REQUEST}?{query}",
+            org_dcconsortium=f"{DCC_CONSORTIUM_REQUEST}?{query}",
+            lcw_universal=f"{LCW_UNIVERSAL_REQUEST}?{query}",
             lcw_vcapi=f"{LCW_REQUEST}?request={quote(request, safe='')}",
             vc_request_url=offer.vc_request_url,
             exchange_url=offer.exchange_url,
@@ -68,7 +81,12 @@ def wallet_links(offer: OpenOffer, *, qr: bool = True) -> dict[str, str]:
     )
     if qr:
         if "lcw" in links:
-            links["lcw_qr_svg"] = qr_svg(links["lcw"], "QR code for the Learner Credential Wallet")
+            links["lcw_qr_svg"] = qr_svg(
+                links["lcw"], "QR code for the phone's camera (Learner Credential Wallet)"
+            )
+            links["lcw_scan_qr_svg"] = qr_svg(
+                links["dccrequest"], "QR code for the scanner inside the Learner Credential Wallet"
+            )
         links["openid_credential_offer_qr_svg"] = qr_svg(
             links["openid_credential_offer"], "QR code for an OpenID4VCI wallet"
         )

@@ -4,6 +4,10 @@ The token (256 random bits, url-safe) is the capability handed to the learner; i
 exchange id and the OID4VCI pre-authorized code, and only its SHA-256 is stored. The challenge
 the LCW link carries is not secret: it only stops a presentation made for another exchange (or
 an earlier one) from being replayed here.
+
+The offer's options (``OfferOptions``) that differ from the defaults ride in the token itself,
+as a suffix after a dot: the stored hash covers the whole token, so they cannot be changed
+without making the token unknown, and they need no column of their own.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.db import as_utc
@@ -29,9 +33,49 @@ NONCE_TTL = timedelta(minutes=5)
 TX_CODE_LENGTH = 6
 MAX_TX_CODE_ATTEMPTS = 5
 
+#: OID4VCI credential configurations (app/wallet/oid4vci.py), and their one-letter codes.
+LDP_VC_CONFIG = "OpenBadgeCredential_ldp_vc"
+JWT_VC_CONFIG = "OpenBadgeCredential_jwt_vc_json"
+_CONFIG_CODES = {LDP_VC_CONFIG: "l", JWT_VC_CONFIG: "j"}
+_NO_LEGACY = "x"
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
+
+@dataclass(frozen=True)
+class OfferOptions:
+    """What the LMS chose for one offer.
+
+    - ``legacy_proof``: the wallet copy claimed through the LCW or VC-API exchange carries an
+      ``Ed25519Signature2020`` proof besides its ``eddsa-rdfc-2022`` one (a proof set): the
+      Learner Credential Wallet 2.1.x verifies only that suite. OpenID4VCI copies never do.
+    - ``configurations``: the OID4VCI credential configurations the offer lists. One by
+      default: Sphereon's ``OpenID4VCIClient`` cannot choose between two.
+    """
+
+    legacy_proof: bool = True
+    configurations: tuple[str, ...] = field(default=(LDP_VC_CONFIG,))
+
+    def suffix(self) -> str:
+        if self == OfferOptions():
+            return ""
+        codes = "".join(_CONFIG_CODES[c] for c in self.configurations)
+        return "." + codes + ("" if self.legacy_proof else _NO_LEGACY)
+
+    @classmethod
+    def of_token(cls, token: str) -> OfferOptions:
+        """The options a token carries (the defaults when it has no suffix)."""
+        _, dot, codes = token.rpartition(".")
+        if not dot:
+            return cls()
+        configurations = tuple(c for c, code in _CONFIG_CODES.items() if code in codes)
+        return cls(
+            legacy_proof=_NO_LEGACY not in codes,
+            configurations=configurations or (LDP_VC_CONFIG,),
+        )
+
+
+def new_token(options: OfferOptions | None = None) -> str:
+    """256 random bits, url-safe, and the options' suffix (token_urlsafe never has a dot)."""
+    return secrets.token_urlsafe(32) + (options or OfferOptions()).suffix()
 
 
 def digest(secret: str) -> str:
@@ -75,6 +119,10 @@ class OpenOffer:
     record: WalletOffer
     token: str
     base_url: str
+
+    @property
+    def options(self) -> OfferOptions:
+        return OfferOptions.of_token(self.token)
 
     @property
     def exchange_url(self) -> str:

@@ -53,10 +53,7 @@ PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 LDP_VC = "ldp_vc"
 JWT_VC_JSON = "jwt_vc_json"
-CONFIGURATIONS = {
-    "OpenBadgeCredential_ldp_vc": LDP_VC,
-    "OpenBadgeCredential_jwt_vc_json": JWT_VC_JSON,
-}
+CONFIGURATIONS = {offers.LDP_VC_CONFIG: LDP_VC, offers.JWT_VC_CONFIG: JWT_VC_JSON}
 OB_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 OB_CONTEXTS = [
     VC_V2,
@@ -141,7 +138,8 @@ def credential_offer(offer: OpenOffer) -> dict[str, Any]:
         }
     return {
         "credential_issuer": offer.base_url,
-        "credential_configuration_ids": list(CONFIGURATIONS),
+        # One by default (OfferOptions): Sphereon's OpenID4VCIClient cannot pick between two.
+        "credential_configuration_ids": list(offer.options.configurations),
         "grants": {PRE_AUTHORIZED_GRANT: grant},
     }
 

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.wallet.offers import MAX_OFFER_TTL, MIN_OFFER_TTL
+from app.wallet.offers import (
+    JWT_VC_CONFIG,
+    LDP_VC_CONFIG,
+    MAX_OFFER_TTL,
+    MIN_OFFER_TTL,
+    OfferOptions,
+)
 
 
 class OfferCreate(BaseModel):
@@ -29,12 +36,49 @@ class OfferCreate(BaseModel):
         description="Require a 6-digit transaction code (OID4VCI only): it is returned once, "
         "for the LMS to send the learner by another channel",
     )
+    legacy_proof: bool = Field(
+        default=True,
+        description="The copy claimed with the Learner Credential Wallet (LCW link or VC-API "
+        "exchange) also carries an Ed25519Signature2020 proof, as a proof set with its "
+        "eddsa-rdfc-2022 one: LCW 2.1.x verifies only that suite. OpenID4VCI copies never do",
+    )
+    credential_configuration_ids: (
+        list[Literal["OpenBadgeCredential_ldp_vc", "OpenBadgeCredential_jwt_vc_json"]] | None
+    ) = Field(
+        default=None,
+        min_length=1,
+        description="The OpenID4VCI configurations the offer lists (default: the ldp_vc one "
+        "only; common wallets cannot choose between two)",
+    )
+
+    def options(self) -> OfferOptions:
+        chosen: list[str] = list(self.credential_configuration_ids or ()) or [LDP_VC_CONFIG]
+        return OfferOptions(
+            legacy_proof=self.legacy_proof,
+            configurations=tuple(c for c in (LDP_VC_CONFIG, JWT_VC_CONFIG) if c in chosen),
+        )
 
 
 class OfferLinks(BaseModel):
     page: str = Field(description="The learner's 'Add to wallet' page (QR codes, deep links)")
-    lcw: str | None = Field(default=None, description="Learner Credential Wallet deep link")
-    dccrequest: str | None = Field(default=None, description="The same, dccrequest:// form")
+    lcw: str | None = Field(
+        default=None,
+        description="Learner Credential Wallet web link (https://lcw.app/request.html): for "
+        "the phone's camera; LCW's in-app scanner does not accept it",
+    )
+    dccrequest: str | None = Field(
+        default=None,
+        description="The same request, dccrequest:// app scheme: for LCW's in-app scanner and "
+        "for links tapped on the phone",
+    )
+    org_dcconsortium: str | None = Field(
+        default=None, description="The same, org.dcconsortium:// app scheme (in-app scanner)"
+    )
+    lcw_universal: str | None = Field(
+        default=None,
+        description="The same, universal link https://lcw.app/mobile/request: opens the app "
+        "when installed; the in-app scanner accepts it too",
+    )
     lcw_vcapi: str | None = Field(default=None, description="LCW link to the VC-API exchange")
     vc_request_url: str | None = None
     exchange_url: str | None = None

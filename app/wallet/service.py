@@ -127,6 +127,7 @@ class WalletService:
         tx_code: bool = False,
         ttl: timedelta = offers.OFFER_TTL,
         client_id: str | None = None,
+        options: offers.OfferOptions | None = None,
     ) -> tuple[OpenOffer, str | None]:
         """A new offer and, when asked for, its transaction code (returned once, never stored)."""
         record = self.status.get_owned(session, org.id, credential_uuid)  # type: ignore[arg-type]
@@ -141,7 +142,7 @@ class WalletService:
             )
         learner = self._learner_of(session, current)
         self._check_expected(expected_did, learner, current)
-        token = offers.new_token()
+        token = offers.new_token(options)
         now = utcnow()
         offer = WalletOffer(
             id=str(uuidlib.uuid4()),
@@ -313,7 +314,10 @@ class WalletService:
         protocol: str,
         *,
         enforce_expiry: bool = True,
+        legacy_proof: bool = False,
     ) -> IssuedCredential:
+        """Use the offer and issue the wallet copy, in one unit of work; ``legacy_proof``
+        adds an Ed25519Signature2020 proof to it (a proof set, see ``OfferOptions``)."""
         offer = repository.offer_by_id(session, offer_id)
         if offer is None:
             raise OfferNotFound("no wallet offer for this link", field="offer")
@@ -342,7 +346,7 @@ class WalletService:
                 session,
                 org,
                 document,
-                IssueOptions(),
+                IssueOptions(legacy_proof=legacy_proof),
                 client_id=offer.created_by_client,
                 kind=award.kind,
             )

@@ -132,6 +132,8 @@ class CredentialPage:
             "page_display": page.split("://", 1)[-1],
             "json": f"{here}/credential.json",
             "qr": f"{here}/qr.svg",
+            "badge_png": f"{here}/badge.png",
+            "badge_svg": f"{here}/badge.svg",
             "preview": f"{page}/preview.png",  # absolute: crawlers fetch it
         }
 

@@ -24,7 +24,7 @@ SCHEMES: dict[str, frozenset[str]] = {
     "link": _WEB | {"mailto"},
     "image": _WEB,  # and data:image/..., below
     # The wallet page's own deep links (app/wallet/links.py).
-    "wallet": _WEB | {"dccrequest", "openid-credential-offer"},
+    "wallet": _WEB | {"dccrequest", "org.dcconsortium", "openid-credential-offer"},
 }
 #: Any image type: an <img> never runs script, whatever the image (SVG included).
 _DATA_IMAGE = re.compile(r"^data:image/[a-z0-9.+-]+[;,]", re.IGNORECASE)

@@ -64,7 +64,7 @@ def add_to_wallet_page(
 
 def _page_links(opened: offers.OpenOffer) -> dict[str, object]:
     links: dict[str, object] = dict(wallet_links(opened))
-    for name in ("lcw_qr_svg", "openid_credential_offer_qr_svg"):
+    for name in ("lcw_qr_svg", "lcw_scan_qr_svg", "openid_credential_offer_qr_svg"):
         if name in links:
             links[name] = Markup(links[name])  # segno's SVG: no user data in it
     return links
@@ -77,7 +77,15 @@ def _downloads(credential: IssuedCredential, copy: IssuedCredential | None) -> l
         if record is None:
             continue
         base = f"../{record.uuid}/download"
-        items.append({"label": label, "json": f"{base}?format=json", "jwt": f"{base}?format=jwt"})
+        items.append(
+            {
+                "label": label,
+                "json": f"{base}?format=json",
+                "jwt": f"{base}?format=jwt",
+                "badge_png": f"../{record.uuid}/badge.png",
+                "badge_svg": f"../{record.uuid}/badge.svg",
+            }
+        )
     return items
 
 

@@ -324,3 +324,45 @@ def test_a_credential_issued_through_the_vc_api_can_be_claimed(
         credential["credentialSubject"]["identifier"] == issued["credentialSubject"]["identifier"]
     )
     assert live.verify(credential)["verified"] is True
+
+
+def _issuer_key(live: LiveLaurel, verification_method: str) -> Any:
+    from app.core.multiformats import decode_multikey
+
+    document = live.http.get("/orgs/acme/did.json").json()
+    (method,) = [m for m in document["verificationMethod"] if m["id"] == verification_method]
+    return decode_multikey(method["publicKeyMultibase"])
+
+
+def test_lcw_copy_carries_an_ed25519signature2020_proof_set(
+    live: LiveLaurel, lms: Lms, wallet: TestWallet
+) -> None:
+    """LCW 2.1.x verifies only Ed25519Signature2020: its copy has that proof and the OB 3.0
+    eddsa-rdfc-2022 one, each verifying on its own (a proof set, VC-DI §4.4)."""
+    params = lcw_params(make_offer(lms, award(lms))["links"]["lcw"])
+    response = live.http.post(params["vc_request_url"], json=wallet.did_auth(params["challenge"]))
+    assert response.status_code == 200, response.text
+    credential = response.json()
+    first, legacy = credential["proof"]
+    assert (first["type"], first["cryptosuite"]) == ("DataIntegrityProof", "eddsa-rdfc-2022")
+    assert legacy["type"] == "Ed25519Signature2020" and "cryptosuite" not in legacy
+    assert "https://w3id.org/security/suites/ed25519-2020/v1" in credential["@context"]
+    assert first["verificationMethod"] == legacy["verificationMethod"]
+    key = _issuer_key(live, legacy["verificationMethod"])
+    for proof in (first, legacy):  # as a wallet that knows only one of the suites would
+        alone = {**credential, "proof": proof}
+        check = wallet.engine.verify_proof(alone, proof, key)
+        assert check.verified, check.message
+    assert live.verify(credential)["verified"] is True
+    assert live.verify({**credential, "proof": legacy})["verified"] is True
+
+
+def test_the_lms_may_turn_the_legacy_proof_off(
+    live: LiveLaurel, lms: Lms, wallet: TestWallet
+) -> None:
+    offer = make_offer(lms, award(lms), legacy_proof=False)
+    params = lcw_params(offer["links"]["lcw"])
+    response = live.http.post(params["vc_request_url"], json=wallet.did_auth(params["challenge"]))
+    assert response.status_code == 200, response.text
+    proof = response.json()["proof"]
+    assert isinstance(proof, dict) and proof["cryptosuite"] == "eddsa-rdfc-2022"

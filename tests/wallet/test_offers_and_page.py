@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
+import zxingcpp
 from sqlmodel import Session
 
 from app.models import WalletOffer
+from app.wallet.links import qr_svg
 from app.wallet.offers import digest
 from tests.factories import Factory
 from tests.lms import Lms
 from tests.wallet.conftest import LiveLaurel, TestWallet, award, lcw_params, make_offer
+from tests.web.helpers import rasterize_segno_svg
 
 
 def test_offer_api_shape_storage_and_scopes(live: LiveLaurel, lms: Lms) -> None:
@@ -97,7 +101,7 @@ def test_add_to_wallet_page(live: LiveLaurel, lms: Lms, wallet: TestWallet) -> N
     text = html.unescape(page.text)
     assert offer["links"]["lcw"] in text and offer["links"]["dccrequest"] in text
     assert offer["links"]["openid_credential_offer"] in text
-    assert page.text.count("<svg") == 2 and "Introduction to Computer Science" in text
+    assert page.text.count("<svg") == 3 and "Introduction to Computer Science" in text
     assert f"../{uuid}/download?format=json" in text
 
     wrong = live.http.get(f"/credentials/{uuid}/wallet", params={"offer": "nope"})
@@ -163,3 +167,39 @@ def test_page_for_expired_offers_and_revoked_credentials(live: LiveLaurel, lms: 
     page = live.http.get(pending["links"]["page"])
     assert page.status_code == 200 and "cannot be added to a wallet" in page.text
     assert "revoked" in page.text and "<svg" not in page.text
+
+
+#: What LCW 2.1.x's in-app scanner takes for a request link (its ``isDeepLink``).
+LCW_SCANNER_PREFIXES = ("dccrequest://", "org.dcconsortium://", "https://lcw.app/mobile")
+
+
+def test_lcw_in_app_scanner_gets_a_link_form_it_accepts(live: LiveLaurel, lms: Lms) -> None:
+    offer = make_offer(lms, award(lms))
+    links = offer["links"]
+    assert not links["lcw"].startswith(LCW_SCANNER_PREFIXES)  # the camera form only
+    params = lcw_params(links["lcw"])
+    for name, prefix in (
+        ("dccrequest", "dccrequest://request?"),
+        ("org_dcconsortium", "org.dcconsortium://request?"),
+        ("lcw_universal", "https://lcw.app/mobile/request?"),
+    ):
+        link = links[name]
+        assert link.startswith(LCW_SCANNER_PREFIXES) and link.startswith(prefix)
+        query = urlsplit(link).query
+        assert {k: v[0] for k, v in parse_qs(query).items()} == params
+
+    text = html.unescape(live.http.get(links["page"]).text)
+    for name in ("lcw", "dccrequest", "org_dcconsortium", "lcw_universal"):
+        assert links[name] in text
+    assert "With the scanner inside the app" in text and "With your phone's camera" in text
+    # The in-app scanner's QR code encodes the dccrequest:// form, the camera's the web form.
+    scan = qr_svg(
+        links["dccrequest"], "QR code for the scanner inside the Learner Credential Wallet"
+    )
+    camera = qr_svg(links["lcw"], "QR code for the phone's camera (Learner Credential Wallet)")
+    assert scan in text and camera in text
+    # And it scans to that link (decoded from the page's own SVG).
+    found = re.search(r'<svg role="img" aria-label="QR code for the scanner.*?</svg>', text, re.S)
+    assert found is not None
+    decoded = [r.text for r in zxingcpp.read_barcodes(rasterize_segno_svg(found.group(0)))]
+    assert decoded == [links["dccrequest"]]

@@ -58,10 +58,10 @@ def _request(config: str, proof: str) -> dict[str, Any]:
 def test_metadata_offer_and_the_1_0_flow_in_both_formats(
     live: LiveLaurel, lms: Lms, wallet: TestWallet
 ) -> None:
-    started = _start(lms, wallet)
+    started = _start(lms, wallet, credential_configuration_ids=[JWT, LDP])
     offer, issuer = started["offer"], started["issuer"]
     assert issuer == live.base_url
-    assert offer["credential_configuration_ids"] == [LDP, JWT]
+    assert offer["credential_configuration_ids"] == [LDP, JWT]  # the LMS asked for both
     grant = offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
     assert "tx_code" not in grant
     metadata = live.http.get("/.well-known/openid-credential-issuer").json()
@@ -88,6 +88,7 @@ def test_metadata_offer_and_the_1_0_flow_in_both_formats(
     credential = item["credential"]
     assert isinstance(credential, dict)
     assert credential["credentialSubject"]["id"] == wallet.did
+    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"  # no legacy proof here
     assert live.verify(credential)["verified"] is True
     assert live.count_credentials() == before + 1
 
@@ -365,3 +366,66 @@ def test_offers_survive_a_restart(live: LiveLaurel, lms: Lms, wallet: TestWallet
     response = wallet.credential(issuer, access_token, _request(LDP, proof))
     assert response.status_code == 200, response.text
     assert live.verify(response.json()["credentials"][0]["credential"])["verified"] is True
+
+
+def test_an_offer_lists_one_configuration_unless_the_lms_asks_for_more(
+    live: LiveLaurel, lms: Lms, wallet: TestWallet
+) -> None:
+    """Sphereon's OpenID4VCIClient cannot choose between two configurations: one by default."""
+    assert _start(lms, wallet)["offer"]["credential_configuration_ids"] == [LDP]
+    only_jwt = _start(lms, wallet, credential_configuration_ids=[JWT])
+    assert only_jwt["offer"]["credential_configuration_ids"] == [JWT]
+    # The choice rides in the (hashed) token: the page's links show the same offer.
+    page_token = only_jwt["created"]["links"]["page"].rsplit("offer=", 1)[1]
+    assert live.http.get(f"/oid4vci/offers/{page_token}").json() == only_jwt["offer"]
+    response = lms.client.post(
+        f"/api/v1/credentials/{award(lms)}/offers",
+        json={"credential_configuration_ids": ["OpenBadgeCredential_mso_mdoc"]},
+        headers=lms.headers,
+    )
+    assert response.status_code == 422, response.text
+    # A changed suffix is another token: unknown, so nothing can be widened by editing links.
+    tampered = page_token.rsplit(".", 1)[0] + ".lj"
+    assert live.http.get(f"/oid4vci/offers/{tampered}").status_code == 404
+
+
+def test_access_token_serves_retried_credential_requests_until_it_expires(
+    live: LiveLaurel, lms: Lms, wallet: TestWallet
+) -> None:
+    """A wallet whose credential request failed after the token step retries with the same
+    access token (the pre-authorized code is spent); a lost answer is fetched again."""
+    started = _start(lms, wallet)
+    offer, issuer = started["offer"], started["issuer"]
+    access_token = _token(wallet, offer)
+    _oauth_error(
+        wallet.credential(issuer, access_token, _request(JWT + "x", "x")),
+        400,
+        "unknown_credential_configuration",
+    )
+    bad_aud = wallet.key_proof("https://elsewhere.example", wallet.nonce(issuer))
+    _oauth_error(
+        wallet.credential(issuer, access_token, _request(LDP, bad_aud)), 400, "invalid_proof"
+    )
+    used = wallet.nonce(issuer)
+    first = wallet.credential(issuer, access_token, _request(LDP, wallet.key_proof(issuer, used)))
+    assert first.status_code == 200, first.text
+    credential = first.json()["credentials"][0]["credential"]
+    before = live.count_credentials()
+    again = wallet.credential(
+        issuer, access_token, _request(LDP, wallet.key_proof(issuer, wallet.nonce(issuer)))
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["credentials"][0]["credential"] == credential
+    assert live.count_credentials() == before
+    assert "already used" in _oauth_error(wallet.token(offer), 400, "invalid_grant")
+    with Session(live.services.engine) as session:
+        session.exec(  # type: ignore[call-overload]
+            update(WalletOffer)
+            .where(WalletOffer.id == started["created"]["id"])  # type: ignore[arg-type]
+            .values(access_token_expires_at=utcnow() - timedelta(seconds=1))
+        )
+        session.commit()
+    late = wallet.credential(
+        issuer, access_token, _request(LDP, wallet.key_proof(issuer, wallet.nonce(issuer)))
+    )
+    _oauth_error(late, 401, "invalid_token")

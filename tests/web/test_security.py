@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 
 from app.config import PROJECT_ROOT
+from app.credentials.data_model import is_url
 from app.web.security_headers import hash_source
 from app.web.urls import allowed_url
 from tests.conftest import BASE_URL
@@ -89,7 +90,10 @@ def _credential_with_urls(url: str) -> dict[str, Any]:
     achievement = credential["credentialSubject"]["achievement"]
     achievement["image"] = {"id": url, "type": "Image"}
     achievement["criteria"]["id"] = url
-    credential["evidence"] = [{"id": url, "type": ["Evidence"], "name": "Final project"}]
+    evidence: dict[str, Any] = {"type": ["Evidence"], "name": "Final project"}
+    if is_url(url):  # an evidence id that is no URL is refused at issue (VC DM 2.0 §4.4)
+        evidence["id"] = url
+    credential["evidence"] = [evidence]
     return credential
 
 
