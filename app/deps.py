@@ -27,7 +27,7 @@ _BEARER_REQUIRED = "a bearer access token is required (POST /oauth/token)"
 
 
 def get_services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -84,7 +84,7 @@ def require_scope(*needed: str):  # type: ignore[no-untyped-def]
 
 
 def _services_of(scope: Scope) -> Services:
-    return scope["app"].state.services  # type: ignore[no-any-return]
+    return scope["app"].state.services
 
 
 def _unauthorized(exc: Unauthorized) -> Response:

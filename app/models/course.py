@@ -71,7 +71,7 @@ class Course(CourseBase, table=True):
         Index("ix_courses_org_course_key", "org_id", "course_key"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organizations.id", index=True)
     #: The course every run of it shares (``Acme+CS101``): what programs name.
     course_key: str = Field(max_length=255)

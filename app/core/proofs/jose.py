@@ -185,7 +185,7 @@ def verify_vc_jwt(
         jwt.decode(
             token,
             key,
-            algorithms=[alg],  # type: ignore[arg-type]
+            algorithms=[alg],
             options={
                 "verify_exp": False,
                 "verify_nbf": False,
