@@ -302,8 +302,7 @@ class ProgramAwarder:
         org = session.get(Organization, award.org_id)
         assert program is not None and learner is not None and org is not None
         counted = [
-            self._counted(row)
-            for row in repository.counted_course_awards(session, award.id)
+            self._counted(row) for row in repository.counted_course_awards(session, award.id)
         ]
         return program_credential(
             self.identity.base_url,
