@@ -53,7 +53,7 @@ class CredentialSigner:
         key = self.keyring.ensure_active_key(session, org.id, KeyType.ED25519)
         did = self.identity.org_did(org, key)
         vm = self.identity.verification_method(did, key)
-        signer = Ed25519Signer(self.keyring.private_key(key), vm)  # type: ignore[arg-type]
+        signer = Ed25519Signer(self.keyring.ed25519_private_key(key), vm)
         return OrgSigningContext(org, did, key, signer)
 
     def sign(

@@ -108,7 +108,7 @@ class KeyResolver:
             raise KeyResolutionError(f'key "{vm}" is not published by {did}')
         if key.status == KeyStatus.REVOKED:
             raise KeyResolutionError(f'key "{vm}" was revoked and is no longer published')
-        return ResolvedKey(vm, did, public_key_of(key), "own did:web")  # type: ignore[arg-type]
+        return ResolvedKey(vm, did, public_key_of(key), "own did:web")
 
     # -- HTTPS key documents (OB 3.0 §8.5) ----------------------------------------------
 
