@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -93,7 +94,7 @@ class ProgramAwarder:
             try:
                 outcome = run_unit(
                     session,
-                    lambda p=program: self._award(session, org, p, learner_id, actor, event_id),  # type: ignore[misc]
+                    partial(self._award, session, org, program, learner_id, actor, event_id),
                 )
             except AppError as exc:
                 outcome = ProgramOutcome(program=program.slug, status="failed", reason=exc.detail)

@@ -15,6 +15,7 @@ from app.awards import repository
 from app.awards.programs import earned_courses, progress_of
 from app.awards.schemas import (
     AuditOut,
+    AwardKind,
     ElectiveProgress,
     LearnerCredential,
     LearnerGrade,
@@ -61,7 +62,18 @@ class RecordsService:
     def __init__(self, identity: IssuerIdentity) -> None:
         self.identity = identity
 
-    def _item(self, record: IssuedCredential, **fields: object) -> LearnerCredential:
+    def _item(
+        self,
+        record: IssuedCredential,
+        *,
+        kind: AwardKind,
+        title: str,
+        course_run: str | None = None,
+        course: str | None = None,
+        program: str | None = None,
+        grade: float | None = None,
+        band: str | None = None,
+    ) -> LearnerCredential:
         return LearnerCredential(
             id=record.credential_id,
             uuid=record.uuid,
@@ -71,7 +83,13 @@ class RecordsService:
             issued_at=as_utc(record.issued_at),
             public_from=as_utc(record.public_from) if record.public_from else None,
             url=self.identity.credential_url(record.uuid),
-            **fields,  # type: ignore[arg-type]
+            kind=kind,
+            title=title,
+            course_run=course_run,
+            course=course,
+            program=program,
+            grade=grade,
+            band=band,
         )
 
     def credentials(self, session: Session, learner: Learner) -> list[LearnerCredential]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import Session, col, select
@@ -264,7 +264,10 @@ def export_program_rows(
     return list(session.exec(stmt))
 
 
-def iterate_chunks(fetch, chunk: int = 500) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+Row = TypeVar("Row", bound=tuple[Any, ...])
+
+
+def iterate_chunks(fetch: Callable[[int, int], Sequence[Row]], chunk: int = 500) -> Iterator[Row]:
     """Rows of ``fetch(after_id, chunk)`` until exhausted; the first element carries ``id``."""
     after = 0
     while True:

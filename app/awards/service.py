@@ -30,6 +30,7 @@ from app.awards.schemas import (
     EventOutcome,
     GradeEventIn,
     LearnerRef,
+    Status,
 )
 from app.awards.thresholds import (
     Band,
@@ -60,6 +61,13 @@ log = logging.getLogger("laurel.grading")
 
 #: LMS clocks drift; a timestamp further ahead than this is a client bug, not a grade.
 CLOCK_SKEW = timedelta(minutes=5)
+
+#: The outcome of an event that awards nothing, by verdict.
+_STATUS_OF: dict[Verdict, Status] = {
+    Verdict.NOT_PASSED: "not_passed",
+    Verdict.REFUSED: "refused",
+    Verdict.RECORDED: "recorded",
+}
 
 
 def terms_of(course: Course) -> CourseTerms:
@@ -299,7 +307,7 @@ class GradingService:
             outcome.credential = self.credential_ref(session, existing.credential_uuid)
             return outcome, learner.id
         if decision.verdict != Verdict.AWARD:
-            outcome.status = decision.verdict.value  # type: ignore[assignment]
+            outcome.status = _STATUS_OF[decision.verdict]
             outcome.reason = decision.reason
             if decision.verdict == Verdict.REFUSED:
                 self._audit(

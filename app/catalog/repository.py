@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.models import Course, CourseGrade, Learner, Program, ProgramCourse
 
+T = TypeVar("T")
 
-def _page(session: Session, stmt, limit: int, offset: int):  # type: ignore[no-untyped-def]
+
+def _page(
+    session: Session, stmt: SelectOfScalar[T], limit: int, offset: int
+) -> tuple[list[T], int]:
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     return list(session.exec(stmt.limit(limit).offset(offset))), total
 

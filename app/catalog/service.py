@@ -36,6 +36,7 @@ from app.db import unique_or, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers.identity import IssuerIdentity
 from app.models import Course, Learner, Organization, Program
+from app.models.fields import course_of_run
 
 
 class AwardLedger(Protocol):
@@ -92,7 +93,8 @@ class CatalogService:
         if repository.course_by_key(session, org.id, data.key) is not None:
             raise Conflict(f'course run "{data.key}" already exists', field="key")
         values = data.model_dump(mode="python", exclude={"course"})
-        course = Course(org_id=org.id, course_key=data.course, **values)  # type: ignore[arg-type]
+        course_key = data.course or course_of_run(data.key)  # set by CourseCreate's validator
+        course = Course(org_id=org.id, course_key=course_key, **values)
         with unique_or(session, Conflict(f'course run "{data.key}" already exists', field="key")):
             session.add(course)
         return course

@@ -95,6 +95,8 @@ class CourseCreate(CourseBase):
     image_url: ImageUrl = None
     passing_grade: Grade
     certificate_modes: Modes = Field(default_factory=lambda: list(DEFAULT_CERTIFICATE_MODES))
+    # The input narrows the stored JSON shapes to validated models (dumped before storing),
+    # and lets a null achievement type through to its validator: overrides the checker refuses.
     grade_bands: Bands = Field(default_factory=list)  # type: ignore[assignment]
     signatories: Signatories = Field(default_factory=list)  # type: ignore[assignment]
     certificate_available_date: AwareDatetime | None = None

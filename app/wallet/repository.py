@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import Delete, Update, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -49,7 +49,7 @@ def bound_copies(session: Session, credential_uuid: str) -> list[IssuedCredentia
     return list(session.exec(stmt))
 
 
-def _rowcount(session: Session, stmt) -> int:  # type: ignore[no-untyped-def]
+def _rowcount(session: Session, stmt: Update | Delete) -> int:
     return session.exec(stmt.execution_options(synchronize_session=False)).rowcount
 
 
