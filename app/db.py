@@ -10,14 +10,17 @@ it never undoes the caller's work.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 T = TypeVar("T")
@@ -62,7 +65,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -74,11 +77,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "savepoint")
-        def _sqlite_savepoint(conn, _name):  # type: ignore[no-untyped-def]
+        def _sqlite_savepoint(conn: Connection, _name: str) -> None:
             # pysqlite begins a transaction only before DML: a SAVEPOINT opened first would
             # start one itself, and its RELEASE would commit the caller's transaction. The
             # unit writes: take the write lock now (waiting for it), not after its reads.
-            if not conn.connection.dbapi_connection.in_transaction:
+            raw = conn.connection.dbapi_connection
+            if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -89,11 +90,11 @@ class ProgramAwarder:
     ) -> list[ProgramOutcome]:
         """Evaluate every program naming ``course_key``; each award is its own unit."""
         outcomes = []
-        for program in catalog.programs_with_course(session, org.id, course_key):  # type: ignore[arg-type]
+        for program in catalog.programs_with_course(session, org.id, course_key):
             try:
                 outcome = run_unit(
                     session,
-                    lambda p=program: self._award(session, org, p, learner_id, actor, event_id),  # type: ignore[misc]
+                    partial(self._award, session, org, program, learner_id, actor, event_id),
                 )
             except AppError as exc:
                 outcome = ProgramOutcome(program=program.slug, status="failed", reason=exc.detail)
@@ -111,7 +112,7 @@ class ProgramAwarder:
         actor: str | None,
         event_id: str | None,
     ) -> ProgramOutcome | None:
-        if repository.program_award(session, org.id, learner_id, program.id) is not None:  # type: ignore[arg-type]
+        if repository.program_award(session, org.id, learner_id, program.id) is not None:
             return None
         earned = earned_courses(repository.course_awards_of(session, learner_id))
         progress = progress_of(program, earned)
@@ -143,16 +144,16 @@ class ProgramAwarder:
         record.public_from = max(publics) if publics else None
         session.add(record)
         award = ProgramAward(
-            org_id=org.id,  # type: ignore[arg-type]
+            org_id=org.id,
             learner_id=learner_id,
-            program_id=program.id,  # type: ignore[arg-type]
+            program_id=program.id,
             credential_uuid=record.uuid,
             awarded_at=valid_from,
             actor=actor,
         )
         session.add(award)
         flush(session)
-        repository.link_counted(session, award.id, [a.id for a, _, _ in counted])  # type: ignore[arg-type,misc]
+        repository.link_counted(session, award.id, [a.id for a, _, _ in counted])
         courses = ", ".join(c.key for _, c, _ in counted)
         self._audit(
             session, award.org_id, "awarded", learner.lms_id, program.slug, record.uuid, actor,
@@ -188,7 +189,7 @@ class ProgramAwarder:
         if course_award is None:
             return []
         falling = []
-        for program_award in repository.program_awards_counting(session, course_award.id):  # type: ignore[arg-type]
+        for program_award in repository.program_awards_counting(session, course_award.id):
             cascade = self._reconsider(session, program_award, course_award, record, actor)
             if cascade is not None:
                 falling.append(cascade)
@@ -222,8 +223,8 @@ class ProgramAwarder:
         if progress.met:
             repository.link_counted(
                 session,
-                program_award.id,  # type: ignore[arg-type]
-                [earned[k][0].id for k in progress.counted],  # type: ignore[misc]
+                program_award.id,
+                [earned[k][0].id for k in progress.counted],
             )
             return None
         run = session.get(Course, lost.course_id)
@@ -278,7 +279,7 @@ class ProgramAwarder:
         """Reissuer.rebuilders["course"]: the same award, with today's learner and course."""
         award = repository.course_award_by_credential(session, old.uuid)
         if award is None:
-            return json.loads(old.document)  # type: ignore[no-any-return]
+            return json.loads(old.document)
         course = session.get(Course, award.course_id)
         learner = session.get(Learner, award.learner_id)
         org = session.get(Organization, award.org_id)
@@ -296,14 +297,13 @@ class ProgramAwarder:
         """Reissuer.rebuilders["program"]: same counted courses, today's learner data."""
         award = repository.program_award_by_credential(session, old.uuid)
         if award is None:
-            return json.loads(old.document)  # type: ignore[no-any-return]
+            return json.loads(old.document)
         program = session.get(Program, award.program_id)
         learner = session.get(Learner, award.learner_id)
         org = session.get(Organization, award.org_id)
         assert program is not None and learner is not None and org is not None
         counted = [
-            self._counted(row)
-            for row in repository.counted_course_awards(session, award.id)  # type: ignore[arg-type]
+            self._counted(row) for row in repository.counted_course_awards(session, award.id)
         ]
         return program_credential(
             self.identity.base_url,
@@ -363,6 +363,6 @@ class ProgramAwarder:
         learner = session.get(Learner, learner_id)
         log.warning("program %s not awarded to learner %s: %s", program.slug, learner_id, detail)
         self._audit(
-            session, org.id, "refused", learner.lms_id if learner else None, program.slug,  # type: ignore[arg-type]
+            session, org.id, "refused", learner.lms_id if learner else None, program.slug,
             None, actor, event_id, f"program credential not issued: {detail}",
         )  # fmt: skip

@@ -15,6 +15,7 @@ from app.awards import repository
 from app.awards.programs import earned_courses, progress_of
 from app.awards.schemas import (
     AuditOut,
+    AwardKind,
     ElectiveProgress,
     LearnerCredential,
     LearnerGrade,
@@ -61,7 +62,18 @@ class RecordsService:
     def __init__(self, identity: IssuerIdentity) -> None:
         self.identity = identity
 
-    def _item(self, record: IssuedCredential, **fields: object) -> LearnerCredential:
+    def _item(
+        self,
+        record: IssuedCredential,
+        *,
+        kind: AwardKind,
+        title: str,
+        course_run: str | None = None,
+        course: str | None = None,
+        program: str | None = None,
+        grade: float | None = None,
+        band: str | None = None,
+    ) -> LearnerCredential:
         return LearnerCredential(
             id=record.credential_id,
             uuid=record.uuid,
@@ -71,7 +83,13 @@ class RecordsService:
             issued_at=as_utc(record.issued_at),
             public_from=as_utc(record.public_from) if record.public_from else None,
             url=self.identity.credential_url(record.uuid),
-            **fields,  # type: ignore[arg-type]
+            kind=kind,
+            title=title,
+            course_run=course_run,
+            course=course,
+            program=program,
+            grade=grade,
+            band=band,
         )
 
     def credentials(self, session: Session, learner: Learner) -> list[LearnerCredential]:
@@ -86,18 +104,18 @@ class RecordsService:
                 grade=award.percent_grade,
                 band=award.band,
             )
-            for award, course, record in repository.course_awards_of(session, learner.id)  # type: ignore[arg-type]
+            for award, course, record in repository.course_awards_of(session, learner.id)
         ]
         items += [
             self._item(
                 record, kind=CredentialKind.PROGRAM, program=program.slug, title=program.title
             )
-            for _, program, record in repository.program_awards_of(session, learner.id)  # type: ignore[arg-type]
+            for _, program, record in repository.program_awards_of(session, learner.id)
         ]
         return items
 
     def grades(self, session: Session, learner: Learner) -> list[LearnerGrade]:
-        awarded = {a.course_id for a, _, _ in repository.course_awards_of(session, learner.id)}  # type: ignore[arg-type]
+        awarded = {a.course_id for a, _, _ in repository.course_awards_of(session, learner.id)}
 
         def when(value: datetime | None) -> datetime | None:
             return as_utc(value) if value else None
@@ -114,20 +132,20 @@ class RecordsService:
                 completed_at=when(grade.completed_at),
                 awarded=course.id in awarded,
             )
-            for grade, course in repository.grades_of(session, learner.id)  # type: ignore[arg-type]
+            for grade, course in repository.grades_of(session, learner.id)
         ]
 
     def programs(
         self, session: Session, learner: Learner, include_all: bool = False
     ) -> list[LearnerProgram]:
         """Each program the learner has started or earned (every program with include_all)."""
-        rows = repository.course_awards_of(session, learner.id)  # type: ignore[arg-type]
+        rows = repository.course_awards_of(session, learner.id)
         earned = earned_courses(rows)
         awarded = {
             program.id: self._item(
                 record, kind=CredentialKind.PROGRAM, program=program.slug, title=program.title
             )
-            for _, program, record in repository.program_awards_of(session, learner.id)  # type: ignore[arg-type]
+            for _, program, record in repository.program_awards_of(session, learner.id)
         }
         out = []
         for program in catalog.all_programs(session, learner.org_id):
@@ -229,7 +247,7 @@ class RecordsService:
         action: str | None = None,
     ) -> tuple[list[AuditEvent], int]:
         """One page of the organization's audit trail, newest first, and the total."""
-        return repository.audit_page(session, org_id, limit, offset, learner, action)  # type: ignore[no-any-return]
+        return repository.audit_page(session, org_id, limit, offset, learner, action)
 
     @staticmethod
     def audit_out(event: AuditEvent) -> AuditOut:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import Session, col, select
@@ -54,7 +54,7 @@ def update_grade_if_newer(
         .values(graded_at=ts, grade_event_id=event_id, **values)
         .execution_options(synchronize_session=False)
     )
-    return session.exec(stmt).rowcount == 1  # type: ignore[call-overload,no-any-return]
+    return session.exec(stmt).rowcount == 1
 
 
 def update_completion_if_newer(
@@ -69,7 +69,7 @@ def update_completion_if_newer(
         .values(completed_at=ts, completion_event_id=event_id, **values)
         .execution_options(synchronize_session=False)
     )
-    return session.exec(stmt).rowcount == 1  # type: ignore[call-overload,no-any-return]
+    return session.exec(stmt).rowcount == 1
 
 
 def update_learner_if_newer(
@@ -85,7 +85,7 @@ def update_learner_if_newer(
         .values(info_timestamp=ts, **values)
         .execution_options(synchronize_session=False)
     )
-    return session.exec(stmt).rowcount == 1  # type: ignore[call-overload,no-any-return]
+    return session.exec(stmt).rowcount == 1
 
 
 def grades_of(session: Session, learner_id: int) -> list[tuple[CourseGrade, Course]]:
@@ -95,7 +95,7 @@ def grades_of(session: Session, learner_id: int) -> list[tuple[CourseGrade, Cour
         .where(CourseGrade.learner_id == learner_id)
         .order_by(col(Course.key))
     )
-    return list(session.exec(stmt))  # type: ignore[arg-type]
+    return list(session.exec(stmt))
 
 
 def course_award(
@@ -151,7 +151,7 @@ def course_awards_of(
     )
     if active_only:
         stmt = stmt.where(IssuedCredential.status != CredentialStatus.REVOKED)
-    return list(session.exec(stmt))  # type: ignore[arg-type]
+    return list(session.exec(stmt))
 
 
 def program_awards_of(
@@ -164,7 +164,7 @@ def program_awards_of(
         .where(ProgramAward.learner_id == learner_id)
         .order_by(col(ProgramAward.awarded_at), col(ProgramAward.id))
     )
-    return list(session.exec(stmt))  # type: ignore[arg-type]
+    return list(session.exec(stmt))
 
 
 def program_awards_counting(session: Session, course_award_id: int) -> list[ProgramAward]:
@@ -187,12 +187,12 @@ def counted_course_awards(
         .where(ProgramAwardCourse.program_award_id == program_award_id)
         .order_by(col(CourseAward.awarded_at))
     )
-    return list(session.exec(stmt))  # type: ignore[arg-type]
+    return list(session.exec(stmt))
 
 
 def link_counted(session: Session, program_award_id: int, course_award_ids: list[int]) -> None:
     """Replace the course awards a program award rests on."""
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(ProgramAwardCourse).where(
             col(ProgramAwardCourse.program_award_id) == program_award_id
         )
@@ -204,7 +204,7 @@ def link_counted(session: Session, program_award_id: int, course_award_ids: list
 def set_public_from_for_course(session: Session, course_id: int, value: datetime | None) -> None:
     """A changed certificate available date applies to the run's credentials already issued."""
     uuids = select(CourseAward.credential_uuid).where(CourseAward.course_id == course_id)
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(IssuedCredential)
         .where(col(IssuedCredential.uuid).in_(uuids))
         .values(public_from=value)
@@ -246,7 +246,7 @@ def export_course_rows(
         .order_by(col(CourseAward.id))
         .limit(chunk)
     )
-    return list(session.exec(stmt))  # type: ignore[arg-type]
+    return list(session.exec(stmt))
 
 
 def export_program_rows(
@@ -261,10 +261,13 @@ def export_program_rows(
         .order_by(col(ProgramAward.id))
         .limit(chunk)
     )
-    return list(session.exec(stmt))  # type: ignore[arg-type]
+    return list(session.exec(stmt))
 
 
-def iterate_chunks(fetch, chunk: int = 500) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+Row = TypeVar("Row", bound=tuple[Any, ...])
+
+
+def iterate_chunks(fetch: Callable[[int, int], Sequence[Row]], chunk: int = 500) -> Iterator[Row]:
     """Rows of ``fetch(after_id, chunk)`` until exhausted; the first element carries ``id``."""
     after = 0
     while True:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.models.enums import CredentialKind
 from app.models.fields import Email, Grade, HolderDid, LearnerName, LmsId
 
 MAX_BATCH = 1000
@@ -112,10 +113,14 @@ class BatchOut(BaseModel):
     summary: dict[str, int]
 
 
+#: The kinds of credential a learner's record lists.
+AwardKind = Literal[CredentialKind.COURSE, CredentialKind.PROGRAM]
+
+
 class LearnerCredential(BaseModel):
     id: str = Field(description="The credential's id (urn:uuid:...)")
     uuid: str
-    kind: Literal["course", "program"]
+    kind: AwardKind
     status: str
     status_reason: str | None = None
     course_run: str | None = None

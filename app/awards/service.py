@@ -30,6 +30,7 @@ from app.awards.schemas import (
     EventOutcome,
     GradeEventIn,
     LearnerRef,
+    Status,
 )
 from app.awards.thresholds import (
     Band,
@@ -60,6 +61,13 @@ log = logging.getLogger("laurel.grading")
 
 #: LMS clocks drift; a timestamp further ahead than this is a client bug, not a grade.
 CLOCK_SKEW = timedelta(minutes=5)
+
+#: The outcome of an event that awards nothing, by verdict.
+_STATUS_OF: dict[Verdict, Status] = {
+    Verdict.NOT_PASSED: "not_passed",
+    Verdict.REFUSED: "refused",
+    Verdict.RECORDED: "recorded",
+}
 
 
 def terms_of(course: Course) -> CourseTerms:
@@ -174,10 +182,10 @@ class GradingService:
         self, session: Session, org: Organization, ref: LearnerRef, ts: datetime
     ) -> Learner:
         """Create the learner, or apply the event's name/email/DID unless newer facts exist."""
-        learner = catalog.learner_by_lms_id(session, org.id, ref.id)  # type: ignore[arg-type]
+        learner = catalog.learner_by_lms_id(session, org.id, ref.id)
         if learner is None:
             learner = Learner(
-                org_id=org.id,  # type: ignore[arg-type]
+                org_id=org.id,
                 lms_id=ref.id,
                 name=ref.name or "",
                 email=ref.email,
@@ -196,7 +204,7 @@ class GradingService:
             return learner
         if any(getattr(learner, k) != v for k, v in values.items()):
             values["updated_at"] = utcnow()
-        if repository.update_learner_if_newer(session, learner.id, ts, values):  # type: ignore[arg-type]
+        if repository.update_learner_if_newer(session, learner.id, ts, values):
             session.refresh(learner)
         return learner
 
@@ -204,7 +212,7 @@ class GradingService:
 
     @staticmethod
     def _course(session: Session, org: Organization, run_key: str) -> Course:
-        course = catalog.course_by_key(session, org.id, run_key)  # type: ignore[arg-type]
+        course = catalog.course_by_key(session, org.id, run_key)
         if course is None:
             raise NotFound(
                 f'no course run "{run_key}" (create it with POST /api/v1/courses)',
@@ -233,13 +241,13 @@ class GradingService:
             "mode": event.mode,
             "updated_at": utcnow(),
         }
-        grade = repository.grade_for(session, learner.id, course.id)  # type: ignore[arg-type]
+        grade = repository.grade_for(session, learner.id, course.id)
         if grade is None:
             first = {"completed_at": ts, "completion_event_id": event.event_id, **values}
             return _insert_grade(session, org, learner, course, first), False
         stored = repository.update_completion_if_newer(
             session,
-            grade.id,  # type: ignore[arg-type]
+            grade.id,
             ts,
             event.event_id,
             values,
@@ -263,11 +271,11 @@ class GradingService:
             "mode": event.mode,
             "updated_at": utcnow(),
         }
-        grade = repository.grade_for(session, learner.id, course.id)  # type: ignore[arg-type]
+        grade = repository.grade_for(session, learner.id, course.id)
         if grade is None:
             first = {"graded_at": ts, "grade_event_id": event.event_id, **values}
             return _insert_grade(session, org, learner, course, first), False
-        if repository.update_grade_if_newer(session, grade.id, ts, event.event_id, values):  # type: ignore[arg-type]
+        if repository.update_grade_if_newer(session, grade.id, ts, event.event_id, values):
             return grade, False
         session.refresh(grade)
         return grade, grade.grade_event_id != event.event_id
@@ -292,20 +300,20 @@ class GradingService:
             status="not_passed",
             stale=stale,
         )
-        existing = repository.course_award(session, org.id, learner.id, course.id)  # type: ignore[arg-type]
+        existing = repository.course_award(session, org.id, learner.id, course.id)
         if existing is not None:
             outcome.status = "already_awarded"
             outcome.reason = None if decision.verdict == Verdict.AWARD else decision.reason
             outcome.credential = self.credential_ref(session, existing.credential_uuid)
-            return outcome, learner.id  # type: ignore[return-value]
+            return outcome, learner.id
         if decision.verdict != Verdict.AWARD:
-            outcome.status = decision.verdict.value  # type: ignore[assignment]
+            outcome.status = _STATUS_OF[decision.verdict]
             outcome.reason = decision.reason
             if decision.verdict == Verdict.REFUSED:
                 self._audit(
                     session, org, "refused", learner, course, event.event_id, actor, decision.reason
                 )
-            return outcome, learner.id  # type: ignore[return-value]
+            return outcome, learner.id
         document = course_credential(self.identity.base_url, org.slug, course, learner, facts)
         record = self.issuance.issue(
             session,
@@ -319,9 +327,9 @@ class GradingService:
         session.add(record)
         session.add(
             CourseAward(
-                org_id=org.id,  # type: ignore[arg-type]
-                learner_id=learner.id,  # type: ignore[arg-type]
-                course_id=course.id,  # type: ignore[arg-type]
+                org_id=org.id,
+                learner_id=learner.id,
+                course_id=course.id,
                 course_key=course.course_key,
                 credential_uuid=record.uuid,
                 awarded_at=facts.awarded_at,
@@ -344,7 +352,7 @@ class GradingService:
         )
         outcome.status = "awarded"
         outcome.credential = self._ref(record)
-        return outcome, learner.id  # type: ignore[return-value]
+        return outcome, learner.id
 
     def _finish(
         self,
@@ -375,7 +383,7 @@ class GradingService:
     ) -> None:
         session.add(
             AuditEvent(
-                org_id=org.id,  # type: ignore[arg-type]
+                org_id=org.id,
                 actor=actor,
                 action=action,
                 kind=CredentialKind.COURSE,

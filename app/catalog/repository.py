@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.models import Course, CourseGrade, Learner, Program, ProgramCourse
 
+T = TypeVar("T")
 
-def _page(session: Session, stmt, limit: int, offset: int):  # type: ignore[no-untyped-def]
+
+def _page(
+    session: Session, stmt: SelectOfScalar[T], limit: int, offset: int
+) -> tuple[list[T], int]:
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     return list(session.exec(stmt.limit(limit).offset(offset))), total
 
@@ -27,18 +34,18 @@ def courses_page(
     stmt = select(Course).where(Course.org_id == org_id)
     if course is not None:
         stmt = stmt.where(Course.course_key == course)
-    return _page(session, stmt.order_by(col(Course.key)), limit, offset)  # type: ignore[no-any-return]
+    return _page(session, stmt.order_by(col(Course.key)), limit, offset)
 
 
 def courses_by_ids(session: Session, ids: set[int]) -> dict[int, Course]:
     if not ids:
         return {}
-    return {c.id: c for c in session.exec(select(Course).where(col(Course.id).in_(ids)))}  # type: ignore[misc]
+    return {c.id: c for c in session.exec(select(Course).where(col(Course.id).in_(ids)))}
 
 
 def delete_course(session: Session, course: Course) -> None:
     """With its stored grades (awards make a course undeletable: the caller checks)."""
-    session.exec(delete(CourseGrade).where(col(CourseGrade.course_id) == course.id))  # type: ignore[call-overload]
+    session.exec(delete(CourseGrade).where(col(CourseGrade.course_id) == course.id))
     session.delete(course)
 
 
@@ -54,7 +61,7 @@ def programs_page(
     session: Session, org_id: int, limit: int, offset: int
 ) -> tuple[list[Program], int]:
     stmt = select(Program).where(Program.org_id == org_id).order_by(col(Program.slug))
-    return _page(session, stmt, limit, offset)  # type: ignore[no-any-return]
+    return _page(session, stmt, limit, offset)
 
 
 def all_programs(session: Session, org_id: int) -> list[Program]:
@@ -75,13 +82,13 @@ def programs_with_course(session: Session, org_id: int, course_key: str) -> list
 def programs_by_ids(session: Session, ids: set[int]) -> dict[int, Program]:
     if not ids:
         return {}
-    return {p.id: p for p in session.exec(select(Program).where(col(Program.id).in_(ids)))}  # type: ignore[misc]
+    return {p.id: p for p in session.exec(select(Program).where(col(Program.id).in_(ids)))}
 
 
 def set_program_courses(session: Session, program: Program, course_keys: list[str]) -> None:
-    session.exec(delete(ProgramCourse).where(col(ProgramCourse.program_id) == program.id))  # type: ignore[call-overload]
+    session.exec(delete(ProgramCourse).where(col(ProgramCourse.program_id) == program.id))
     for key in course_keys:
-        session.add(ProgramCourse(program_id=program.id, org_id=program.org_id, course_key=key))  # type: ignore[arg-type]
+        session.add(ProgramCourse(program_id=program.id, org_id=program.org_id, course_key=key))
 
 
 def delete_program(session: Session, program: Program) -> None:
@@ -101,4 +108,4 @@ def learners_page(
     session: Session, org_id: int, limit: int, offset: int
 ) -> tuple[list[Learner], int]:
     stmt = select(Learner).where(Learner.org_id == org_id).order_by(col(Learner.lms_id))
-    return _page(session, stmt, limit, offset)  # type: ignore[no-any-return]
+    return _page(session, stmt, limit, offset)

@@ -36,6 +36,7 @@ from app.db import unique_or, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.issuers.identity import IssuerIdentity
 from app.models import Course, Learner, Organization, Program
+from app.models.fields import course_of_run
 
 
 class AwardLedger(Protocol):
@@ -62,19 +63,19 @@ class CatalogService:
     def courses_page(
         session: Session, org_id: int, limit: int, offset: int, course: str | None = None
     ) -> tuple[list[Course], int]:
-        return repository.courses_page(session, org_id, limit, offset, course)  # type: ignore[no-any-return]
+        return repository.courses_page(session, org_id, limit, offset, course)
 
     @staticmethod
     def programs_page(
         session: Session, org_id: int, limit: int, offset: int
     ) -> tuple[list[Program], int]:
-        return repository.programs_page(session, org_id, limit, offset)  # type: ignore[no-any-return]
+        return repository.programs_page(session, org_id, limit, offset)
 
     @staticmethod
     def learners_page(
         session: Session, org_id: int, limit: int, offset: int
     ) -> tuple[list[Learner], int]:
-        return repository.learners_page(session, org_id, limit, offset)  # type: ignore[no-any-return]
+        return repository.learners_page(session, org_id, limit, offset)
 
     @staticmethod
     def learner_or_none(session: Session, org_id: int, lms_id: str) -> Learner | None:
@@ -83,16 +84,17 @@ class CatalogService:
     # -- course runs --------------------------------------------------------------------------
 
     def get_course(self, session: Session, org: Organization, key: str) -> Course:
-        course = repository.course_by_key(session, org.id, key)  # type: ignore[arg-type]
+        course = repository.course_by_key(session, org.id, key)
         if course is None:
             raise NotFound(f'no course run "{key}"', field="key")
         return course
 
     def create_course(self, session: Session, org: Organization, data: CourseCreate) -> Course:
-        if repository.course_by_key(session, org.id, data.key) is not None:  # type: ignore[arg-type]
+        if repository.course_by_key(session, org.id, data.key) is not None:
             raise Conflict(f'course run "{data.key}" already exists', field="key")
         values = data.model_dump(mode="python", exclude={"course"})
-        course = Course(org_id=org.id, course_key=data.course, **values)  # type: ignore[arg-type]
+        course_key = data.course or course_of_run(data.key)  # set by CourseCreate's validator
+        course = Course(org_id=org.id, course_key=course_key, **values)
         with unique_or(session, Conflict(f'course run "{data.key}" already exists', field="key")):
             session.add(course)
         return course
@@ -110,7 +112,7 @@ class CatalogService:
             session.flush()
             self.awards.set_public_from_for_course(
                 session,
-                course.id,  # type: ignore[arg-type]
+                course.id,
                 changes["certificate_available_date"],
             )
         session.flush()
@@ -118,7 +120,7 @@ class CatalogService:
 
     def delete_course(self, session: Session, org: Organization, key: str) -> None:
         course = self.get_course(session, org, key)
-        if self.awards.course_has_awards(session, course.id):  # type: ignore[arg-type]
+        if self.awards.course_has_awards(session, course.id):
             raise Conflict(
                 f'course run "{key}" has awarded credentials and cannot be deleted '
                 "(set certificates_enabled to false to stop new awards)",
@@ -141,17 +143,17 @@ class CatalogService:
     # -- programs -----------------------------------------------------------------------------
 
     def get_program(self, session: Session, org: Organization, slug: str) -> Program:
-        program = repository.program_by_slug(session, org.id, slug)  # type: ignore[arg-type]
+        program = repository.program_by_slug(session, org.id, slug)
         if program is None:
             raise NotFound(f'no program "{slug}"', field="slug")
         return program
 
     def create_program(self, session: Session, org: Organization, data: ProgramCreate) -> Program:
-        if repository.program_by_slug(session, org.id, data.slug) is not None:  # type: ignore[arg-type]
+        if repository.program_by_slug(session, org.id, data.slug) is not None:
             raise Conflict(f'program "{data.slug}" already exists', field="slug")
         values = data.model_dump(mode="python", exclude={"required_courses", "electives"})
         rules = self._rules(data.required_courses, [g.model_dump() for g in data.electives])
-        program = Program(org_id=org.id, rules=rules.to_json(), **values)  # type: ignore[arg-type]
+        program = Program(org_id=org.id, rules=rules.to_json(), **values)
         with unique_or(session, Conflict(f'program "{data.slug}" already exists', field="slug")):
             session.add(program)
             session.flush()
@@ -184,7 +186,7 @@ class CatalogService:
 
     def delete_program(self, session: Session, org: Organization, slug: str) -> None:
         program = self.get_program(session, org, slug)
-        if self.awards.program_has_awards(session, program.id):  # type: ignore[arg-type]
+        if self.awards.program_has_awards(session, program.id):
             raise Conflict(
                 f'program "{slug}" has awarded credentials and cannot be deleted', field="slug"
             )
@@ -219,17 +221,17 @@ class CatalogService:
     # -- learners -----------------------------------------------------------------------------
 
     def get_learner(self, session: Session, org: Organization, lms_id: str) -> Learner:
-        learner = repository.learner_by_lms_id(session, org.id, lms_id)  # type: ignore[arg-type]
+        learner = repository.learner_by_lms_id(session, org.id, lms_id)
         if learner is None:
             raise NotFound(f'no learner "{lms_id}"', field="id")
         return learner
 
     def create_learner(self, session: Session, org: Organization, data: LearnerCreate) -> Learner:
-        if repository.learner_by_lms_id(session, org.id, data.id) is not None:  # type: ignore[arg-type]
+        if repository.learner_by_lms_id(session, org.id, data.id) is not None:
             raise Conflict(f'learner "{data.id}" already exists', field="id")
         now = utcnow()
         learner = Learner(
-            org_id=org.id,  # type: ignore[arg-type]
+            org_id=org.id,
             lms_id=data.id,
             name=data.name,
             email=data.email,

@@ -65,7 +65,7 @@ def rotate(
         if organization is None:
             context.fail(f'no organization "{org}"')
         try:
-            key = services.keys.rotate(session, organization.id, key_type)  # type: ignore[arg-type]
+            key = services.keys.rotate(session, organization.id, key_type)
         except AppError as exc:
             context.fail(exc.detail)
     typer.echo(

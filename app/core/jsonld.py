@@ -113,7 +113,7 @@ def default_contexts_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "contexts"
 
 
-class _MemoizingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
+class _MemoizingProcessor(_pyld.JsonLdProcessor):
     """pyld's processor with processed contexts memoized by identity, a linear node map and
     budget checkpoints in every recursive step.
 
@@ -258,7 +258,7 @@ class JsonLdProcessor:
     def expand(self, document: Mapping[str, Any]) -> list[JsonObject]:
         self.check_contexts(document)
         try:
-            return self._processor.expand(dict(document), self._options())  # type: ignore[no-any-return]
+            return self._processor.expand(dict(document), self._options())
         except _pyld.JsonLdError as exc:
             _raise_budget_cause(exc)
             raise JsonLdError(_pyld_message(exc)) from exc
@@ -300,7 +300,7 @@ class JsonLdProcessor:
         """JSON-LD -> RDF (N-Quads, not canonical)."""
         self.check_contexts(document)
         try:
-            return self._processor.to_rdf(  # type: ignore[no-any-return]
+            return self._processor.to_rdf(
                 dict(document), self._options(format="application/n-quads")
             )
         except _pyld.JsonLdError as exc:
@@ -323,7 +323,7 @@ class PyldCanonicalizer:
     def canonicalize(self, document: Mapping[str, Any]) -> str:
         self.processor.check_contexts(document)
         try:
-            return _pyld.normalize(  # type: ignore[no-any-return]
+            return _pyld.normalize(
                 dict(document),
                 {
                     "algorithm": "URDNA2015",

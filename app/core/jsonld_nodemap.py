@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from pyld.jsonld import JsonLdProcessor  # type: ignore[import-untyped]
+from pyld.jsonld import JsonLdProcessor
 
 _Key = tuple[Any, ...]
 

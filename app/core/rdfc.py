@@ -22,7 +22,7 @@ from collections import defaultdict
 from typing import Any
 
 import pyoxigraph
-from pyld.canon import URDNA2015  # type: ignore[import-untyped]
+from pyld.canon import URDNA2015
 
 from app.core.budget import WorkBudgetExceeded, checkpoint
 
@@ -75,7 +75,7 @@ def _first_degree_line(quad: Any, label: str) -> str:
     return " ".join(parts)
 
 
-class _StoppableURDNA2015(URDNA2015):  # type: ignore[misc]
+class _StoppableURDNA2015(URDNA2015):
     """pyld's RDFC-1.0 with a budget checkpoint per N-degree step and a cap on permutations."""
 
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
@@ -94,7 +94,7 @@ def canonicalize_nquads(nquads: str) -> str:
     """RDFC-1.0 of an N-Quads document: canonical N-Quads, one sorted line per quad."""
     dataset = pyoxigraph.Dataset(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS))
     if needs_n_degree(dataset):
-        return _StoppableURDNA2015().main(_pyld_dataset(dataset), {"format": "application/n-quads"})  # type: ignore[no-any-return]
+        return _StoppableURDNA2015().main(_pyld_dataset(dataset), {"format": "application/n-quads"})
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
     return "".join(sorted(f"{quad} .\n" for quad in dataset))
 

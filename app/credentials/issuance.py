@@ -137,7 +137,7 @@ class IssuanceService:
         record = IssuedCredential(
             uuid=storage_uuid,
             credential_id=document["id"],
-            org_id=org.id,  # type: ignore[arg-type]
+            org_id=org.id,
             key_id=ctx.key.id,
             kind=kind or (CredentialKind.OPEN_BADGE if open_badge else CredentialKind.VC),
             document=serialize(signed),

@@ -71,7 +71,7 @@ class JwtEncoder:
         existing = self._stored(session, record.uuid, profile, alg)
         if existing is not None:
             return existing.text
-        key, ed_key = self._signing_keys(session, org.id, alg)  # type: ignore[arg-type]
+        key, ed_key = self._signing_keys(session, org.id, alg)
         remembered = (record.uuid, profile, alg, key.fragment)
         with self._lock:
             token = self._memory.get(remembered)
@@ -94,7 +94,7 @@ class JwtEncoder:
                         credential_uuid=record.uuid,
                         profile=profile,
                         alg=alg,
-                        key_id=key.id,  # type: ignore[arg-type]
+                        key_id=key.id,
                         text=token,
                     )
                 )

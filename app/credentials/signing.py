@@ -79,7 +79,7 @@ class CredentialSigner:
                 )
             key = self.keyring.ensure_active_key(session, org.id, KeyType.P256)
         vm = self.identity.verification_method(did, key)
-        signer = signer_for(self.keyring.private_key(key), vm)  # type: ignore[arg-type]
+        signer = signer_for(self.keyring.private_key(key), vm)
         return OrgSigningContext(org, did, key, signer)
 
     def sign(

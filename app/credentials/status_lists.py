@@ -60,7 +60,7 @@ class StatusListService:
     # -- allocation (inside the issuing transaction) ------------------------------------
 
     def allocate(self, session: Session, org: Organization, purpose: str, fmt: str) -> Allocation:
-        status_list = repository.open_list(session, org.id, purpose, fmt)  # type: ignore[arg-type]
+        status_list = repository.open_list(session, org.id, purpose, fmt)
         if status_list is None:
             status_list = StatusList(
                 public_id=secrets.token_urlsafe(18),
@@ -76,12 +76,12 @@ class StatusListService:
 
     def _free_position(self, session: Session, status_list: StatusList) -> int:
         candidates = [secrets.randbelow(status_list.size) for _ in range(_RANDOM_TRIES)]
-        taken = repository.taken_positions(session, status_list.id, candidates)  # type: ignore[arg-type]
+        taken = repository.taken_positions(session, status_list.id, candidates)
         for candidate in candidates:
             if candidate not in taken:
                 return candidate
         # Nearly full: choose among the free positions directly.
-        used = repository.all_positions(session, status_list.id)  # type: ignore[arg-type]
+        used = repository.all_positions(session, status_list.id)
         free = status_list.size - len(used)
         if free <= 0:
             raise ListFull(status_list.public_id)
@@ -98,14 +98,14 @@ class StatusListService:
         for allocation in allocations:
             session.add(
                 StatusEntry(
-                    list_id=allocation.status_list.id,  # type: ignore[arg-type]
+                    list_id=allocation.status_list.id,
                     position=allocation.position,
                     credential_uuid=credential_uuid,
                 )
             )
         session.flush()
         for allocation in allocations:
-            repository.count_allocation(session, allocation.status_list.id, 1)  # type: ignore[arg-type]
+            repository.count_allocation(session, allocation.status_list.id, 1)
 
     # -- status changes -------------------------------------------------------------------
 
@@ -137,7 +137,7 @@ class StatusListService:
 
     def bitstring(self, session: Session, status_list: StatusList) -> Bitstring:
         bits = Bitstring(status_list.size)
-        for position in repository.set_positions(session, status_list.id):  # type: ignore[arg-type]
+        for position in repository.set_positions(session, status_list.id):
             bits.set(position)
         return bits
 
@@ -146,7 +146,7 @@ class StatusListService:
         in the caller's transaction; returns how many."""
         stale = repository.stale_lists(session, org_id)
         for status_list in stale:
-            locked = repository.lock_list(session, status_list.id)  # type: ignore[arg-type]
+            locked = repository.lock_list(session, status_list.id)
             assert locked is not None
             self._sign(session, locked)
         return len(stale)

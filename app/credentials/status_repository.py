@@ -76,7 +76,7 @@ def entries_of(session: Session, credential_uuid: str) -> list[tuple[StatusEntry
         .join(StatusList, col(StatusList.id) == StatusEntry.list_id)
         .where(StatusEntry.credential_uuid == credential_uuid)
     )
-    return list(session.exec(stmt))  # type: ignore[arg-type]
+    return list(session.exec(stmt))
 
 
 def stale_lists(session: Session, org_id: int | None = None) -> list[StatusList]:

@@ -75,7 +75,7 @@ def create_client(
     client = ApiClient(
         client_id=f"{org.slug}-{secrets.token_hex(8)}",
         secret_hash=_hash_secret(secret, secrets.token_bytes(16)),
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         name=name,
         scopes=" ".join(parse_scopes(scopes)),
     )
@@ -110,7 +110,7 @@ def issue_token(
     session.add(
         AccessToken(
             token_hash=_token_hash(token),
-            client_pk=client.id,  # type: ignore[arg-type]
+            client_pk=client.id,
             org_id=client.org_id,
             scopes=ordered,
             expires_at=utcnow() + timedelta(seconds=ttl_seconds),
@@ -146,7 +146,7 @@ def list_clients(session: Session, org_id: int | None = None) -> list[ApiClient]
 
 def revoke_tokens(session: Session, client: ApiClient) -> int:
     """Its bearer tokens stop working now; it may ask for new ones (unless disabled)."""
-    return repository.delete_tokens(session, client.id)  # type: ignore[arg-type]
+    return repository.delete_tokens(session, client.id)
 
 
 def set_disabled(session: Session, client: ApiClient, disabled: bool) -> int:

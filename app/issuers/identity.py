@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from app.core.did.did_key import did_key_from_public_key
 from app.core.did.did_web import did_web_for_url
 from app.issuers.keys.keyring import public_key_of
@@ -27,7 +29,10 @@ class IssuerIdentity:
         if org.did_method == "key":
             if active_ed25519 is None:
                 raise ValueError(f'organization "{org.slug}" has no active Ed25519 key')
-            return did_key_from_public_key(public_key_of(active_ed25519))
+            public = public_key_of(active_ed25519)
+            if isinstance(public, rsa.RSAPublicKey):
+                raise ValueError("did:key needs an Ed25519 or P-256 key, not RSA")
+            return did_key_from_public_key(public)
         return self.org_web_did(org)
 
     def verification_method(self, controller_did: str, key: SigningKey) -> str:

@@ -33,5 +33,5 @@ def clients(session: Session, org_id: int | None = None) -> list[ApiClient]:
 
 def delete_tokens(session: Session, client_pk: int) -> int:
     """Every access token of one client, expired or not; returns how many."""
-    result = session.execute(delete(AccessToken).where(col(AccessToken.client_pk) == client_pk))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = session.exec(delete(AccessToken).where(col(AccessToken.client_pk) == client_pk))
+    return int(result.rowcount or 0)

@@ -13,7 +13,7 @@ from app.db import utcnow
 class ApiClient(SQLModel, table=True):
     __tablename__ = "api_clients"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     client_id: str = Field(max_length=64, unique=True, index=True)
     #: scrypt hash of the secret; the secret itself is shown once and never stored.
     secret_hash: str = Field(max_length=300)

@@ -20,7 +20,7 @@ class CourseAward(SQLModel, table=True):
         Index("ix_course_awards_learner_course_key", "learner_id", "course_key"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organizations.id", index=True)
     learner_id: int = Field(foreign_key="learners.id", index=True)
     course_id: int = Field(foreign_key="courses.id", index=True)

@@ -14,7 +14,7 @@ class CourseGrade(SQLModel, table=True):
     __tablename__ = "course_grades"
     __table_args__ = (UniqueConstraint("learner_id", "course_id", name="uq_course_grade"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organizations.id", index=True)
     learner_id: int = Field(foreign_key="learners.id", index=True)
     course_id: int = Field(foreign_key="courses.id", index=True)

@@ -20,7 +20,7 @@ class CredentialEncoding(SQLModel, table=True):
         UniqueConstraint("credential_uuid", "profile", "alg", name="uq_credential_encoding"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     credential_uuid: str = Field(foreign_key="credentials.uuid", index=True, max_length=36)
     #: "ob" (OB 3.0 §8.2, typ JWT) or "vc+jwt" (VC-JOSE-COSE).
     profile: str = Field(max_length=16)

@@ -14,7 +14,7 @@ class IdempotencyKey(SQLModel, table=True):
     __tablename__ = "idempotency_keys"
     __table_args__ = (UniqueConstraint("client_id", "key", name="uq_idempotency_client_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organizations.id", index=True)
     client_id: str = Field(max_length=64)
     key: str = Field(max_length=255)

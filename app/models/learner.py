@@ -35,7 +35,7 @@ class Learner(LearnerBase, table=True):
     __tablename__ = "learners"
     __table_args__ = (UniqueConstraint("org_id", "lms_id", name="uq_learner_org_lms_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organizations.id", index=True)
     #: The LMS user id (the ``id`` of API paths and events).
     lms_id: str = Field(max_length=255)

@@ -30,7 +30,7 @@ class OrganizationBase(SQLModel):
 class Organization(OrganizationBase, table=True):
     __tablename__ = "organizations"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     slug: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

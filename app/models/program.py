@@ -47,7 +47,7 @@ class Program(ProgramBase, table=True):
     __tablename__ = "programs"
     __table_args__ = (UniqueConstraint("org_id", "slug", name="uq_program_org_slug"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organizations.id", index=True)
     #: ``{"required": [course keys], "electives": [{"choose": N, "courses": [...]}]}``
     rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -102,7 +102,7 @@ class ProgramPublic(ProgramBase):
     model_config = PUBLIC_CONFIG
 
     #: Always set: the configured type, else one derived from ``program_type``.
-    achievement_type: str  # type: ignore[assignment]
+    achievement_type: str
     required_courses: list[str]
     electives: list[dict[str, Any]]
     achievement_id: str
@@ -119,7 +119,7 @@ class ProgramCourse(SQLModel, table=True):
         Index("ix_program_courses_org_course_key", "org_id", "course_key"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     program_id: int = Field(foreign_key="programs.id", index=True)
     org_id: int = Field(foreign_key="organizations.id")
     course_key: str = Field(max_length=255)

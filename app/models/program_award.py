@@ -16,7 +16,7 @@ class ProgramAward(SQLModel, table=True):
         UniqueConstraint("org_id", "learner_id", "program_id", name="uq_program_award"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organizations.id", index=True)
     learner_id: int = Field(foreign_key="learners.id", index=True)
     program_id: int = Field(foreign_key="programs.id", index=True)
@@ -37,6 +37,6 @@ class ProgramAwardCourse(SQLModel, table=True):
         UniqueConstraint("program_award_id", "course_award_id", name="uq_program_award_course"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     program_award_id: int = Field(foreign_key="program_awards.id", index=True)
     course_award_id: int = Field(foreign_key="course_awards.id", index=True)

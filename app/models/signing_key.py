@@ -36,7 +36,7 @@ class SigningKey(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     #: None for the instance's own key (/.well-known/did.json).
     org_id: int | None = Field(default=None, foreign_key="organizations.id", index=True)
     #: DID URL fragment and JWK ``kid``: the RFC 7638 thumbprint of the public JWK.

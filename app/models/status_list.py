@@ -16,7 +16,7 @@ class StatusList(SQLModel, table=True):
 
     __tablename__ = "status_lists"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     #: The unguessable path segment of GET /status/{public_id}.
     public_id: str = Field(max_length=40, unique=True, index=True)
     org_id: int = Field(foreign_key="organizations.id", index=True)
@@ -41,7 +41,7 @@ class StatusEntry(SQLModel, table=True):
     __tablename__ = "status_entries"
     __table_args__ = (UniqueConstraint("list_id", "position", name="uq_status_entry_position"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     list_id: int = Field(foreign_key="status_lists.id", index=True)
     position: int
     credential_uuid: str = Field(foreign_key="credentials.uuid", index=True, max_length=36)
@@ -54,7 +54,7 @@ class StatusEvent(SQLModel, table=True):
 
     __tablename__ = "status_events"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     credential_uuid: str = Field(foreign_key="credentials.uuid", index=True, max_length=36)
     action: str = Field(max_length=16)  # issued | revoked | suspended | reinstated
     reason: str | None = Field(default=None, max_length=1000)

@@ -102,8 +102,8 @@ class RecordShareService:
     ) -> RecordShare:
         share = RecordShare(
             id=secrets.token_urlsafe(16),  # 128 bits: unguessable
-            org_id=org.id,  # type: ignore[arg-type]
-            learner_id=learner.id,  # type: ignore[arg-type]
+            org_id=org.id,
+            learner_id=learner.id,
             label=label,
             created_by_client=client_id,
         )
@@ -112,7 +112,7 @@ class RecordShareService:
         return share
 
     def shares(self, session: Session, learner: Learner) -> list[RecordShare]:
-        return repository.shares_of(session, learner.id)  # type: ignore[arg-type]
+        return repository.shares_of(session, learner.id)
 
     def revoke_share(self, session: Session, learner: Learner, share_id: str) -> RecordShare:
         """Idempotent: revoking a revoked link changes nothing."""
@@ -146,7 +146,7 @@ class RecordShareService:
         out = LearnerRecord(learner.name, org)
         earned: dict[str, datetime] = {}
         urls: dict[str, str] = {}
-        for award, course, credential in awards.course_awards_of(session, learner.id):  # type: ignore[arg-type]
+        for award, course, credential in awards.course_awards_of(session, learner.id):
             if not _shown(credential, now):
                 continue
             url = self.identity.credential_url(credential.uuid)
@@ -165,11 +165,11 @@ class RecordShareService:
                 earned[award.course_key] = at
                 urls[award.course_key] = url
         awarded_programs: dict[int, str] = {}
-        for program_award, program, credential in awards.program_awards_of(session, learner.id):  # type: ignore[arg-type]
+        for program_award, program, credential in awards.program_awards_of(session, learner.id):
             if not _shown(credential, now):
                 continue
             url = self.identity.credential_url(credential.uuid)
-            awarded_programs[program.id] = url  # type: ignore[index]
+            awarded_programs[program.id] = url
             out.credentials.append(
                 EarnedCredential(
                     program.title,
@@ -192,9 +192,9 @@ class RecordShareService:
         urls: dict[str, str],
         awarded: dict[int, str],
     ) -> list[ProgramProgress]:
-        programs = repository.programs_naming(session, org.id, set(earned))  # type: ignore[arg-type]
+        programs = repository.programs_naming(session, org.id, set(earned))
         keys = {k for p in programs for k in ProgramRules.from_json(p.rules).courses()}
-        titles = repository.course_titles(session, org.id, keys)  # type: ignore[arg-type]
+        titles = repository.course_titles(session, org.id, keys)
         out = []
         for program in programs:
             rules = ProgramRules.from_json(program.rules)
@@ -225,7 +225,7 @@ class RecordShareService:
                     needed,
                     courses,
                     f"Requires every required course and {note}." if note else None,
-                    awarded.get(program.id),  # type: ignore[arg-type]
+                    awarded.get(program.id),
                 )
             )
         return out

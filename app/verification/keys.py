@@ -108,7 +108,7 @@ class KeyResolver:
             raise KeyResolutionError(f'key "{vm}" is not published by {did}')
         if key.status == KeyStatus.REVOKED:
             raise KeyResolutionError(f'key "{vm}" was revoked and is no longer published')
-        return ResolvedKey(vm, did, public_key_of(key), "own did:web")  # type: ignore[arg-type]
+        return ResolvedKey(vm, did, public_key_of(key), "own did:web")
 
     # -- HTTPS key documents (OB 3.0 §8.5) ----------------------------------------------
 
@@ -246,9 +246,9 @@ def _pick_jwk(keyset: list[Any], kid: str, fragment: str) -> Mapping[str, Any]:
     candidates = [k for k in keyset if isinstance(k, dict)]
     for key in candidates:
         if key.get("kid") in (kid, fragment) and fragment:
-            return key  # type: ignore[no-any-return]
+            return key
     if len(candidates) == 1 and not fragment:
-        return candidates[0]  # type: ignore[no-any-return]
+        return candidates[0]
     raise KeyResolutionError(f'the JWK Set at "{kid}" has no key "{fragment or kid}"')
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import Delete, Update, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -49,8 +49,8 @@ def bound_copies(session: Session, credential_uuid: str) -> list[IssuedCredentia
     return list(session.exec(stmt))
 
 
-def _rowcount(session: Session, stmt) -> int:  # type: ignore[no-untyped-def]
-    return session.exec(stmt.execution_options(synchronize_session=False)).rowcount  # type: ignore[call-overload,no-any-return]
+def _rowcount(session: Session, stmt: Update | Delete) -> int:
+    return session.exec(stmt.execution_options(synchronize_session=False)).rowcount
 
 
 def mark_used(
@@ -146,4 +146,4 @@ def spend_nonce(session: Session, nonce_hash: str, now: datetime, expires_at: da
 
 def purge_nonces(session: Session, before: datetime) -> None:
     """Spent nonces are kept only until they expire: after that their signature refuses them."""
-    session.exec(delete(WalletNonce).where(col(WalletNonce.expires_at) < before))  # type: ignore[call-overload]
+    session.exec(delete(WalletNonce).where(col(WalletNonce.expires_at) < before))

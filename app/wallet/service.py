@@ -130,7 +130,7 @@ class WalletService:
         options: offers.OfferOptions | None = None,
     ) -> tuple[OpenOffer, str | None]:
         """A new offer and, when asked for, its transaction code (returned once, never stored)."""
-        record = self.status.get_owned(session, org.id, credential_uuid)  # type: ignore[arg-type]
+        record = self.status.get_owned(session, org.id, credential_uuid)
         current = self.locked_award(session, record)
         if expected_did is not None and not expected_did.startswith("did:"):
             raise InvalidInput('"holder_did" must be a DID ("did:...")', field="holder_did")
@@ -147,7 +147,7 @@ class WalletService:
         offer = WalletOffer(
             id=str(uuidlib.uuid4()),
             token_hash=offers.digest(token),
-            org_id=org.id,  # type: ignore[arg-type]
+            org_id=org.id,
             credential_uuid=record.uuid,
             learner_id=learner.id if learner else None,
             expected_did=expected_did,
@@ -168,14 +168,14 @@ class WalletService:
     def offers_for(
         self, session: Session, org: Organization, credential_uuid: str
     ) -> list[WalletOffer]:
-        record = self.status.get_owned(session, org.id, credential_uuid)  # type: ignore[arg-type]
-        return repository.offers_for_credential(session, org.id, record.uuid)  # type: ignore[arg-type]
+        record = self.status.get_owned(session, org.id, credential_uuid)
+        return repository.offers_for_credential(session, org.id, record.uuid)
 
     def withdraw(
         self, session: Session, org: Organization, credential_uuid: str, offer_id: str
     ) -> WalletOffer:
         """Idempotent for a withdrawn offer; a used offer cannot be withdrawn (409)."""
-        record = self.status.get_owned(session, org.id, credential_uuid)  # type: ignore[arg-type]
+        record = self.status.get_owned(session, org.id, credential_uuid)
         offer = repository.offer_by_id(session, offer_id)
         if offer is None or offer.credential_uuid != record.uuid:
             raise OfferNotFound(f'no wallet offer "{offer_id}" for this credential', field="id")

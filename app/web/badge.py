@@ -27,6 +27,7 @@ from app.container import Services
 from app.core.vc.baking import bake_png, bake_svg
 from app.credentials.visibility import public_credential
 from app.deps import ServicesDep, SessionDep
+from app.http.guard import GuardedRoute
 from app.issuers.organizations import organization_or_none
 from app.models import IssuedCredential
 from app.web.certificate import certificate_view
@@ -34,7 +35,7 @@ from app.web.context import WebContext
 from app.web.preview import _font, _rgb, _wrap
 from app.web.themes import Theme
 
-router = APIRouter(tags=["credentials"])
+router = APIRouter(tags=["credentials"], route_class=GuardedRoute)
 
 SIZE = 512
 #: An embedded image larger than this is not used (a badge, not a photo album).

@@ -64,7 +64,7 @@ class WebContext:
 
 
 def get_web(request: Request) -> WebContext:
-    return request.app.state.web  # type: ignore[no-any-return]
+    return request.app.state.web
 
 
 WebDep = Annotated[WebContext, Depends(get_web)]

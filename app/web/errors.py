@@ -6,7 +6,9 @@ with templates/errors/<status>.html only when the request's Accept header prefer
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -20,6 +22,8 @@ from app.web.context import WebContext
 from app.web.themes import DEFAULT_THEME
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
+#: What ``app.exception_handlers`` holds (Starlette allows sync handlers too).
+AnyHandler = Callable[[Request, Any], Response | Awaitable[Response]]
 _TITLES = {404: "Page not found", 406: "Not acceptable", 500: "Something went wrong"}
 
 
@@ -51,14 +55,15 @@ def install_html_errors(app: FastAPI, web: WebContext) -> None:
         inner = app.exception_handlers.get(exc_class)
         if inner is None:
             continue
-        app.add_exception_handler(exc_class, _wrap(inner, web))  # type: ignore[arg-type]
+        app.add_exception_handler(exc_class, _wrap(inner, web))
 
 
-def _wrap(inner: Handler, web: WebContext) -> Handler:
+def _wrap(inner: AnyHandler, web: WebContext) -> Handler:
     async def handler(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status", None) or getattr(exc, "status_code", 500)
         if status in (404, 406, 410) and wants_html(request):
             return render_error(web, status)
-        return await inner(request, exc)
+        response = inner(request, exc)
+        return await response if inspect.isawaitable(response) else response
 
     return handler

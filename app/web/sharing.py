@@ -49,7 +49,7 @@ def qr_svg(url: str, *, scale: int = 4, dark: str = "#000", inline: bool = False
         svg = code.svg_inline(border=4, dark=dark, light="#fff", omitsize=True)
         return svg.replace(
             "<svg ", '<svg role="img" aria-label="QR code of this page\'s address" ', 1
-        )  # type: ignore[no-any-return]
+        )
     out = io.BytesIO()
     code.save(
         out,

@@ -58,7 +58,7 @@ def _page(
     # The Content-Security-Policy (no script) and nosniff: app/web/security_headers.py.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
-    return response  # type: ignore[no-any-return]
+    return response
 
 
 @router.get(
@@ -112,7 +112,7 @@ async def _verify_for_page(
             value = services.verifier.fetch_submission(session, url)
         elif text.startswith("{"):
             value = parse_json(text, what="the credential")
-        return services.verifier.verify_submission(session, value)  # type: ignore[no-any-return]
+        return services.verifier.verify_submission(session, value)
 
     try:
         report = await run_in_threadpool(work)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
@@ -25,13 +25,16 @@ from app.issuers.clients import Caller
 
 router = APIRouter(tags=["events"], route_class=GuardedRoute)
 EventWriter = Annotated[Caller, require_scope(scopes.EVENTS)]
-_OUTCOME = {200: {"model": EventOutcome}, 201: {"model": EventOutcome}}
+_OUTCOME: dict[int | str, dict[str, Any]] = {
+    200: {"model": EventOutcome},
+    201: {"model": EventOutcome},
+}
 
 
 @router.post(
     "/grades",
     response_model=EventOutcome,
-    responses=_OUTCOME,  # type: ignore[arg-type]
+    responses=_OUTCOME,
     summary="A learner's grade in a course run: stored, and awarded when it passes",
 )
 def post_grade(
@@ -76,7 +79,7 @@ def post_grades_batch(
 @router.post(
     "/completions",
     response_model=EventOutcome,
-    responses=_OUTCOME,  # type: ignore[arg-type]
+    responses=_OUTCOME,
     summary="A learner completed a course run (for runs that certify on completion)",
 )
 def post_completion(

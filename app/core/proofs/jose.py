@@ -34,6 +34,10 @@ JWT_SIGNATURE_ERROR = "JWT_SIGNATURE_ERROR"
 JWT_CLAIM_MISMATCH = "JWT_CLAIM_MISMATCH"
 KEY_NOT_FOUND = "KEY_NOT_FOUND"
 
+#: The key types of ``ALGORITHMS``: RS256, ES256 (P-256) and EdDSA (Ed25519).
+JwsPrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+JwsPublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+
 #: (kid, protected header) -> public key; raises LookupError when the key cannot be found.
 JwtKeyResolver = Callable[[str | None, Mapping[str, Any]], PublicKeyTypes]
 
@@ -100,7 +104,7 @@ def ob_claims(credential: Mapping[str, Any]) -> dict[str, Any]:
 
 def sign_vc_jwt(
     credential: Mapping[str, Any],
-    private_key: PrivateKeyTypes,
+    private_key: JwsPrivateKey,
     kid: str,
     *,
     profile: str = OB_PROFILE,
@@ -115,7 +119,7 @@ def sign_vc_jwt(
         headers = {"kid": kid, "typ": "vc+jwt", "cty": "vc"}
     else:
         raise JwtSigningError(f'unknown VC-JWT profile "{profile}"')
-    return jwt.encode(payload, private_key, algorithm=alg, headers=headers)  # type: ignore[arg-type]
+    return jwt.encode(payload, private_key, algorithm=alg, headers=headers)
 
 
 @dataclass
@@ -180,12 +184,14 @@ def verify_vc_jwt(
     except LookupError as exc:
         return _fail(KEY_NOT_FOUND, str(exc) or f'key "{kid}" not found', header=header)
     try:
+        if not isinstance(key, JwsPublicKey):
+            raise JwtSigningError(f"no JWS algorithm for {type(key).__name__}")
         if algorithm_for(key) != alg:
             return _fail(JWT_ALG_ERROR, f'key "{kid}" cannot be used with "{alg}"', header=header)
         jwt.decode(
             token,
             key,
-            algorithms=[alg],  # type: ignore[arg-type]
+            algorithms=[alg],
             options={
                 "verify_exp": False,
                 "verify_nbf": False,

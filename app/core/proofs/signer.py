@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from app.core.multiformats import PrivateKey, PublicKey
+from app.core.multiformats import PublicKey
 
 EDDSA = "EdDSA"
 ES256 = "ES256"
@@ -96,8 +96,9 @@ class P256Signer:
         return r.to_bytes(_P256_SIZE, "big") + s.to_bytes(_P256_SIZE, "big")
 
 
-def signer_for(private_key: PrivateKey, verification_method: str) -> Ed25519Signer | P256Signer:
-    """The signer class matching a private key's type."""
+def signer_for(private_key: object, verification_method: str) -> Ed25519Signer | P256Signer:
+    """The signer class matching a private key's type (Data Integrity signs with Ed25519 or
+    P-256; an RSA key, which only VC-JWT uses, is refused)."""
     if isinstance(private_key, ed25519.Ed25519PrivateKey):
         return Ed25519Signer(private_key, verification_method)
     if isinstance(private_key, ec.EllipticCurvePrivateKey):

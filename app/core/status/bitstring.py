@@ -104,7 +104,8 @@ class Bitstring:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Bitstring) and self._bytes == other._bytes
 
-    __hash__ = None  # type: ignore[assignment]  # mutable
+    # A class that defines __eq__ without __hash__ is unhashable (Python data model): it is
+    # mutable, so it must not be a dict key or set member.
 
     def __repr__(self) -> str:
         return f"Bitstring(length={len(self)}, set={sum(map(int.bit_count, self._bytes))})"

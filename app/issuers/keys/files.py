@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from app.core.proofs.jose import JwsPrivateKey
 from app.errors import ServiceUnavailable
 
 
@@ -47,7 +47,7 @@ def ensure_keys_dir(directory: Path) -> None:
         raise KeyFileError(f"keys directory {directory} is not writable: fix LAUREL_KEYS_DIR")
 
 
-def write_private_key(directory: Path, file_name: str, key: PrivateKeyTypes) -> Path:
+def write_private_key(directory: Path, file_name: str, key: JwsPrivateKey) -> Path:
     """Write all or nothing: a 0600 temp file in the same directory, fsync, then rename.
 
     A full or read-only directory raises ``KeysDirUnavailable`` and leaves no file behind
@@ -94,7 +94,7 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def read_private_key(directory: Path, file_name: str) -> PrivateKeyTypes:
+def read_private_key(directory: Path, file_name: str) -> JwsPrivateKey:
     path = directory / file_name
     try:
         mode = path.stat().st_mode
@@ -106,7 +106,12 @@ def read_private_key(directory: Path, file_name: str) -> PrivateKeyTypes:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyFileError(f"key file {path} is readable by others: run chmod 600 {path}")
     try:
-        return serialization.load_pem_private_key(path.read_bytes(), password=None)
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError, OSError):
         # Never chain the parser's exception: it may quote key material.
         raise KeyFileError(f"key file {path} is not a readable PKCS#8 PEM private key") from None
+    if not isinstance(private, JwsPrivateKey):
+        raise KeyFileError(
+            f"key file {path} holds a {type(private).__name__}: keys are Ed25519, P-256 or RSA"
+        )
+    return private

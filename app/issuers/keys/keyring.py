@@ -8,15 +8,20 @@ import threading
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.core.did.document import public_key_from_jwk
+from app.core.did.document import PublicKey, public_key_from_jwk
+from app.core.proofs.jose import JwsPrivateKey
 from app.db import RetryableConflict
 from app.errors import Conflict
 from app.issuers.keys import repository
-from app.issuers.keys.files import ensure_keys_dir, read_private_key, write_private_key
+from app.issuers.keys.files import (
+    KeyFileError,
+    ensure_keys_dir,
+    read_private_key,
+    write_private_key,
+)
 from app.issuers.keys.jwk import public_jwk, thumbprint
 from app.models import KeyStatus, KeyType, SigningKey
 
@@ -34,7 +39,7 @@ class KeyClash(RetryableConflict, Conflict):
         )
 
 
-def generate_private_key(key_type: str) -> PrivateKeyTypes:
+def generate_private_key(key_type: str) -> JwsPrivateKey:
     if key_type == KeyType.ED25519:
         return ed25519.Ed25519PrivateKey.generate()
     if key_type == KeyType.P256:
@@ -49,7 +54,7 @@ class Keyring:
 
     def __init__(self, keys_dir: Path) -> None:
         self.keys_dir = keys_dir
-        self._private: dict[str, PrivateKeyTypes] = {}
+        self._private: dict[str, JwsPrivateKey] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:  # never list key material
@@ -100,7 +105,7 @@ class Keyring:
             session, org_id, key_type
         )
 
-    def private_key(self, key: SigningKey) -> PrivateKeyTypes:
+    def private_key(self, key: SigningKey) -> JwsPrivateKey:
         with self._lock:
             cached = self._private.get(key.fragment)
         if cached is not None:
@@ -110,11 +115,18 @@ class Keyring:
             self._private[key.fragment] = private
         return private
 
+    def ed25519_private_key(self, key: SigningKey) -> ed25519.Ed25519PrivateKey:
+        """The private half of an Ed25519 key row (for the Data Integrity eddsa suites)."""
+        private = self.private_key(key)
+        if not isinstance(private, ed25519.Ed25519PrivateKey):
+            raise KeyFileError(f"key file {key.file_name} does not hold an Ed25519 key")
+        return private
+
     def check_published_keys(self, session: Session) -> None:
         """Fail at start-up when a published key's file is missing or unreadable."""
         for key in repository.all_published_keys(session):
             self.private_key(key)
 
 
-def public_key_of(key: SigningKey) -> PublicKeyTypes:
+def public_key_of(key: SigningKey) -> PublicKey:
     return public_key_from_jwk(json.loads(key.public_jwk))
