@@ -2,9 +2,11 @@
 
 - ``POST /credentials/verify`` (VCALM §3.2.2): ``{verifiableCredential, options}`` where the
   credential is a JSON-LD object, a compact JWS (VC-JWT) or an EnvelopedVerifiableCredential.
-  An invalid credential is an answer (200, ``verified: false``); a body over 1 MB, or one whose
-  JSON-LD work outgrows the CPU budget of a verification, is a 413, one nested 100 deep or of
-  the wrong shape a 422 problem+json naming the field.
+  A verified credential is a 200; one that does not verify is an answer too, the same report
+  with ``verified: false`` and status 400 (as the W3C VC-API and Data Integrity test suites,
+  and the implementations in their reports, answer). A body over 1 MB, or one whose JSON-LD
+  work outgrows the CPU budget of a verification, is a 413, one nested 100 deep or of the
+  wrong shape a 422 problem+json naming the field, one that is not JSON a 400 problem+json.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from app.deps import ServicesDep, SessionDep
 from app.errors import AppError, InvalidInput, PayloadTooLarge
 from app.http.body import read_limited
 from app.verification.errors import MalformedJson
+from app.verification.report import VerificationReport
 from app.verification.schemas import VerifyResponse
 from app.verification.submission import (
     MAX_BYTES,
@@ -51,10 +54,15 @@ _REQUEST_SCHEMA: dict[str, Any] = {
 
 @router.post(
     "/credentials/verify",
-    summary="Verify a credential (VCALM §3.2.2): every check named, invalid is an answer",
+    summary="Verify a credential (VCALM §3.2.2): every check named; 200 verified, 400 not",
     response_model=VerifyResponse,
     responses={
-        400: {"description": "the body is not JSON"},
+        400: {
+            "model": VerifyResponse,
+            "description": "the credential does not verify: the same report as a 200, with "
+            "verified false (application/json); or the body is not JSON "
+            "(application/problem+json)",
+        },
         413: {
             "description": "the body is larger than 1 MB, or verifying it needs more CPU "
             "time than a request may use (LAUREL_VERIFY_CPU_BUDGET_SECONDS)"
@@ -81,7 +89,12 @@ async def verify_credential(
         report = await run_in_threadpool(services.verifier.verify_submission, session, credential)
     except SubmissionError as exc:
         raise _app_error(exc, default_field="verifiableCredential") from None
-    return JSONResponse(report.to_json())
+    return report_response(report)
+
+
+def report_response(report: VerificationReport) -> JSONResponse:
+    """The report as the answer: 200 when verified, 400 with the same body when not."""
+    return JSONResponse(report.to_json(), status_code=200 if report.verified else 400)
 
 
 def _request_credential(body: Any) -> Any:
