@@ -49,6 +49,7 @@ from app.core.vocabulary import VC_V1, VC_V2
 from app.credentials import repository as credentials
 from app.credentials.status_lists import StatusListService
 from app.issuers.identity import IssuerIdentity
+from app.verification.envelopes import envelope_context_problem
 from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
 from app.verification.report import Check, VerificationReport
@@ -180,7 +181,9 @@ class Verifier:
         if submission.credential is not None:
             return self.verify(session, submission.credential, now)
         assert submission.token is not None
-        return self.verify_jwt(session, submission.token, now, submission.format)
+        return self.verify_jwt(
+            session, submission.token, now, submission.format, envelope=submission.envelope
+        )
 
     def verify_stored(
         self, session: Session, credential: dict[str, Any], now: datetime | None = None
@@ -220,16 +223,28 @@ class Verifier:
         token: str,
         now: datetime | None = None,
         fmt: str = "jwt_vc",
+        *,
+        envelope: Mapping[str, Any] | None = None,
     ) -> VerificationReport:
-        """A VC-JWT (OB 3.0 §8.2) or VC-JOSE-COSE ``vc+jwt`` token (VC-JOSE-COSE §3.1.1)."""
+        """A VC-JWT (OB 3.0 §8.2) or VC-JOSE-COSE ``vc+jwt`` token (VC-JOSE-COSE §3.1.1), alone
+        or in an ``EnvelopedVerifiableCredential`` (whose ``@context`` is checked, §4.13)."""
         with self._within_budget():
-            return self._verify_jwt(session, token, now, fmt)
+            return self._verify_jwt(session, token, now, fmt, envelope)
 
     def _verify_jwt(
-        self, session: Session, token: str, now: datetime | None, fmt: str
+        self,
+        session: Session,
+        token: str,
+        now: datetime | None,
+        fmt: str,
+        envelope: Mapping[str, Any] | None = None,
     ) -> VerificationReport:
         report = VerificationReport()
         report.results["format"] = fmt
+        if envelope is not None:
+            problem = envelope_context_problem(envelope, self.processor.store)
+            if problem:
+                report.add(Check("data_model", False, problem, "MALFORMED_VALUE_ERROR"))
         resolver = self.key_resolver(session)
         try:
             _, payload = jose.decode_unverified(token)
