@@ -371,19 +371,39 @@ class Verifier:
         report: VerificationReport,
         resolver: KeyResolver,
     ) -> None:
-        """Every resolved proof key must be controlled by the issuer (OB 3.0 §8.5)."""
+        """One assertionMethod proof must be by a key the issuer controls (OB 3.0 §8.5).
+
+        A proof set or chain (VC-DI §4.4-4.5) may add proofs by others (a witness, a notary,
+        a ``previousProof`` chain): each must verify (the proof checks), none needs to be the
+        issuer's but one; the others are named as warnings.
+        """
         issuer_id = _issuer_id(credential)
         proofs = credential.get("proof")
         proofs = proofs if isinstance(proofs, list) else [proofs] if proofs else []
-        methods: list[str] = [
-            p["verificationMethod"]
+        found = [
+            resolver.resolved[p["verificationMethod"]]
             for p in proofs
-            if isinstance(p, dict) and isinstance(p.get("verificationMethod"), str)
+            if isinstance(p, dict)
+            and p.get("proofPurpose") == ASSERTION_METHOD
+            and isinstance(p.get("verificationMethod"), str)
+            and p["verificationMethod"] in resolver.resolved
         ]
-        for vm in methods:
-            found = resolver.resolved.get(vm)
-            if found is not None:
-                self._check_key_authority(found, issuer_id, report)
+        if not found:
+            return  # no key could be resolved: the issuer_key check already says so
+        by_issuer = next((key for key in found if key.controller == issuer_id), found[0])
+        self._check_key_authority(by_issuer, issuer_id, report)
+        if issuer_id is None or by_issuer.controller != issuer_id:
+            return
+        for other in found:
+            if other.controller != issuer_id:
+                report.warn(
+                    Check(
+                        "issuer",
+                        True,
+                        f'another proof is by "{other.id}", controlled by "{other.controller}" '
+                        "(not the issuer): it verifies as part of the proof set",
+                    )
+                )
 
     @staticmethod
     def _check_key_authority(

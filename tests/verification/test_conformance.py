@@ -18,6 +18,9 @@ from app.core.did.did_jwk import did_jwk_from_public_key
 from app.core.did.did_key import did_key_from_public_key
 from app.core.did.document import jwk_from_public_key
 from app.core.multiformats import multibase_encode
+from app.core.proofs import SUITES
+from app.core.proofs.data_integrity import DataIntegrityEngine, ProofOptions
+from app.core.proofs.signer import Ed25519Signer
 from app.core.vocabulary import VC_V2
 from app.verification.report import VerificationReport
 
@@ -143,3 +146,58 @@ def test_enveloped_credential_context_is_checked(
     assert "EnvelopedVerifiableCredential" in failed[0].message
     # the token itself is fine: its proof check passed
     assert any(c.name == "proof" and c.passed for c in report.checks)
+
+
+# -- proof sets and chains (VC-DI §4.4-4.5) ---------------------------------------------------
+
+
+def _did_key_signer(key: ed25519.Ed25519PrivateKey) -> Ed25519Signer:
+    return Ed25519Signer(key, did_key_vm(key)[1])
+
+
+def test_proof_chain_with_a_key_other_than_the_issuers(
+    signing_engine: DataIntegrityEngine, services: Services, session: Session
+) -> None:
+    """Every proof must verify; one assertionMethod proof by the issuer is enough."""
+    issuer_key = ed25519.Ed25519PrivateKey.generate()
+    witness_key = ed25519.Ed25519PrivateKey.generate()
+    issuer, witness = _did_key_signer(issuer_key), _did_key_signer(witness_key)
+    suite = SUITES["eddsa-rdfc-2022"]
+    once = signing_engine.add_proof(
+        alumni(did_key_vm(issuer_key)[0]),
+        suite,
+        issuer,
+        ProofOptions(issuer.verification_method, id="urn:uuid:proof-1"),
+    )
+    chained = signing_engine.add_proof(
+        once,
+        suite,
+        witness,
+        ProofOptions(
+            witness.verification_method, id="urn:uuid:proof-2", previous_proof="urn:uuid:proof-1"
+        ),
+    )
+    report = _verify(services, session, chained)
+    assert report.verified, report.to_json()
+    assert [c.passed for c in report.checks if c.name == "proof"] == [True, True]
+    noted = [w.message for w in report.warnings if w.name == "issuer"]
+    assert any(witness.verification_method in message for message in noted)
+
+    # a proof set (no chain): the same rule
+    as_set = signing_engine.add_proof(
+        once, suite, witness, ProofOptions(witness.verification_method)
+    )
+    assert _verify(services, session, as_set).verified
+
+    # every proof must still verify
+    broken = copy.deepcopy(chained)
+    broken["proof"][1]["proofValue"] = chained["proof"][0]["proofValue"]
+    failed = _verify(services, session, broken)
+    assert {c.name: c.code for c in failed.failed()} == {"proof": "PROOF_VERIFICATION_ERROR"}
+
+    # and one of them must be the issuer's
+    only_witness = signing_engine.add_proof(
+        alumni(did_key_vm(issuer_key)[0]), suite, witness, ProofOptions(witness.verification_method)
+    )
+    report = _verify(services, session, only_witness)
+    assert {c.name: c.code for c in report.failed()} == {"issuer": "ISSUER_KEY_MISMATCH"}
