@@ -83,12 +83,12 @@ async def verify_credential(
     try:
         body = parse_json(raw, max_depth=MAX_DEPTH + 2)  # the credential sits one level in
     except SubmissionError as exc:
-        raise _app_error(exc) from None
+        raise app_error(exc) from None
     credential = _request_credential(body)
     try:
         report = await run_in_threadpool(services.verifier.verify_submission, session, credential)
     except SubmissionError as exc:
-        raise _app_error(exc, default_field="verifiableCredential") from None
+        raise app_error(exc, default_field="verifiableCredential") from None
     return report_response(report)
 
 
@@ -109,7 +109,7 @@ def _request_credential(body: Any) -> Any:
     try:
         check_shape(credential, what='"verifiableCredential"')
     except SubmissionError as exc:
-        raise _app_error(exc, default_field="verifiableCredential") from None
+        raise app_error(exc, default_field="verifiableCredential") from None
     if not isinstance(credential, dict | str):
         raise InvalidInput(
             '"verifiableCredential" must be an object or a compact JWS string',
@@ -118,7 +118,7 @@ def _request_credential(body: Any) -> Any:
     return credential
 
 
-def _app_error(exc: SubmissionError, default_field: str = "body") -> AppError:
+def app_error(exc: SubmissionError, default_field: str = "body") -> AppError:
     field = exc.field or default_field
     if exc.status == 413:
         return PayloadTooLarge(str(exc), field=field)

@@ -52,6 +52,7 @@ from app.issuers.identity import IssuerIdentity
 from app.verification.envelopes import envelope_context_problem
 from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
+from app.verification.presentations import PresentationReport, verify_presentation
 from app.verification.report import Check, VerificationReport
 from app.verification.status import StatusChecker
 from app.verification.submission import (
@@ -184,6 +185,29 @@ class Verifier:
         return self.verify_jwt(
             session, submission.token, now, submission.format, envelope=submission.envelope
         )
+
+    def verify_presentation(
+        self,
+        session: Session,
+        value: Any,
+        *,
+        challenge: str | None = None,
+        domain: str | None = None,
+        proof_required: bool = True,
+        now: datetime | None = None,
+    ) -> PresentationReport:
+        """A presentation and every credential in it, under one CPU budget
+        (app/verification/presentations.py)."""
+        with self._within_budget():
+            return verify_presentation(
+                self,
+                session,
+                value,
+                challenge=challenge,
+                domain=domain,
+                proof_required=proof_required,
+                now=now,
+            )
 
     def verify_stored(
         self, session: Session, credential: dict[str, Any], now: datetime | None = None
