@@ -1,7 +1,10 @@
 """Verification for anyone: VC-API ``POST /credentials/verify`` (the page: web/verify_page.py).
 
 - ``POST /credentials/verify`` (VCALM §3.2.2): ``{verifiableCredential, options}`` where the
-  credential is a JSON-LD object, a compact JWS (VC-JWT) or an EnvelopedVerifiableCredential.
+  credential is a JSON-LD object, a compact JWS (VC-JWT) or an EnvelopedVerifiableCredential;
+  or a baked badge (OB 3.0 §5.3) as the body itself, ``Content-Type: image/png`` or
+  ``image/svg+xml``: the credential is taken out of the image, then verified the same way
+  (an image with no readable credential is a 422, ``field: body``).
   A verified credential is a 200; one that does not verify is an answer too, the same report
   with ``verified: false`` and status 400 (as the W3C VC-API and Data Integrity test suites,
   and the implementations in their reports, answer). A body over 1 MB, or one whose JSON-LD
@@ -20,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from app.deps import ServicesDep, SessionDep
 from app.errors import AppError, InvalidInput, PayloadTooLarge
 from app.http.body import read_limited
+from app.verification.baked import IMAGE_MEDIA, unbake_credential
 from app.verification.errors import MalformedJson
 from app.verification.report import VerificationReport
 from app.verification.schemas import VerifyResponse
@@ -72,7 +76,19 @@ _REQUEST_SCHEMA: dict[str, Any] = {
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": _REQUEST_SCHEMA}},
+            "content": {
+                "application/json": {"schema": _REQUEST_SCHEMA},
+                "image/png": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "description": "a baked badge: the credential (JSON or compact JWS) in "
+                    "the openbadgecredential iTXt chunk (OB 3.0 §5.3.1)",
+                },
+                "image/svg+xml": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "description": "a baked badge: the credential in <openbadges:credential> "
+                    "(https://purl.imsglobal.org/ob/v3p0, OB 3.0 §5.3.2)",
+                },
+            },
         }
     },
 )
@@ -80,11 +96,18 @@ async def verify_credential(
     request: Request, services: ServicesDep, session: SessionDep
 ) -> Response:
     raw = await read_limited(request, MAX_BYTES)
-    try:
-        body = parse_json(raw, max_depth=MAX_DEPTH + 2)  # the credential sits one level in
-    except SubmissionError as exc:
-        raise app_error(exc) from None
-    credential = _request_credential(body)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in IMAGE_MEDIA:  # a baked badge (OB 3.0 §5.3): the image is the body
+        try:
+            credential = unbake_credential(raw)
+        except SubmissionError as exc:
+            raise app_error(exc) from None
+    else:
+        try:
+            body = parse_json(raw, max_depth=MAX_DEPTH + 2)  # the credential sits one level in
+        except SubmissionError as exc:
+            raise app_error(exc) from None
+        credential = _request_credential(body)
     try:
         report = await run_in_threadpool(services.verifier.verify_submission, session, credential)
     except SubmissionError as exc:
