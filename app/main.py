@@ -15,6 +15,7 @@ from app.api import (
     keys,
     oauth,
     oid4vci,
+    presentations,
     record_shares,
     status,
     vc_api,
@@ -41,6 +42,7 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         BodyRule("/api/v1/grades:batch", settings.batch_body_max_bytes, api_client_guard),
         BodyRule("/api/v1/.*", default, api_client_guard),
         BodyRule("/credentials/verify", VERIFY_MAX_BYTES),
+        BodyRule("/presentations/verify", VERIFY_MAX_BYTES),
         BodyRule("/verify", MAX_FORM_BYTES),
         BodyRule("/exchanges/.*", exchanges.MAX_BODY),
         BodyRule("/oid4vci/credential", oid4vci.MAX_BODY, wallet_token_guard),
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(oauth.router)
     app.include_router(vc_api.router)
     app.include_router(verify.router)
+    app.include_router(presentations.router)
     app.include_router(identity.router)
     app.include_router(status.router)
     app.include_router(keys.router)

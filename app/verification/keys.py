@@ -153,26 +153,31 @@ class KeyResolver:
     # -- VC-JWT keys (OB 3.0 §8.2.3) ----------------------------------------------------
 
     def jwt_key(
-        self, kid: str | None, header: Mapping[str, Any], issuer: str | None
+        self,
+        kid: str | None,
+        header: Mapping[str, Any],
+        issuer: str | None,
+        purpose: str = ASSERTION_METHOD,
     ) -> ResolvedKey:
-        """The key a VC-JWT header points at; the issuer's authority is judged by the caller."""
+        """The key a VC-JWT header points at; the issuer's authority is judged by the caller.
+        A presentation's JWT (signed by the holder) asks for ``authentication`` keys."""
         try:
-            return self._jwt_key(kid, header, issuer)
+            return self._jwt_key(kid, header, issuer, purpose)
         except (DIDResolutionError, KeyFormatError, FetchError) as exc:
             raise KeyResolutionError(str(exc)) from None
 
     def _jwt_key(
-        self, kid: str | None, header: Mapping[str, Any], issuer: str | None
+        self, kid: str | None, header: Mapping[str, Any], issuer: str | None, purpose: str
     ) -> ResolvedKey:
         if kid:
             if kid.startswith("#") and issuer:
                 kid = issuer + kid
             if kid.startswith("did:"):
-                return self.resolve(kid, ASSERTION_METHOD)
+                return self.resolve(kid, purpose)
             if kid.startswith(("https://", "http://")):
                 return self._jwk_url(kid, issuer)
             if issuer and issuer.startswith("did:"):
-                return self.resolve(f"{issuer}#{kid}", ASSERTION_METHOD)
+                return self.resolve(f"{issuer}#{kid}", purpose)
             raise KeyResolutionError(f'"kid" "{kid}" is neither a DID URL nor an https URL')
         jwk = header.get("jwk")
         if isinstance(jwk, dict):

@@ -42,6 +42,18 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     ),
     "MALFORMED_PROOF_ERROR": (SECURITY_ERRORS + "MALFORMED_PROOF_ERROR", "Malformed proof"),
     "PROOF_EXPIRED_ERROR": (SECURITY_ERRORS + "PROOF_EXPIRED_ERROR", "Proof expired"),
+    "INVALID_CHALLENGE_ERROR": (
+        SECURITY_ERRORS + "INVALID_CHALLENGE_ERROR",
+        "The proof does not carry the challenge",
+    ),
+    "INVALID_DOMAIN_ERROR": (
+        SECURITY_ERRORS + "INVALID_DOMAIN_ERROR",
+        "The proof is not bound to the domain",
+    ),
+    "HOLDER_MISMATCH": (
+        VC_DM_ERRORS + "CRYPTOGRAPHIC_SECURITY_ERROR",
+        "Presentation not signed by its holder",
+    ),
     "REVOKED": (LAUREL + "REVOKED", "Revoked"),
     "SUSPENDED": (LAUREL + "SUSPENDED", "Suspended"),
     "STATUS_SET": (LAUREL + "STATUS_SET", "Status set"),

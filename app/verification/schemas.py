@@ -28,3 +28,20 @@ class VerifyResponse(BaseModel):
     errors: list[CheckOut]
     problemDetails: list[ProblemOut]
     results: dict[str, Any]
+
+
+class CredentialResultOut(VerifyResponse):
+    credentialId: str | None = Field(default=None, description="the credential's id, if any")
+
+
+class PresentationVerifyResponse(VerifyResponse):
+    """VC-API ``POST /presentations/verify``: the presentation's checks at the top (plus one
+    failed ``credential`` check per credential that fails), then the details."""
+
+    presentationResult: VerifyResponse = Field(
+        description="the presentation's own checks: data model, proof (authentication, "
+        "challenge, domain), holder"
+    )
+    credentialResults: list[CredentialResultOut] = Field(
+        description="each credential inside, as POST /credentials/verify reports it"
+    )

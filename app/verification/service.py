@@ -51,8 +51,10 @@ from app.credentials import repository as credentials
 from app.credentials.status_lists import StatusListService
 from app.credentials.visibility import is_public
 from app.issuers.identity import IssuerIdentity
+from app.verification.envelopes import envelope_context_problem
 from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
+from app.verification.presentations import PresentationReport, verify_presentation
 from app.verification.report import Check, VerificationReport
 from app.verification.status import StatusChecker
 from app.verification.submission import (
@@ -191,7 +193,32 @@ class Verifier:
         if submission.credential is not None:
             return self.verify(session, submission.credential, now)
         assert submission.token is not None
-        return self.verify_jwt(session, submission.token, now, submission.format)
+        return self.verify_jwt(
+            session, submission.token, now, submission.format, envelope=submission.envelope
+        )
+
+    def verify_presentation(
+        self,
+        session: Session,
+        value: Any,
+        *,
+        challenge: str | None = None,
+        domain: str | None = None,
+        proof_required: bool = True,
+        now: datetime | None = None,
+    ) -> PresentationReport:
+        """A presentation and every credential in it, under one CPU budget
+        (app/verification/presentations.py)."""
+        with self._within_budget():
+            return verify_presentation(
+                self,
+                session,
+                value,
+                challenge=challenge,
+                domain=domain,
+                proof_required=proof_required,
+                now=now,
+            )
 
     def verify_stored(
         self, session: Session, credential: dict[str, Any], now: datetime | None = None
@@ -231,16 +258,28 @@ class Verifier:
         token: str,
         now: datetime | None = None,
         fmt: str = "jwt_vc",
+        *,
+        envelope: Mapping[str, Any] | None = None,
     ) -> VerificationReport:
-        """A VC-JWT (OB 3.0 §8.2) or VC-JOSE-COSE ``vc+jwt`` token (VC-JOSE-COSE §3.1.1)."""
+        """A VC-JWT (OB 3.0 §8.2) or VC-JOSE-COSE ``vc+jwt`` token (VC-JOSE-COSE §3.1.1), alone
+        or in an ``EnvelopedVerifiableCredential`` (whose ``@context`` is checked, §4.13)."""
         with self._within_budget():
-            return self._verify_jwt(session, token, now, fmt)
+            return self._verify_jwt(session, token, now, fmt, envelope)
 
     def _verify_jwt(
-        self, session: Session, token: str, now: datetime | None, fmt: str
+        self,
+        session: Session,
+        token: str,
+        now: datetime | None,
+        fmt: str,
+        envelope: Mapping[str, Any] | None = None,
     ) -> VerificationReport:
         report = VerificationReport()
         report.results["format"] = fmt
+        if envelope is not None:
+            problem = envelope_context_problem(envelope, self.processor.store)
+            if problem:
+                report.add(Check("data_model", False, problem, "MALFORMED_VALUE_ERROR"))
         resolver = self.key_resolver(session)
         try:
             header, payload = jose.decode_unverified(token)
@@ -372,19 +411,39 @@ class Verifier:
         report: VerificationReport,
         resolver: KeyResolver,
     ) -> None:
-        """Every resolved proof key must be controlled by the issuer (OB 3.0 §8.5)."""
+        """One assertionMethod proof must be by a key the issuer controls (OB 3.0 §8.5).
+
+        A proof set or chain (VC-DI §4.4-4.5) may add proofs by others (a witness, a notary,
+        a ``previousProof`` chain): each must verify (the proof checks), none needs to be the
+        issuer's but one; the others are named as warnings.
+        """
         issuer_id = _issuer_id(credential)
         proofs = credential.get("proof")
         proofs = proofs if isinstance(proofs, list) else [proofs] if proofs else []
-        methods: list[str] = [
-            p["verificationMethod"]
+        found = [
+            resolver.resolved[p["verificationMethod"]]
             for p in proofs
-            if isinstance(p, dict) and isinstance(p.get("verificationMethod"), str)
+            if isinstance(p, dict)
+            and p.get("proofPurpose") == ASSERTION_METHOD
+            and isinstance(p.get("verificationMethod"), str)
+            and p["verificationMethod"] in resolver.resolved
         ]
-        for vm in methods:
-            found = resolver.resolved.get(vm)
-            if found is not None:
-                self._check_key_authority(found, issuer_id, report)
+        if not found:
+            return  # no key could be resolved: the issuer_key check already says so
+        by_issuer = next((key for key in found if key.controller == issuer_id), found[0])
+        self._check_key_authority(by_issuer, issuer_id, report)
+        if issuer_id is None or by_issuer.controller != issuer_id:
+            return
+        for other in found:
+            if other.controller != issuer_id:
+                report.warn(
+                    Check(
+                        "issuer",
+                        True,
+                        f'another proof is by "{other.id}", controlled by "{other.controller}" '
+                        "(not the issuer): it verifies as part of the proof set",
+                    )
+                )
 
     @staticmethod
     def _check_key_authority(

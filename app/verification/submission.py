@@ -47,11 +47,13 @@ class TooCostly(SubmissionError):
 
 @dataclass(frozen=True)
 class Submission:
-    """A classified credential: a JSON-LD object or a compact JWS."""
+    """A classified credential: a JSON-LD object or a compact JWS (and the envelope it came in,
+    whose own ``@context`` is checked too)."""
 
     format: Format
     credential: dict[str, Any] | None = None
     token: str | None = None
+    envelope: dict[str, Any] | None = None
 
 
 def parse_json(
@@ -126,7 +128,7 @@ def classify(value: Any, *, field: str = "verifiableCredential") -> Submission:
     types = value.get("type")
     types = types if isinstance(types, list) else [types]
     if ENVELOPED in types:
-        return Submission("enveloped_vc", token=_enveloped_token(value, field))
+        return Submission("enveloped_vc", token=_enveloped_token(value, field), envelope=value)
     return Submission("ldp_vc", credential=value)
 
 

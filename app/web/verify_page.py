@@ -1,5 +1,6 @@
-"""The ``/verify`` page: paste the JSON or JWS, upload the file, or give a share link
-(``?url=``); the same checks as ``POST /credentials/verify``, on a page that needs no JavaScript."""
+"""The ``/verify`` page: paste the JSON or JWS, upload the file (or a baked badge, PNG or SVG,
+OB 3.0 §5.3), or give a share link (``?url=``); the same checks as
+``POST /credentials/verify``, on a page that needs no JavaScript."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from app.deps import ServicesDep, SessionDep
 from app.errors import PayloadTooLarge
 from app.http.body import read_limited
 from app.http.guard import GuardedRoute
+from app.verification.baked import looks_like_image, unbake_text
 from app.verification.report import VerificationReport
 from app.verification.submission import MAX_BYTES, SubmissionError, parse_json
 from app.web.verify import verdict_view
@@ -94,7 +96,13 @@ async def verify_page_submit(
         if len(data) > MAX_BYTES:
             message = f"The file is more than {MAX_BYTES // 1000} kB: no credential is that large."
             return _page(request, services, error=message, status=413)
-        text = data.decode("utf-8", errors="replace").strip()
+        if looks_like_image(data):  # a baked badge (OB 3.0 §5.3): PNG or SVG
+            try:
+                text = unbake_text(data, field="file")
+            except SubmissionError as exc:
+                return _page(request, services, error=str(exc), status=422)
+        else:
+            text = data.decode("utf-8", errors="replace").strip()
     if text:
         return await _verify_for_page(request, services, session, text, "")
     if url:

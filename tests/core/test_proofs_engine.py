@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from app.core.jsonld import (
@@ -20,7 +22,7 @@ from app.core.jsonld import (
     PyldCanonicalizer,
     default_contexts_dir,
 )
-from app.core.multiformats import decode_multikey, decode_private_multikey
+from app.core.multiformats import decode_multikey, decode_private_multikey, multibase_encode
 from app.core.proofs import SUITES, suite_for_proof
 from app.core.proofs.data_integrity import (
     DATA_INTEGRITY_V2,
@@ -253,13 +255,80 @@ def test_rdfc_proof_with_its_own_context(engine: DataIntegrityEngine) -> None:
     assert "does not match" in check.message
 
 
+def _sign_jcs_by_hand(
+    document: dict[str, Any], options: dict[str, Any], key: ed25519.Ed25519PrivateKey
+) -> dict[str, Any]:
+    """eddsa-jcs-2022 by the spec's steps (VC-DI-EDDSA §3.3.1-3.3.6), not by the engine:
+    SHA-256(JCS(options)) || SHA-256(JCS(document)), Ed25519, base58btc."""
+    config_hash = hashlib.sha256(rfc8785.dumps(options)).digest()
+    document_hash = hashlib.sha256(rfc8785.dumps(document)).digest()
+    signature = key.sign(config_hash + document_hash)
+    return {**document, "proof": {**options, "proofValue": multibase_encode(signature)}}
+
+
+def test_jcs_proof_made_the_way_aca_py_makes_it(fast: DataIntegrityEngine) -> None:
+    """ACA-Py 1.7: no ``created``, no ``@context`` in the proof; the options are hashed as
+    they are (§3.3.5), the document's @context is not added to them."""
+    keys = Keys()
+    key = ed25519.Ed25519PrivateKey.generate()
+    vm = "did:example:acapy#key-1"
+    keys.keys[vm] = key.public_key()
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-jcs-2022",
+        "verificationMethod": vm,
+        "proofPurpose": "assertionMethod",
+    }
+    signed = _sign_jcs_by_hand(copy.deepcopy(JCS["unsigned"]), options, key)
+    assert "@context" not in signed["proof"] and "created" not in signed["proof"]
+    assert _verified(fast.verify(signed, keys)) == [True]
+    tampered = copy.deepcopy(signed)
+    tampered["name"] = "Changed"
+    assert _verified(fast.verify(tampered, keys)) == [False]
+    # adding the document's @context to the proof afterwards changes what was signed
+    added = copy.deepcopy(signed)
+    added["proof"]["@context"] = added["@context"]
+    assert _verified(fast.verify(added, keys)) == [False]
+
+
+def test_jcs_proof_with_its_context_made_by_hand(fast: DataIntegrityEngine) -> None:
+    """A proof carrying @context (§3.3.1 step 3): signed over the options with it; the
+    document's @context must start with it (§3.3.2 step 4)."""
+    keys = Keys()
+    key = ed25519.Ed25519PrivateKey.generate()
+    vm = "did:example:other#key-1"
+    keys.keys[vm] = key.public_key()
+    unsigned = copy.deepcopy(JCS["unsigned"])
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-jcs-2022",
+        "created": "2024-05-01T10:00:00Z",
+        "verificationMethod": vm,
+        "proofPurpose": "assertionMethod",
+        "@context": list(unsigned["@context"]),
+    }
+    signed = _sign_jcs_by_hand(unsigned, options, key)
+    assert _verified(fast.verify(signed, keys)) == [True]
+    # the proof's @context is used for the document: a context appended later is ignored
+    appended = copy.deepcopy(signed)
+    appended["@context"] = [*appended["@context"], DATA_INTEGRITY_V2]
+    assert _verified(fast.verify(appended, keys)) == [True]
+    # ... but a document whose @context does not start with the proof's fails
+    swapped = copy.deepcopy(signed)
+    swapped["@context"] = list(reversed(swapped["@context"]))
+    [check] = fast.verify(swapped, keys)
+    assert (check.verified, check.code) == (False, PROOF_VERIFICATION_ERROR)
+    assert "@context" in check.message
+
+
 def test_jcs_proof_with_and_without_its_context(fast: DataIntegrityEngine) -> None:
     keys = Keys()
     assert "@context" in JCS["signed"]["proof"]
     assert _verified(fast.verify(JCS["signed"], keys)) == [True]
+    # the spec's proof was signed with its @context: without it the options differ
     bare = copy.deepcopy(JCS["signed"])
     del bare["proof"]["@context"]
-    assert _verified(fast.verify(bare, keys)) == [True]
+    assert _verified(fast.verify(bare, keys)) == [False]
     other = copy.deepcopy(JCS["signed"])
     other["proof"]["@context"] = ["https://www.w3.org/ns/credentials/v2"]
     assert _verified(fast.verify(other, keys)) == [False]

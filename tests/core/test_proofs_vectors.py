@@ -213,7 +213,7 @@ def test_canonical_forms_and_hashes(engine: DataIntegrityEngine, vector: Vector)
     suite = SUITES[vector.suite]
     signed = vector.signed
     unsecured = {k: v for k, v in signed.items() if k != "proof"}
-    config = engine.proof_configuration(unsecured, signed["proof"])
+    config = engine.proof_configuration(unsecured, signed["proof"], suite)
 
     canonical_document = engine.transform(unsecured, suite)
     canonical_config = engine.transform(config, suite)

@@ -6,7 +6,9 @@ hash and key algorithm. For every suite here the steps are those of VC-DI-EDDSA 
 VC-DI-ECDSA §3.3, which has the same shape):
 
 1. transform: canonicalize the document without ``proof`` (RDFC-1.0 N-Quads or JCS);
-2. proof configuration: the proof options plus the document's ``@context`` (§3.2.5);
+2. proof configuration: the proof options plus the document's ``@context`` (§3.2.5); for
+   eddsa-jcs-2022 the proof options as they are (§3.3.5: the signer put the @context in the
+   proof, §3.3.1, and the verifier never adds one);
 3. hash: ``H(canonical proof configuration) || H(canonical document)`` (§3.2.4);
 4. sign or verify the hash data; ``proofValue`` = multibase base58btc of the signature.
 
@@ -296,13 +298,25 @@ class DataIntegrityEngine:
         self, unsecured: Mapping[str, Any], proof: Mapping[str, Any], suite: Cryptosuite
     ) -> bytes:
         """``H(canonical proof configuration) || H(canonical document)`` (config hash first)."""
-        config = self.proof_configuration(unsecured, proof)
+        config = self.proof_configuration(unsecured, proof, suite)
         return self._config_hash(config, suite) + suite.digest(self.transform(unsecured, suite))
 
     @staticmethod
-    def proof_configuration(unsecured: Mapping[str, Any], proof: Mapping[str, Any]) -> JsonObject:
-        """The proof options without ``proofValue``, with the document's @context (§3.2.5)."""
+    def proof_configuration(
+        unsecured: Mapping[str, Any],
+        proof: Mapping[str, Any],
+        suite: Cryptosuite | None = None,
+    ) -> JsonObject:
+        """The proof options without ``proofValue``: for RDFC suites with the document's
+        @context (VC-DI-EDDSA §3.2.5); for JCS suites exactly as they are (§3.3.5).
+
+        eddsa-jcs-2022 puts the document's @context into the proof when creating it (§3.3.1),
+        but a proof without one (ACA-Py's) was signed over options without one: adding it
+        here would hash something the signer never signed.
+        """
         config = {key: value for key, value in proof.items() if key != "proofValue"}
+        if suite is not None and suite.proof_has_context:
+            return config
         if "@context" in unsecured:
             config["@context"] = unsecured["@context"]
         return config

@@ -2,8 +2,9 @@
 
 - Transformation (§3.3.3): JCS of the document without ``proof``.
 - Hashing (§3.3.4): SHA-256(JCS proof configuration) || SHA-256(JCS document).
-- Proof configuration (§3.3.5): the proof options with the document's ``@context``.
-- Create proof (§3.3.1): the proof itself also carries the document's ``@context``.
+- Proof configuration (§3.3.5): the proof options as they are (no @context is added).
+- Create proof (§3.3.1): the proof itself carries the document's ``@context``; a proof made
+  without one (ACA-Py) verifies over its options without one (§3.3.2 steps 2-6).
 - Proof serialization (§3.3.6): Ed25519 signature, ``proofValue`` = ``z`` + base58btc.
 """
 

@@ -132,6 +132,8 @@ class JwtVerification:
     credential: dict[str, Any] | None = None
     header: dict[str, Any] = field(default_factory=dict)
     profile: str | None = None
+    #: The verified JWT claims (set when the signature verified).
+    payload: dict[str, Any] | None = None
 
 
 def _fail(code: str, message: str, **extra: Any) -> JwtVerification:
@@ -159,14 +161,8 @@ def credential_of(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k not in reserved}
 
 
-def verify_vc_jwt(
-    token: str, resolve_key: JwtKeyResolver, *, now: datetime | None = None
-) -> JwtVerification:
-    """Verify a VC-JWT's signature and its claims against the credential it carries.
-
-    Validity dates are *not* judged here (the caller reports them as its own check); only the
-    consistency of ``nbf``/``exp`` with ``validFrom``/``validUntil`` is (OB 3.0 §8.2.6.1).
-    """
+def verify_jws(token: str, resolve_key: JwtKeyResolver) -> JwtVerification:
+    """Verify a compact JWS's signature (asymmetric algorithms only); no claim is judged."""
     try:
         header, payload = decode_unverified(token)
     except jwt.PyJWTError as exc:
@@ -206,6 +202,23 @@ def verify_vc_jwt(
         return _fail(JWT_SIGNATURE_ERROR, "the JWT signature does not verify", header=header)
     except jwt.PyJWTError as exc:
         return _fail(JWT_MALFORMED, f"the JWT cannot be verified: {exc}", header=header)
+    return JwtVerification(
+        True, f"JWT signature verifies ({alg}, key {kid})", None, header=header, payload=payload
+    )
+
+
+def verify_vc_jwt(
+    token: str, resolve_key: JwtKeyResolver, *, now: datetime | None = None
+) -> JwtVerification:
+    """Verify a VC-JWT's signature and its claims against the credential it carries.
+
+    Validity dates are *not* judged here (the caller reports them as its own check); only the
+    consistency of ``nbf``/``exp`` with ``validFrom``/``validUntil`` is (OB 3.0 §8.2.6.1).
+    """
+    outcome = verify_jws(token, resolve_key)
+    if not outcome.verified or outcome.payload is None:
+        return outcome
+    header, payload = outcome.header, outcome.payload
     credential = credential_of(payload)
     profile = VC_JOSE_PROFILE if header.get("typ") == "vc+jwt" else OB_PROFILE
     mismatch = _claim_mismatch(payload, credential) if profile == OB_PROFILE else None
@@ -213,9 +226,21 @@ def verify_vc_jwt(
         return _fail(
             JWT_CLAIM_MISMATCH, mismatch, header=header, credential=credential, profile=profile
         )
-    return JwtVerification(
-        True, f"JWT signature verifies ({alg}, key {kid})", None, credential, header, profile
-    )
+    return JwtVerification(True, outcome.message, None, credential, header, profile, payload)
+
+
+def presentation_of(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The presentation inside a JWT payload: the payload itself (VC-JOSE-COSE §3.2 ``vp+jwt``)
+    or the VC-JWT 1.1 ``vp`` claim, with ``iss`` standing in for ``holder`` (§6.3.1)."""
+    if isinstance(payload.get("vp"), Mapping) and "@context" not in payload:
+        presentation = dict(payload["vp"])
+        if isinstance(payload.get("iss"), str) and "holder" not in presentation:
+            presentation["holder"] = payload["iss"]
+        if isinstance(payload.get("jti"), str) and "id" not in presentation:
+            presentation["id"] = payload["jti"]
+        return presentation
+    reserved = {"iss", "jti", "nbf", "sub", "exp", "iat", "aud", "nonce"}
+    return {k: v for k, v in payload.items() if k not in reserved}
 
 
 def _claim_mismatch(payload: Mapping[str, Any], credential: Mapping[str, Any]) -> str | None:
