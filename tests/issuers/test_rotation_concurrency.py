@@ -68,3 +68,35 @@ def test_the_database_refuses_a_second_active_key(factory: Factory) -> None:
             )
         )
         session.commit()
+
+
+def test_two_parallel_reissues_of_a_revoked_key_reissue_each_credential_once(
+    factory: Factory,
+) -> None:
+    """Security finding 7: two concurrent ``keys/{kid}/reissue`` deadlocked (one 500)."""
+    caller = factory.caller("acme")
+    olds = [factory.issue(caller) for _ in range(4)]
+    kid = olds[0]["proof"]["verificationMethod"].partition("#")[2]
+    assert factory.client.post("/api/v1/keys/rotate", json={}, headers=caller.headers).is_success
+    revoked = factory.client.post(f"/api/v1/keys/{kid}/revoke", headers=caller.headers)
+    assert revoked.status_code == 200, revoked.text
+
+    def reissue(_: int) -> tuple[int, dict]:
+        answer = factory.client.post(f"/api/v1/keys/{kid}/reissue", headers=caller.headers)
+        return answer.status_code, answer.json()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(reissue, range(2)))
+    assert {status for status, _ in results} <= {200, 409}, results
+    successors: dict[str, str] = {}
+    for status, body in results:
+        if status == 200:
+            assert not set(body["reissued"]) & set(successors), results  # never twice
+            successors.update(body["reissued"])
+    left = factory.client.get(f"/api/v1/keys/{kid}/credentials", headers=caller.headers)
+    if left.json()["credentials"]:  # a loser answered 409: a retry finishes the job
+        retried = factory.client.post(f"/api/v1/keys/{kid}/reissue", headers=caller.headers)
+        successors.update(retried.json()["reissued"])
+    assert set(successors) == {vc["id"].removeprefix("urn:uuid:") for vc in olds}
+    left = factory.client.get(f"/api/v1/keys/{kid}/credentials", headers=caller.headers)
+    assert left.json()["credentials"] == []
