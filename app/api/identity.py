@@ -41,12 +41,16 @@ def _did_document(did: str, published: list[SigningKey]) -> dict[str, Any]:
     )
 
 
-def _jwks(published: list[SigningKey]) -> dict[str, Any]:
+def _jwks(published: list[SigningKey], did: str | None = None) -> dict[str, Any]:
+    """Each key under its fragment; with the organization's did:web, also under the DID URL
+    that its VC-JWTs carry as ``kid``, so a plain JWKS client (e.g. PyJWT's) finds it."""
     out = []
     for key in published:
-        jwk = json.loads(key.public_jwk)
-        jwk.update({"kid": key.fragment, "use": "sig"})
-        out.append(jwk)
+        kids = [key.fragment, f"{did}#{key.fragment}"] if did else [key.fragment]
+        for kid in kids:
+            jwk = json.loads(key.public_jwk)
+            jwk.update({"kid": kid, "use": "sig"})
+            out.append(jwk)
     return {"keys": out}
 
 
@@ -75,7 +79,8 @@ def org_jwks(slug: str, session: SessionDep, services: ServicesDep) -> Response:
     org = organization_by_slug(session, slug)
     if org is None:
         raise NotFound(f'no organization "{slug}"', field="slug")
-    return _json(_jwks(services.keys.published(session, org.id)), media.JWK_SET)
+    did = services.identity.org_web_did(org) if org.did_method == "web" else None
+    return _json(_jwks(services.keys.published(session, org.id), did), media.JWK_SET)
 
 
 @router.get("/orgs/{slug}/keys/{kid}", summary="One published key as a bare JWK (VC-JWT kid)")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from app.api.v1.common import Fingerprint, IdempotencyKeyHeader, Reply, respond
 from app.core.proofs import jose
 from app.core.vocabulary import VC_V2
 from app.credentials.issuance import IssueOptions
@@ -41,35 +42,32 @@ def issue_credential(
     session: SessionDep,
     services: ServicesDep,
     caller: Annotated[Caller, require_scope(scopes.ISSUE)],
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
+    """With an ``Idempotency-Key`` a retried call gets the stored answer, never a second
+    credential (racing retries included: app/api/v1/common.py ``respond``)."""
     org = organization(session, caller.org_id)
     options = body.options
     profile = {"jwt_vc_json": jose.OB_PROFILE, "vc+jwt": jose.VC_JOSE_PROFILE}.get(options.format)
     alg = options.alg or "RS256"
     if profile is not None:
         services.jwt.check(org, profile, alg)  # refuse before anything is stored
-    record = services.issuance.issue(
-        session,
-        org,
-        body.credential,
-        IssueOptions(credential_id=options.credential_id, cryptosuite=options.cryptosuite),
-        client_id=caller.client_id,
-    )
-    headers = {"Location": services.identity.credential_url(record.uuid)}
-    if profile is not None:
-        token = services.jwt.encode(session, record, profile, alg, store=True)
-        answer = token if profile == jose.OB_PROFILE else _envelope(token)
-        return Response(
-            json.dumps({"verifiableCredential": answer}),
-            status_code=201,
-            media_type="application/json",
-            headers=headers,
+
+    def produce() -> Reply:
+        record = services.issuance.issue(
+            session,
+            org,
+            body.credential,
+            IssueOptions(credential_id=options.credential_id, cryptosuite=options.cryptosuite),
+            client_id=caller.client_id,
         )
-    # Splice the stored text in, so the answer carries exactly the stored bytes.
-    text = '{"verifiableCredential":' + record.document + "}"
-    return Response(
-        text,
-        status_code=201,
-        media_type="application/json",
-        headers=headers,
-    )
+        headers = {"Location": services.identity.credential_url(record.uuid)}
+        if profile is not None:
+            token = services.jwt.encode(session, record, profile, alg, store=True)
+            answer = token if profile == jose.OB_PROFILE else _envelope(token)
+            return Reply(201, None, headers, json.dumps({"verifiableCredential": answer}))
+        # Splice the stored text in, so the answer carries exactly the stored bytes.
+        return Reply(201, None, headers, '{"verifiableCredential":' + record.document + "}")
+
+    return respond(session, caller, idempotency_key, fingerprint, produce)

@@ -5,6 +5,9 @@
   so hashing, canonicalizing (RDFC-1.0, JCS) or storing it fails.
 - NUL (U+0000) is valid Unicode but PostgreSQL ``text`` cannot hold it, and no credential,
   identifier or name needs it.
+- An integer beyond ±(2^53 - 1) is outside I-JSON (RFC 7493 §2.2): a JavaScript verifier
+  reads another number (so a signature over it fails there), and one beyond the range of a
+  double crashes the JSON-LD processor.
 
 Input is checked once, where it enters (HTTP parameters and bodies, fetched documents), and
 refused naming the field, rather than failing deep inside a query or a canonicalizer.
@@ -16,6 +19,8 @@ import re
 from typing import Any
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
+#: RFC 7493 §2.2: the integers every JSON implementation reads exactly.
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 def string_problem(text: str) -> str | None:
@@ -29,9 +34,19 @@ def string_problem(text: str) -> str | None:
     return f"contains a lone surrogate (U+{ord(char):04X}), which is not valid Unicode"
 
 
+def number_problem(number: int) -> str | None:
+    """Why an integer cannot be accepted, or None when it can (``bool`` is always fine)."""
+    if isinstance(number, bool) or abs(number) <= MAX_SAFE_INTEGER:
+        return None
+    return (
+        "is an integer beyond ±(2^53 - 1), which JSON implementations do not all read the "
+        "same (RFC 7493 §2.2): write it as a string"
+    )
+
+
 def find_bad_string(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str, str] | None:
-    """The first string (object key or value) in a JSON value that cannot be accepted:
-    ``(dotted path, reason)``; None when every string is fine. A path only ever holds keys
+    """The first string (object key or value) or integer in a JSON value that cannot be
+    accepted: ``(dotted path, reason)``; None when all are fine. A path only ever holds keys
     already found fine (every key of an object is checked before its values are visited)."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, path)]
     while stack:
@@ -39,6 +54,9 @@ def find_bad_string(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str, 
         if isinstance(item, str):
             problem = string_problem(item)
             if problem:
+                return dotted(where), problem
+        elif isinstance(item, int):
+            if (problem := number_problem(item)) is not None:
                 return dotted(where), problem
         elif isinstance(item, dict):
             for key, child in reversed(list(item.items())):

@@ -198,3 +198,25 @@ def test_duplicate_credential_id_is_conflict(factory: Factory) -> None:
         "/credentials/issue", json={"credential": credential}, headers=caller.headers
     )
     assert response.status_code == 409
+
+
+def test_a_retried_issue_with_an_idempotency_key_signs_once(factory: Factory) -> None:
+    """An LMS that retries POST /credentials/issue (10 racing copies) gets one credential."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    caller = factory.caller()
+    headers = {**caller.headers, "Idempotency-Key": "issue-retry-1"}
+    body = {"credential": open_badge()}
+
+    def post(_: int) -> tuple[int, str]:
+        answer = factory.client.post("/credentials/issue", json=body, headers=headers)
+        return answer.status_code, answer.json()["verifiableCredential"]["id"]
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(post, range(10)))
+    assert {status for status, _ in results} == {201}, results
+    assert len({credential_id for _, credential_id in results}) == 1
+    other = factory.client.post(
+        "/credentials/issue", json={"credential": open_badge("Other")}, headers=headers
+    )
+    assert other.status_code == 409, other.text

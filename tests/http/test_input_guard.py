@@ -126,6 +126,32 @@ def test_nul_in_a_jwt_header_is_refused_before_any_key_lookup(factory: Factory) 
 # -- numbers --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("number", ["1" + "0" * 400, "9007199254740992", "-9007199254740993"])
+def test_integers_beyond_i_json_are_refused_naming_the_field(factory: Factory, number: str) -> None:
+    """10^400 crashed the JSON-LD processor (a 500 on the public verify endpoints); any
+    integer beyond 2^53 - 1 is read differently by JavaScript verifiers (RFC 7493 §2.2)."""
+    caller = factory.caller("acme")
+    vc = factory.issue(caller)
+    credential = json.dumps(vc).replace('"type": [', f'"x": {number}, "type": [', 1)
+    text = f'{{"verifiableCredential": {credential}}}'
+    _problem(_post_raw(factory, "/credentials/verify", text), 422, "verifiableCredential.x")
+    presentation = (
+        '{"verifiablePresentation": {"@context": ["https://www.w3.org/ns/credentials/v2"], '
+        f'"type": ["VerifiablePresentation"], "verifiableCredential": [{credential}]}}}}'
+    )
+    answer = _post_raw(factory, "/presentations/verify", presentation)
+    assert answer.status_code == 422 and "2^53" in answer.json()["detail"], answer.text
+    page = factory.client.post("/verify", data={"credential": credential})
+    assert page.status_code == 422 and "2^53" in page.text
+    unsigned = json.dumps(open_badge()).replace('"type": [', f'"x": {number}, "type": [', 1)
+    issued = _post_raw(factory, "/credentials/issue", f'{{"credential": {unsigned}}}', caller)
+    _problem(issued, 422, "credential.x")
+    assert json.loads("[9007199254740991]") == [2**53 - 1]  # the largest safe one still passes
+    safe = json.dumps(open_badge()).replace('"type": [', '"x": 9007199254740991, "type": [', 1)
+    kept = _post_raw(factory, "/credentials/issue", f'{{"credential": {safe}}}', caller)
+    assert kept.status_code != 500, kept.text
+
+
 def test_offer_lifetime_is_bounded(factory: Factory) -> None:
     caller = factory.caller("acme")
     uuid = uuid_of(factory.issue(caller))

@@ -167,14 +167,21 @@ def test_key_admin_needs_scope_and_is_per_organization(factory: Factory) -> None
 
 def test_rsa_and_p256_keys_are_published(factory: Factory) -> None:
     caller = factory.caller()
+    kids = set()
     for alg in ("RS256", "ES256"):
-        assert _issue(factory, caller, format="jwt_vc_json", alg=alg).status_code == 201
+        issued = _issue(factory, caller, format="jwt_vc_json", alg=alg)
+        assert issued.status_code == 201
+        kids.add(jwt.get_unverified_header(issued.json()["verifiableCredential"])["kid"])
     doc = factory.client.get("/orgs/acme/did.json").json()
     types = sorted(vm["type"] for vm in doc["verificationMethod"])
     assert types == ["JsonWebKey", "Multikey", "Multikey"]
     assert "https://w3id.org/security/jwk/v1" in doc["@context"]
     jwks = factory.client.get("/orgs/acme/jwks.json").json()["keys"]
-    assert sorted(k["kty"] for k in jwks) == ["EC", "OKP", "RSA"]
+    assert sorted({k["kty"] for k in jwks}) == ["EC", "OKP", "RSA"]
+    # A plain JWKS client matches the JWT's kid (a DID URL) exactly: each key is there under
+    # its fragment and under that DID URL.
+    assert kids <= {k["kid"] for k in jwks}
+    assert len(jwks) == 6
 
 
 @pytest.mark.parametrize(

@@ -105,6 +105,11 @@ class Reply:
     status: int
     payload: Any
     headers: dict[str, str] = field(default_factory=dict)
+    #: The body as already serialized JSON (e.g. a signed credential's stored bytes).
+    text: str | None = None
+
+    def body(self) -> str:
+        return self.text if self.text is not None else _dumps(self.payload)
 
 
 def respond(
@@ -133,7 +138,7 @@ def respond(
     try:
         with session.begin_nested():
             reply = produce()
-        stored = idempotency.StoredResponse(reply.status, _dumps(reply.payload), JSON)
+        stored = idempotency.StoredResponse(reply.status, reply.body(), JSON)
     except AppError as exc:
         if exc.status >= 500:
             raise
@@ -153,9 +158,7 @@ def _dumps(payload: Any) -> str:
 
 
 def _response(reply: Reply) -> Response:
-    return Response(
-        _dumps(reply.payload), status_code=reply.status, media_type=JSON, headers=reply.headers
-    )
+    return Response(reply.body(), status_code=reply.status, media_type=JSON, headers=reply.headers)
 
 
 #: Callers allowed to read / change the organization's catalog (courses, programs, learners).
