@@ -64,18 +64,11 @@ def clients_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List API clients (never their secrets: only a hash is stored)."""
-    from app.issuers import repository as orgs
     from app.issuers.clients import list_clients
 
     services = context.services()
     with Session(services.engine) as session:
-        org_id = None
-        if org is not None:
-            found = orgs.by_slug(session, org)
-            if found is None:
-                context.fail(f'no organization "{org}"')
-            org_id = found.id
-        slugs = {o.id: o.slug for o in orgs.list_all(session)}
+        org_id, slugs = context.org_filter(session, org)
         rows = [
             {
                 "client_id": c.client_id,

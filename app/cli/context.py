@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
+from sqlmodel import Session
 
 from app.config import Settings, SettingsError, get_settings
 
@@ -41,3 +42,17 @@ def services() -> Services:
     except KeyFileError as exc:
         fail(str(exc), EXIT_CONFIG)
     return built
+
+
+def org_filter(session: Session, slug: str | None) -> tuple[int | None, dict[int, str]]:
+    """For list commands: the id of the ``--org`` given (refused when unknown; None for all)
+    and every organization's slug by id, to print beside each row."""
+    from app.issuers import repository as orgs
+
+    org_id = None
+    if slug is not None:
+        found = orgs.by_slug(session, slug)
+        if found is None:
+            fail(f'no organization "{slug}"')
+        org_id = found.id
+    return org_id, {o.id: o.slug for o in orgs.list_all(session)}

@@ -22,18 +22,11 @@ def keys_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List signing keys (public facts only: never key material)."""
-    from app.issuers import repository as orgs
     from app.issuers.keys import repository as keys
 
     services = context.services()
     with Session(services.engine) as session:
-        org_id = None
-        if org is not None:
-            found = orgs.by_slug(session, org)
-            if found is None:
-                context.fail(f'no organization "{org}"')
-            org_id = found.id
-        slugs = {o.id: o.slug for o in orgs.list_all(session)}
+        org_id, slugs = context.org_filter(session, org)
         rows = [
             {
                 "kid": k.fragment,
