@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlmodel import Session
@@ -49,6 +50,10 @@ from app.models.enums import CredentialKind, CredentialStatus
 log = logging.getLogger("laurel.grading")
 Earned = dict[str, tuple[CourseAward, Course, IssuedCredential]]
 
+#: Called in the award's transaction once a course or program credential is issued to a
+#: learner (e.g. the award e-mail goes to the outbox); wired in app.container.
+AwardListener = Callable[[Session, Organization, Learner, IssuedCredential], None]
+
 
 def earned_courses(rows: list[tuple[CourseAward, Course, IssuedCredential]]) -> Earned:
     """Per course key, the earliest valid award of any run of it."""
@@ -72,9 +77,11 @@ class ProgramAwarder:
         self,
         issuance: IssuanceService,
         identity: IssuerIdentity,
+        on_awarded: Sequence[AwardListener] = (),
     ) -> None:
         self.issuance = issuance
         self.identity = identity
+        self.on_awarded = tuple(on_awarded)
 
     # -- awarding -----------------------------------------------------------------------------
 
@@ -153,6 +160,8 @@ class ProgramAwarder:
         session.add(award)
         flush(session)
         repository.link_counted(session, award.id, [a.id for a, _, _ in counted])  # type: ignore[arg-type,misc]
+        for listener in self.on_awarded:
+            listener(session, org, learner, record)
         courses = ", ".join(c.key for _, c, _ in counted)
         self._audit(
             session, award.org_id, "awarded", learner.lms_id, program.slug, record.uuid, actor,

@@ -13,6 +13,7 @@ other's (write skew), and a program failure must not undo the course award.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlmodel import Session
 
 from app.awards import repository
 from app.awards.documents import AwardFacts, course_credential
-from app.awards.programs import ProgramAwarder
+from app.awards.programs import AwardListener, ProgramAwarder
 from app.awards.schemas import (
     BatchItem,
     BatchOut,
@@ -78,10 +79,13 @@ class GradingService:
         issuance: IssuanceService,
         identity: IssuerIdentity,
         programs: ProgramAwarder,
+        on_awarded: Sequence[AwardListener] = (),
     ) -> None:
         self.issuance = issuance
         self.identity = identity
         self.programs = programs
+        #: Reactions in the award's transaction (the award e-mail), wired in app.container.
+        self.on_awarded = tuple(on_awarded)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -335,6 +339,8 @@ class GradingService:
             )
         )
         flush(session)
+        for listener in self.on_awarded:
+            listener(session, org, learner, record)
         reason = f"{facts.basis} event {event.event_id}"
         if facts.percent_grade is not None:
             reason += f": grade {facts.percent_grade:g} (passing {course.passing_grade:g})"
