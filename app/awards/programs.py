@@ -118,7 +118,9 @@ class ProgramAwarder:
         actor: str | None,
         event_id: str | None,
     ) -> ProgramOutcome | None:
-        if repository.program_award(session, org.id, learner_id, program.id) is not None:  # type: ignore[arg-type]
+        existing = repository.program_award(session, org.id, learner_id, program.id)  # type: ignore[arg-type]
+        expired = self._renewable(session, existing) if existing is not None else None
+        if existing is not None and expired is None:
             return None
         earned = earned_courses(repository.course_awards_of(session, learner_id))
         progress = progress_of(program, earned)
@@ -128,6 +130,8 @@ class ProgramAwarder:
         valid_from = completion_date(
             progress, {k: as_utc(v[0].awarded_at) for k, v in earned.items()}
         )
+        if expired is not None and valid_from < as_utc(expired.valid_until):  # type: ignore[arg-type]
+            return None  # renewed only by courses completed again after it expired
         learner = session.get(Learner, learner_id)
         assert learner is not None
         document = program_credential(
@@ -148,8 +152,10 @@ class ProgramAwarder:
         )
         publics = [as_utc(r.public_from) for _, _, r in counted if r.public_from is not None]
         record.public_from = max(publics) if publics else None
+        if expired is not None:  # a renewal: the previous credential is kept and linked
+            record.renewal_of = expired.uuid
         session.add(record)
-        award = ProgramAward(
+        award = existing or ProgramAward(
             org_id=org.id,  # type: ignore[arg-type]
             learner_id=learner_id,
             program_id=program.id,  # type: ignore[arg-type]
@@ -157,6 +163,7 @@ class ProgramAwarder:
             awarded_at=valid_from,
             actor=actor,
         )
+        award.credential_uuid, award.awarded_at, award.actor = record.uuid, valid_from, actor
         session.add(award)
         flush(session)
         repository.link_counted(session, award.id, [a.id for a, _, _ in counted])  # type: ignore[arg-type,misc]
@@ -168,6 +175,15 @@ class ProgramAwarder:
             event_id, f"program rules met by {courses}",
         )  # fmt: skip
         return ProgramOutcome(program=program.slug, status="awarded", credential=self._ref(record))
+
+    @staticmethod
+    def _renewable(session: Session, award: ProgramAward) -> IssuedCredential | None:
+        """The award's credential when it has a validUntil and is active: a renewal may
+        replace it (once courses completed after it expired meet the rules again)."""
+        current = session.get(IssuedCredential, award.credential_uuid)
+        if current is None or current.valid_until is None:
+            return None
+        return current if current.status == CredentialStatus.ACTIVE else None
 
     def _counted(self, row: tuple[CourseAward, Course, IssuedCredential]) -> CountedCourse:
         award, course, record = row
