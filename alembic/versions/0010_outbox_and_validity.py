@@ -84,10 +84,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("renewal_of", sa.String(length=36), nullable=True))
         batch_op.create_index("ix_credentials_valid_until", ["valid_until"])
+        batch_op.create_index("ix_credentials_renewal_of", ["renewal_of"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("credentials") as batch_op:
+        batch_op.drop_index("ix_credentials_renewal_of")
         batch_op.drop_index("ix_credentials_valid_until")
         batch_op.drop_column("renewal_of")
         batch_op.drop_column("valid_until")

@@ -41,7 +41,7 @@ class IssuedCredential(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
     )
     #: A renewal: the uuid of the credential it renews (which stays valid until it expires).
-    renewal_of: str | None = Field(default=None, max_length=36)
+    renewal_of: str | None = Field(default=None, max_length=36, index=True)
     issued_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
