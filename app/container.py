@@ -141,6 +141,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         MailTemplates(settings.templates_dir),
         wallet,
         UnsubscribeTokens(nonce_key),
+        mail_from=settings.mail_from,
         enabled=settings.smtp_url is not None,
     )
     return Services(

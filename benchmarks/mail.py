@@ -20,10 +20,11 @@ from sqlalchemy import text
 
 from app.config import Settings
 from app.container import Services, build_services, prepare
-from app.db import make_engine, session_scope
+from app.db import make_engine, session_scope, utcnow
 from app.issuers.organizations import create_organization
 from app.migrations import upgrade
 from app.models import OutboxMessage
+from app.notifications.compose import Mail, compose
 from app.notifications.smtp import SmtpSender, SmtpUrl
 from app.notifications.templates import MailTemplates
 from app.notifications.worker import OutboxWorker, WorkerPolicy
@@ -54,8 +55,18 @@ def _fill(services: Services, count: int) -> None:
                     kind="earned",
                     to_address=f"learner{n}@example.edu",
                     subject=rendered.subject,
-                    text_body=rendered.text,
-                    html_body=rendered.html,
+                    raw=compose(
+                        Mail(
+                            message_id=f"{n}@bench.laurel.test",
+                            sender="Bench U <credentials@bench.laurel.test>",
+                            to=f"learner{n}@example.edu",
+                            subject=rendered.subject,
+                            text=rendered.text,
+                            html=rendered.html,
+                            date=utcnow(),
+                            unsubscribe_url=context["unsubscribe_url"],
+                        )
+                    ),
                     unsubscribe_url=context["unsubscribe_url"],
                 )
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, DateTime, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -34,8 +34,9 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=16)
     to_address: str = Field(max_length=320)
     subject: str = Field(max_length=500)
-    text_body: str = Field(sa_column=Column(Text, nullable=False))
-    html_body: str = Field(sa_column=Column(Text, nullable=False))
+    #: The whole RFC 5322 message as it goes on the wire (CRLF line ends), composed when the
+    #: row is written: every attempt sends these very bytes.
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     #: The one-click unsubscribe URL (List-Unsubscribe, RFC 8058).
     unsubscribe_url: str | None = Field(default=None, max_length=1000)
     state: str = Field(default=OutboxState.PENDING, max_length=16)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from app.credentials.status_changes import Cascade
-from app.db import as_utc, unique_or
+from app.db import as_utc, unique_or, utcnow
 from app.errors import AppError, NotFound
 from app.issuers.identity import IssuerIdentity
 from app.models import (
@@ -34,6 +34,7 @@ from app.models import (
 )
 from app.models.enums import CredentialKind, MailKind
 from app.notifications import repository
+from app.notifications.compose import Mail, compose
 from app.notifications.templates import MailTemplates
 from app.notifications.unsubscribe import UnsubscribeTokens
 from app.sharing.linkedin import linkedin_add_url
@@ -60,8 +61,10 @@ class Notifier:
         tokens: UnsubscribeTokens,
         offer_ttl: timedelta = MAX_OFFER_TTL,
         *,
+        mail_from: str = "Laurel <no-reply@localhost>",
         enabled: bool = True,
     ) -> None:
+        self.mail_from = mail_from
         #: False without LAUREL_SMTP_URL: no mail is written (no outbox growing unsent).
         self.enabled = enabled
         self.identity = identity
@@ -254,18 +257,28 @@ class Notifier:
         )
         context = {**context, "unsubscribe_url": unsubscribe_url}
         rendered = self.templates.render(org.slug, kind, context)
-        row = OutboxMessage(
+        mail = Mail(
             message_id=f"{uuidlib.uuid4()}@{self.domain}",
+            sender=self.mail_from,
+            to=learner.email or "",
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            date=utcnow(),
+            unsubscribe_url=unsubscribe_url,
+        )
+        row = OutboxMessage(
+            message_id=mail.message_id,
             dedupe_key=dedupe_key,
             org_id=org.id,  # type: ignore[arg-type]
             learner_id=learner.id,
             credential_uuid=record.uuid,
             kind=kind,
-            to_address=learner.email or "",
-            subject=rendered.subject,
-            text_body=rendered.text,
-            html_body=rendered.html,
+            to_address=mail.to,
+            subject=mail.subject,
+            raw=compose(mail),
             unsubscribe_url=unsubscribe_url,
+            created_at=mail.date,
         )
         if record.public_from is not None:  # no mail about a page not yet public
             row.next_attempt_at = max(row.next_attempt_at, as_utc(record.public_from))

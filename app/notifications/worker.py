@@ -33,7 +33,6 @@ from app.db import session_scope, utcnow
 from app.models import OutboxMessage
 from app.models.enums import OutboxState
 from app.notifications import repository
-from app.notifications.compose import compose
 from app.notifications.service import Notifier
 from app.notifications.smtp import SendError, SmtpSender
 
@@ -76,7 +75,7 @@ class OutboxWorker:
     ) -> None:
         self.engine = engine
         self.new_sender = sender
-        self.mail_from = mail_from
+        #: The envelope sender (MAIL FROM); the From header is in the stored message.
         self.envelope_from = parseaddr(mail_from)[1]
         self.notifier = notifier
         self.policy = policy
@@ -107,8 +106,7 @@ class OutboxWorker:
     def _deliver(self, sender: SmtpSender, row: OutboxMessage, stats: BatchStats) -> None:
         attempts = row.attempts + 1
         try:
-            data = compose(row, self.mail_from).as_bytes()
-            sender.send(self.envelope_from, row.to_address, data)
+            sender.send(self.envelope_from, row.to_address, row.raw)
         except SendError as exc:
             if exc.temporary and attempts < self.policy.max_attempts:
                 values: dict[str, object] = {

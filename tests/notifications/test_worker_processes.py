@@ -133,8 +133,9 @@ def test_two_workers_on_postgresql_send_each_message_exactly_once(
     (template,) = rows(services)
     with session_scope(services.engine) as session:  # 300 more messages, quickly
         for n in range(300):
-            values = template.model_dump(exclude={"id", "message_id", "created_at"})
-            session.add(OutboxMessage(**values, message_id=f"m{n}@laurel.test"))
+            values = template.model_dump(exclude={"id", "message_id", "raw"})
+            raw = template.raw.replace(template.message_id.encode(), f"m{n}@t".encode())
+            session.add(OutboxMessage(**values, message_id=f"m{n}@t", raw=raw))
     workers = [make_worker(services, name=f"w{n}") for n in range(2)]
     for w in workers:  # small batches: many claims racing
         w.policy = replace(w.policy, batch_size=7)
