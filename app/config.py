@@ -100,6 +100,29 @@ class Settings(BaseSettings):
         description="Key for signing OID4VCI c_nonces; every worker must share it. Unset: a "
         "random key kept in LAUREL_KEYS_DIR/nonce.key.",
     )
+    smtp_url: str | None = Field(
+        default=None,
+        description="Where `laurel worker` sends e-mail: smtp://host:25, "
+        "smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465. Unset: messages "
+        "wait in the outbox.",
+    )
+    mail_from: str = Field(
+        default="Laurel <no-reply@localhost>", description="The From of every e-mail."
+    )
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="Temporary SMTP failures before a message fails."
+    )
+    outbox_backoff_seconds: float = Field(
+        default=60, ge=0, description="First retry delay; doubled per attempt, at most 6 h."
+    )
+    outbox_lease_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="How long a worker owns a claimed message; a worker killed mid-send "
+        "leaves it to be sent again after this.",
+    )
+    outbox_batch_size: int = Field(default=50, ge=1, le=1000)
+    worker_poll_seconds: float = Field(default=5, gt=0, le=3600)
     log_level: str = "INFO"
 
     @field_validator("base_url")
@@ -129,6 +152,16 @@ class Settings(BaseSettings):
                 f"LAUREL_DATABASE_URL={value!r}: use sqlite:///path.db or "
                 "postgresql://user@host:5432/dbname"
             )
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from app.notifications.smtp import SmtpUrl  # a pure parser, no app imports
+
+        SmtpUrl.parse(value)
         return value
 
     def public_base_url(self) -> str:

@@ -7,6 +7,7 @@ name: the revocation cascades (program awards, wallet copies) and the re-issue r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -29,7 +30,7 @@ from app.credentials.issuance import IssuanceService
 from app.credentials.jwt_encoding import JwtEncoder
 from app.credentials.reissue import Reissuer
 from app.credentials.signing import CredentialSigner
-from app.credentials.status_changes import CredentialStatusService
+from app.credentials.status_changes import Cascade, CredentialStatusService
 from app.credentials.status_lists import StatusListService
 from app.db import make_engine, session_scope
 from app.http.rate_limit import make_limiter
@@ -38,6 +39,9 @@ from app.issuers.keys.keyring import KeyClash, Keyring
 from app.issuers.keys.lifecycle import KeyLifecycle
 from app.issuers.throttle import TokenThrottle
 from app.models.enums import CredentialKind
+from app.notifications.service import Notifier
+from app.notifications.templates import MailTemplates
+from app.notifications.unsubscribe import UnsubscribeTokens
 from app.sharing.service import RecordShareService
 from app.verification.fetch import Fetcher, FetchPolicy
 from app.verification.service import Verifier
@@ -70,6 +74,7 @@ class Services:
     oid4vci: Oid4vciIssuer
     sharing: RecordShareService
     token_throttle: TokenThrottle
+    notifier: Notifier
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -98,12 +103,22 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     issuance = IssuanceService(
         signer, schemas, status_lists, limits, settings.issue_cpu_budget_seconds
     )
-    programs = ProgramAwarder(issuance, identity)
+    # The notifier needs the wallet service, which needs these: late-bound by name.
+    late: dict[str, Notifier] = {}
+
+    def mail_on_awarded(*args: Any) -> None:
+        late["notifier"].on_awarded(*args)
+
+    def mail_on_revoked(*args: Any) -> list[Cascade]:
+        return late["notifier"].on_revoked(*args)
+
+    # Awards put their e-mail (with a wallet offer) in the outbox, in their transaction.
+    programs = ProgramAwarder(issuance, identity, on_awarded=[mail_on_awarded])
     credential_status = CredentialStatusService(
         status_lists,
         # A revocation takes with it the program awards that no longer hold (LMS awards)
-        # and the wallet copies of the award (holder binding).
-        on_revoked=[programs.on_revoked, WalletService.on_revoked],
+        # and the wallet copies of the award (holder binding), and may tell the learner.
+        on_revoked=[programs.on_revoked, WalletService.on_revoked, mail_on_revoked],
     )
     # Re-issue rebuilds LMS awards from current learner and course data.
     reissuer = Reissuer(
@@ -116,11 +131,19 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     )
     jwt = JwtEncoder(keyring, identity)
     secret = settings.nonce_secret
-    nonces = NonceSigner(
-        (lambda: key_from_secret(secret)) if secret else (lambda: key_file(settings.keys_dir)),
-        NONCE_TTL,
+    nonce_key = (
+        (lambda: key_from_secret(secret)) if secret else (lambda: key_file(settings.keys_dir))
     )
+    nonces = NonceSigner(nonce_key, NONCE_TTL)
     wallet = WalletService(issuance, credential_status, jwt, identity, verify_engine, nonces)
+    notifier = late["notifier"] = Notifier(
+        identity,
+        MailTemplates(settings.templates_dir),
+        wallet,
+        UnsubscribeTokens(nonce_key),
+        mail_from=settings.mail_from,
+        enabled=settings.smtp_url is not None,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -146,7 +169,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         keys=KeyLifecycle(keyring, on_revoked=[status_lists.on_key_revoked]),
         jwt=jwt,
         catalog=CatalogService(identity, awards_repository),
-        grading=GradingService(issuance, identity, programs),
+        grading=GradingService(issuance, identity, programs, on_awarded=[mail_on_awarded]),
         records=RecordsService(identity),
         wallet=wallet,
         oid4vci=Oid4vciIssuer(wallet),
@@ -157,6 +180,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
             settings.token_failures_before_lockout,
             settings.token_lockout_seconds,
         ),
+        notifier=notifier,
     )
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from app import web
 from app.api import (
     exchanges,
+    health,
     identity,
     keys,
     oauth,
@@ -84,5 +85,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(wallet.router)
     app.include_router(exchanges.router)
     app.include_router(oid4vci.router)
+    app.include_router(health.router)
     web.install(app, services)  # HTML views; wraps the problem handlers for browsers
     return app

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import issuance, jwt, lms, share_pages, status, verification, verifier_cost
+from benchmarks import (
+    issuance,
+    jwt,
+    lms,
+    mail,
+    share_pages,
+    status,
+    verification,
+    verifier_cost,
+)
 
 
 def main() -> None:
@@ -17,6 +26,7 @@ def main() -> None:
         ("verifier_cost", verifier_cost),
         ("share_pages", share_pages),
         ("lms", lms),
+        ("mail", mail),
     ):
         if not only or name in only:
             module.run()

@@ -23,6 +23,7 @@ from app.catalog.achievements import (
     program_achievement_type,
 )
 from app.catalog.rules import ProgramRules, describe
+from app.core.duration import parse_duration
 from app.core.vc.models import (
     Achievement,
     AchievementSubject,
@@ -95,15 +96,26 @@ def _image(url: str | None) -> Image | None:
     return Image(id=url) if url else None
 
 
+def valid_until(validity: str | None, valid_from: datetime) -> datetime | None:
+    """The end of a validity period ("P2Y") that starts at ``valid_from``; None: no end."""
+    return parse_duration(validity).after(as_utc(valid_from)) if validity else None
+
+
 def _envelope(
-    name: str, description: str, subject: AchievementSubject, valid_from: datetime
+    name: str,
+    description: str,
+    subject: AchievementSubject,
+    valid_from: datetime,
+    validity: str | None = None,
 ) -> OpenBadgeCredential:
+    end = valid_until(validity, valid_from)
     return OpenBadgeCredential(
         id=_UNSET_ID,
         name=name,
         description=description,
         issuer=Profile(id="did:example:unset"),  # replaced by the signer's profile
         validFrom=datetime_z(valid_from),
+        validUntil=datetime_z(end) if end else None,
         awardedDate=datetime_z(valid_from),
         credentialSubject=subject,
         credentialSchema=[
@@ -200,7 +212,7 @@ def course_credential(
         creditsEarned=course.credit_hours,
     )
     document = _unsigned(
-        _envelope(course.title, achievement.description, subject, facts.awarded_at)
+        _envelope(course.title, achievement.description, subject, facts.awarded_at, course.validity)
     )
     if show and facts.band and facts.band in band_levels:
         _add_rubric_levels(document, f"{achievement_id}#band", bands, band_levels)
@@ -254,7 +266,9 @@ def program_credential(
         identifier=subject_identifiers(learner),
         creditsEarned=sum(credits) if credits else None,
     )
-    credential = _envelope(program.title, achievement.description, subject, valid_from)
+    credential = _envelope(
+        program.title, achievement.description, subject, valid_from, program.validity
+    )
     credential.evidence = [
         Evidence(
             id=c.credential_id,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -50,6 +51,10 @@ from app.models.enums import CredentialKind, CredentialStatus
 log = logging.getLogger("laurel.grading")
 Earned = dict[str, tuple[CourseAward, Course, IssuedCredential]]
 
+#: Called in the award's transaction once a course or program credential is issued to a
+#: learner (e.g. the award e-mail goes to the outbox); wired in app.container.
+AwardListener = Callable[[Session, Organization, Learner, IssuedCredential], None]
+
 
 def earned_courses(rows: list[tuple[CourseAward, Course, IssuedCredential]]) -> Earned:
     """Per course key, the earliest valid award of any run of it."""
@@ -73,9 +78,11 @@ class ProgramAwarder:
         self,
         issuance: IssuanceService,
         identity: IssuerIdentity,
+        on_awarded: Sequence[AwardListener] = (),
     ) -> None:
         self.issuance = issuance
         self.identity = identity
+        self.on_awarded = tuple(on_awarded)
 
     # -- awarding -----------------------------------------------------------------------------
 
@@ -112,7 +119,9 @@ class ProgramAwarder:
         actor: str | None,
         event_id: str | None,
     ) -> ProgramOutcome | None:
-        if repository.program_award(session, org.id, learner_id, program.id) is not None:
+        existing = repository.program_award(session, org.id, learner_id, program.id)
+        expired = self._renewable(session, existing) if existing is not None else None
+        if existing is not None and expired is None:
             return None
         earned = earned_courses(repository.course_awards_of(session, learner_id))
         progress = progress_of(program, earned)
@@ -122,6 +131,12 @@ class ProgramAwarder:
         valid_from = completion_date(
             progress, {k: as_utc(v[0].awarded_at) for k, v in earned.items()}
         )
+        if (
+            expired is not None
+            and expired.valid_until is not None
+            and valid_from < as_utc(expired.valid_until)
+        ):
+            return None  # renewed only by courses completed again after it expired
         learner = session.get(Learner, learner_id)
         assert learner is not None
         document = program_credential(
@@ -142,8 +157,10 @@ class ProgramAwarder:
         )
         publics = [as_utc(r.public_from) for _, _, r in counted if r.public_from is not None]
         record.public_from = max(publics) if publics else None
+        if expired is not None:  # a renewal: the previous credential is kept and linked
+            record.renewal_of = expired.uuid
         session.add(record)
-        award = ProgramAward(
+        award = existing or ProgramAward(
             org_id=org.id,
             learner_id=learner_id,
             program_id=program.id,
@@ -151,15 +168,27 @@ class ProgramAwarder:
             awarded_at=valid_from,
             actor=actor,
         )
+        award.credential_uuid, award.awarded_at, award.actor = record.uuid, valid_from, actor
         session.add(award)
         flush(session)
         repository.link_counted(session, award.id, [a.id for a, _, _ in counted])
+        for listener in self.on_awarded:
+            listener(session, org, learner, record)
         courses = ", ".join(c.key for _, c, _ in counted)
         self._audit(
             session, award.org_id, "awarded", learner.lms_id, program.slug, record.uuid, actor,
             event_id, f"program rules met by {courses}",
         )  # fmt: skip
         return ProgramOutcome(program=program.slug, status="awarded", credential=self._ref(record))
+
+    @staticmethod
+    def _renewable(session: Session, award: ProgramAward) -> IssuedCredential | None:
+        """The award's credential when it has a validUntil and is active: a renewal may
+        replace it (once courses completed after it expired meet the rules again)."""
+        current = session.get(IssuedCredential, award.credential_uuid)
+        if current is None or current.valid_until is None:
+            return None
+        return current if current.status == CredentialStatus.ACTIVE else None
 
     def _counted(self, row: tuple[CourseAward, Course, IssuedCredential]) -> CountedCourse:
         award, course, record = row

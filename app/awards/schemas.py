@@ -84,9 +84,11 @@ Status = Literal["awarded", "already_awarded", "not_passed", "refused", "recorde
 class EventOutcome(BaseModel):
     """What Laurel did with one event.
 
-    ``awarded``: a course credential was issued now; ``already_awarded``: one exists (this event
-    changes nothing about it); ``not_passed``; ``refused`` (passing, but not eligible: the
-    reason says why); ``recorded`` (stored, but this run certifies on the other basis).
+    ``awarded``: a course credential was issued now (a first award, or a renewal of one that
+    expired or is in its renewal window: ``reason`` names the credential renewed);
+    ``already_awarded``: one exists (this event changes nothing about it); ``not_passed``;
+    ``refused`` (passing, but not eligible: the reason says why); ``recorded`` (stored, but
+    this run certifies on the other basis).
     ``stale``: a newer grade was already stored, so this one was not (it may still award).
     """
 

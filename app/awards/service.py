@@ -13,6 +13,7 @@ other's (write skew), and a program failure must not undo the course award.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlmodel import Session
 
 from app.awards import repository
 from app.awards.documents import AwardFacts, course_credential
-from app.awards.programs import ProgramAwarder
+from app.awards.programs import AwardListener, ProgramAwarder
 from app.awards.schemas import (
     BatchItem,
     BatchOut,
@@ -42,6 +43,7 @@ from app.awards.thresholds import (
 )
 from app.awards.units import flush, run_unit
 from app.catalog import repository as catalog
+from app.core.duration import parse_duration
 from app.credentials.issuance import IssuanceService, IssueOptions
 from app.db import as_utc, utcnow
 from app.errors import AppError, InvalidInput, NotFound
@@ -55,7 +57,7 @@ from app.models import (
     Learner,
     Organization,
 )
-from app.models.enums import CredentialKind
+from app.models.enums import CredentialKind, CredentialStatus
 
 log = logging.getLogger("laurel.grading")
 
@@ -86,10 +88,13 @@ class GradingService:
         issuance: IssuanceService,
         identity: IssuerIdentity,
         programs: ProgramAwarder,
+        on_awarded: Sequence[AwardListener] = (),
     ) -> None:
         self.issuance = issuance
         self.identity = identity
         self.programs = programs
+        #: Reactions in the award's transaction (the award e-mail), wired in app.container.
+        self.on_awarded = tuple(on_awarded)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -301,7 +306,8 @@ class GradingService:
             stale=stale,
         )
         existing = repository.course_award(session, org.id, learner.id, course.id)
-        if existing is not None:
+        renewing = self._renewable(session, course, existing, decision, facts)
+        if existing is not None and renewing is None:
             outcome.status = "already_awarded"
             outcome.reason = None if decision.verdict == Verdict.AWARD else decision.reason
             outcome.credential = self.credential_ref(session, existing.credential_uuid)
@@ -324,35 +330,69 @@ class GradingService:
             kind=CredentialKind.COURSE,
         )
         record.public_from = course.certificate_available_date
-        session.add(record)
-        session.add(
-            CourseAward(
-                org_id=org.id,
-                learner_id=learner.id,
-                course_id=course.id,
-                course_key=course.course_key,
-                credential_uuid=record.uuid,
-                awarded_at=facts.awarded_at,
-                basis=facts.basis,
-                percent_grade=facts.percent_grade,
-                letter_grade=facts.letter_grade,
-                band=facts.band,
-                mode=event.mode,
-                event_id=event.event_id,
-                actor=actor,
-            )
+        award = existing or CourseAward(
+            org_id=org.id,
+            learner_id=learner.id,
+            course_id=course.id,
+            course_key=course.course_key,
+            credential_uuid=record.uuid,
+            awarded_at=facts.awarded_at,
         )
+        if renewing is not None:
+            # The renewed credential becomes the award's current one; the previous one is
+            # kept (valid until its own validUntil) and linked.
+            record.renewal_of = renewing.uuid
+        award.credential_uuid = record.uuid
+        award.awarded_at = facts.awarded_at
+        award.basis = facts.basis
+        award.percent_grade = facts.percent_grade
+        award.letter_grade = facts.letter_grade
+        award.band = facts.band
+        award.mode = event.mode
+        award.event_id = event.event_id
+        award.actor = actor
+        session.add(record)
+        session.add(award)
         flush(session)
+        for listener in self.on_awarded:
+            listener(session, org, learner, record)
         reason = f"{facts.basis} event {event.event_id}"
         if facts.percent_grade is not None:
             reason += f": grade {facts.percent_grade:g} (passing {course.passing_grade:g})"
         reason += f', mode "{event.mode}"'
+        if renewing is not None:
+            reason += f"; renews {renewing.credential_id}"
+            outcome.reason = f"renews {renewing.credential_id}"
         self._audit(
             session, org, "awarded", learner, course, event.event_id, actor, reason, record.uuid
         )
         outcome.status = "awarded"
         outcome.credential = self._ref(record)
         return outcome, learner.id
+
+    @staticmethod
+    def _renewable(
+        session: Session,
+        course: Course,
+        award: CourseAward | None,
+        decision: Decision,
+        facts: AwardFacts,
+    ) -> IssuedCredential | None:
+        """The current credential a passing event renews: one with a validUntil, active, and
+        the event (newer than the award) at or after validUntil less the renewal window."""
+        if award is None or decision.verdict != Verdict.AWARD or not course.validity:
+            return None
+        current = session.get(IssuedCredential, award.credential_uuid)
+        if (
+            current is None
+            or current.status != CredentialStatus.ACTIVE
+            or current.valid_until is None
+            or facts.awarded_at <= as_utc(award.awarded_at)
+        ):
+            return None
+        end = as_utc(current.valid_until)
+        opens = parse_duration(course.renewal_window).before(end) if course.renewal_window else end
+        return current if facts.awarded_at >= opens else None
 
     def _finish(
         self,

@@ -9,6 +9,7 @@ import typer
 from app.cli.clients import clients_app
 from app.cli.imports import import_app
 from app.cli.keys import keys_app
+from app.cli.mail import orgs_mail, outbox_app, worker
 from app.cli.orgs import orgs_app
 from app.cli.server import migrate, serve
 from app.config import SettingsError
@@ -24,6 +25,9 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(clients_app, name="clients")
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
+app.command()(worker)
+app.add_typer(outbox_app, name="outbox")
+orgs_app.command("mail")(orgs_mail)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +33,7 @@ from app.credentials.signing import (
     check_suite,
 )
 from app.credentials.status_lists import Allocation, StatusListService
-from app.db import RetryableConflict, retrying
+from app.db import RetryableConflict, as_utc, retrying
 from app.errors import Conflict, InvalidInput, PayloadTooLarge
 from app.models import IssuedCredential, Organization, StatusEvent
 from app.models.enums import CredentialKind, StatusAction, StatusListFormat, StatusPurpose
@@ -145,6 +146,7 @@ class IssuanceService:
             awarded_date=document.get("awardedDate")
             or document.get("validFrom")
             or document.get("issuanceDate"),
+            valid_until=_instant(document.get("validUntil") or document.get("expirationDate")),
         )
         self._insert(session, record, allocations, client_id)
         return record
@@ -248,3 +250,13 @@ class IssuanceService:
         session.add(
             StatusEvent(credential_uuid=record.uuid, action=StatusAction.ISSUED, actor=client_id)
         )
+
+
+def _instant(value: Any) -> datetime | None:
+    """A validUntil as stored for queries (expiry reminders); checked on input already."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None

@@ -34,3 +34,9 @@ def lock(session: Session, record: IssuedCredential) -> IssuedCredential:
         )
     session.refresh(record, with_for_update=True)
     return record
+
+
+def renewal_of(session: Session, uuid: str) -> IssuedCredential | None:
+    """The credential that renews ``uuid`` (validity periods), if any."""
+    stmt = select(IssuedCredential).where(IssuedCredential.renewal_of == uuid)
+    return session.exec(stmt).first()

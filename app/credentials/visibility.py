@@ -1,6 +1,7 @@
 """Who may see a credential: before its course's certificate available date (``public_from``)
 nobody but the LMS may. Every public way in (the credential URL, its page, downloads, wallet
-pages and the verifier's own lookups) asks here, so the embargo has one rule."""
+pages and the verifier's own lookups) asks here, so the embargo has one rule. A renewed
+credential's page finds its current renewal here too."""
 
 from __future__ import annotations
 
@@ -27,3 +28,15 @@ def public_credential(session: Session, uuid: str) -> IssuedCredential:
     if record is None or not is_public(record):
         raise NotFound(f'no credential "{uuid}"', field="uuid")
     return record
+
+
+def current_renewal(session: Session, record: IssuedCredential) -> IssuedCredential | None:
+    """The newest public renewal of ``record`` (renewals of renewals followed), if any: its
+    page points there as the current credential."""
+    newest, seen = None, {record.uuid}
+    follower = repository.renewal_of(session, record.uuid)
+    while follower is not None and follower.uuid not in seen and is_public(follower):
+        newest = follower
+        seen.add(follower.uuid)
+        follower = repository.renewal_of(session, follower.uuid)
+    return newest

@@ -11,7 +11,10 @@ from app.models.credential_encoding import CredentialEncoding
 from app.models.enums import KeyStatus, KeyType
 from app.models.idempotency_key import IdempotencyKey
 from app.models.learner import Learner
+from app.models.mail_unsubscribe import MailUnsubscribe
+from app.models.org_mail_kind import OrgMailKind
 from app.models.organization import Organization
+from app.models.outbox_message import OutboxMessage
 from app.models.program import Program, ProgramCourse
 from app.models.program_award import ProgramAward, ProgramAwardCourse
 from app.models.record_share import RecordShare
@@ -33,7 +36,10 @@ __all__ = [
     "KeyStatus",
     "KeyType",
     "Learner",
+    "MailUnsubscribe",
+    "OrgMailKind",
     "Organization",
+    "OutboxMessage",
     "Program",
     "ProgramAward",
     "ProgramAwardCourse",

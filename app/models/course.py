@@ -29,6 +29,7 @@ from app.models.fields import (
     ImageUrl,
     LongText,
     Modes,
+    Period,
     Signatories,
     Title,
     UtcDatetime,
@@ -62,6 +63,11 @@ class CourseBase(SQLModel):
     #: Whether credentials (and so certificate pages) carry the grade, letter and band.
     #: Off: the credential says only that the learner passed or completed.
     show_grade: bool = Field(default=True)
+    #: ISO 8601 period ("P2Y"): credentials carry validUntil = validFrom + validity.
+    validity: str | None = Field(default=None, max_length=32)
+    #: How long before validUntil a new passing grade renews the credential ("P90D");
+    #: unset: only once it has expired.
+    renewal_window: str | None = Field(default=None, max_length=32)
 
 
 class Course(CourseBase, table=True):
@@ -104,6 +110,8 @@ class CourseCreate(CourseBase):
     criteria_narrative: LongText | None = None
     credit_hours: CreditHours = None
     certifies_on: CertifiesOn = "grade"
+    validity: Period = None
+    renewal_window: Period = None
 
     @model_validator(mode="after")
     def _course_defaults(self) -> CourseCreate:
@@ -131,6 +139,8 @@ class CourseUpdate(SQLModel):
     certifies_on: CertifiesOn | None = None
     certificates_enabled: bool | None = None
     show_grade: bool | None = None
+    validity: Period = None
+    renewal_window: Period = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> CourseUpdate:

@@ -36,6 +36,12 @@ class IssuedCredential(SQLModel, table=True):
     public_from: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    #: The document's validUntil (expiry reminders look for it).
+    valid_until: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    #: A renewal: the uuid of the credential it renews (which stays valid until it expires).
+    renewal_of: str | None = Field(default=None, max_length=36, index=True)
     issued_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

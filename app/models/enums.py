@@ -73,3 +73,26 @@ class CredentialFormat(StrEnum):
     LDP_VC = "ldp_vc"  # embedded Data Integrity proof
     JWT_VC_JSON = "jwt_vc_json"  # OB 3.0 VC-JWT
     VC_JWT = "vc+jwt"  # VC-JOSE-COSE, enveloped
+
+
+class MailKind(StrEnum):
+    """A kind of e-mail to a learner: what an organization turns on or off and a learner
+    unsubscribes from (``org_mail_kinds.kind``, ``mail_unsubscribes.kind``, ``outbox.kind``)."""
+
+    EARNED = "earned"  # a course credential was awarded
+    PROGRAM = "program"  # a program was completed
+    REVOKED = "revoked"  # a credential was revoked (off by default)
+    EXPIRY = "expiry"  # reminders 30 and 7 days before validUntil
+
+
+#: Kinds sent unless the organization turns them off.
+MAIL_KINDS_ON_BY_DEFAULT = frozenset({MailKind.EARNED, MailKind.PROGRAM, MailKind.EXPIRY})
+
+
+class OutboxState(StrEnum):
+    """Where an outbox message stands (``outbox.state``)."""
+
+    PENDING = "pending"  # waiting for (another) attempt at next_attempt_at
+    SENDING = "sending"  # claimed by a worker until lease_until
+    SENT = "sent"
+    FAILED = "failed"  # gave up: last_error says why

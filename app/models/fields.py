@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.core.duration import parse_duration
 from app.db import as_utc
 
 #: OB 3.0 AchievementType values (B.2.1); anything else must use the ``ext:`` prefix.
@@ -122,6 +123,16 @@ CourseName = Annotated[
     AfterValidator(_course_key),
 ]
 Grade = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+def _period(value: str | None) -> str | None:
+    if value is not None:
+        parse_duration(value)  # its ValueError names the expected form
+    return value
+
+
+#: An ISO 8601 period of years, months, weeks or days ("P2Y"): how long a credential is valid.
+Period = Annotated[str | None, Field(default=None, max_length=32), AfterValidator(_period)]
 
 
 class _In(BaseModel):

@@ -23,6 +23,7 @@ from app.models.fields import (
     Electives,
     ImageUrl,
     LongText,
+    Period,
     ProgramSlug,
     ProgramType,
     Title,
@@ -41,6 +42,8 @@ class ProgramBase(SQLModel):
     achievement_type: str | None = Field(default=None, max_length=64)
     image_url: str | None = Field(default=None, max_length=2000)
     criteria_narrative: str | None = Field(default=None, sa_type=Text)
+    #: ISO 8601 period ("P2Y"): program credentials carry validUntil = validFrom + validity.
+    validity: str | None = Field(default=None, max_length=32)
 
 
 class Program(ProgramBase, table=True):
@@ -71,6 +74,7 @@ class ProgramCreate(ProgramBase):
     criteria_narrative: LongText | None = None
     required_courses: CourseList = Field(default_factory=list)
     electives: Electives = Field(default_factory=list)
+    validity: Period = None
 
     @model_validator(mode="after")
     def _courses(self) -> ProgramCreate:
@@ -89,6 +93,7 @@ class ProgramUpdate(SQLModel):
     criteria_narrative: LongText | None = None
     required_courses: CourseList | None = None
     electives: Electives | None = None
+    validity: Period = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> ProgramUpdate:

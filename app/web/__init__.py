@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app.container import Services
-from app.web import badge, credential, errors, records, share, verify_page, wallet_page
+from app.web import (
+    badge,
+    credential,
+    errors,
+    records,
+    share,
+    unsubscribe,
+    verify_page,
+    wallet_page,
+)
 from app.web.context import WebContext
 from app.web.security_headers import SecurityHeaders
 
@@ -21,6 +30,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(share.router)
     app.include_router(badge.router)
     app.include_router(records.router)
+    app.include_router(unsubscribe.router)
     errors.install_html_errors(app, web)
     app.add_middleware(
         SecurityHeaders,

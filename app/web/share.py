@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from app.container import Services
-from app.credentials.visibility import public_credential
+from app.credentials.visibility import current_renewal, public_credential
 from app.db import utcnow
 from app.deps import ServicesDep, SessionDep
 from app.errors import NotFound
@@ -137,6 +137,13 @@ class CredentialPage:
             "preview": f"{page}/preview.png",  # absolute: crawlers fetch it
         }
 
+    def _renewed_url(self, record: IssuedCredential) -> str | None:
+        """A renewed credential's page points to the current one (validity periods)."""
+        if record.valid_until is None:
+            return None
+        newest = current_renewal(self.session, record)
+        return self.services.identity.credential_url(newest.uuid) if newest else None
+
     def render(self) -> str:
         view, record, urls = self.view, self.record, self.urls()
         report, checked = self.report()
@@ -171,6 +178,7 @@ class CredentialPage:
                 if record.superseded_by
                 else None
             ),
+            renewed_url=self._renewed_url(record),
             root="../",
             layout=f"credentials/{layout}.html",
             layout_kind=layout,

@@ -1,37 +1,16 @@
-"""Share links: LinkedIn "Add to profile", e-mail, and the page's QR code."""
+"""Share links: LinkedIn "Add to profile" (app.sharing.linkedin, e-mails use it too), e-mail,
+and the page's QR code."""
 
 from __future__ import annotations
 
 import io
-from datetime import date
 from urllib.parse import quote, urlencode
 
 import segno
 
-LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+from app.sharing.linkedin import LINKEDIN_ADD, linkedin_add_url
 
-
-def linkedin_add_url(
-    *,
-    name: str,
-    organization: str,
-    issued: date | None,
-    cert_url: str,
-    cert_id: str,
-    expires: date | None = None,
-) -> str:
-    """LinkedIn's "Add licence or certification" link (startTask=CERTIFICATION_NAME)."""
-    params: list[tuple[str, str]] = [
-        ("startTask", "CERTIFICATION_NAME"),
-        ("name", name),
-        ("organizationName", organization),
-    ]
-    if issued is not None:
-        params += [("issueYear", str(issued.year)), ("issueMonth", str(issued.month))]
-    if expires is not None:
-        params += [("expirationYear", str(expires.year)), ("expirationMonth", str(expires.month))]
-    params += [("certUrl", cert_url), ("certId", cert_id)]
-    return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"
+__all__ = ["LINKEDIN_ADD", "linkedin_add_url", "mailto_url", "qr_svg"]
 
 
 def mailto_url(*, subject: str, body: str) -> str:

@@ -206,6 +206,13 @@ def _not_found(factory: Factory, lms: Lms) -> httpx.Response:
     return factory.client.get("/credentials/nope", headers={"Accept": BROWSER_ACCEPT})
 
 
+def _unsubscribe_page(factory: Factory, lms: Lms) -> httpx.Response:
+    lms.course()
+    lms.grade(expect=201, learner="u1")
+    token = factory.services.notifier.tokens.token(1, "earned")
+    return factory.client.get(f"/mail/unsubscribe/{token}", headers={"Accept": BROWSER_ACCEPT})
+
+
 def _docs(path: str) -> Callable[[Factory, Lms], httpx.Response]:
     return lambda factory, lms: factory.client.get(path, headers={"Accept": BROWSER_ACCEPT})
 
@@ -218,6 +225,7 @@ HTML_PAGES: dict[str, Callable[[Factory, Lms], httpx.Response]] = {
     "/verify": _verify_page,
     "POST /verify": _verify_result,
     "404": _not_found,
+    "/mail/unsubscribe/{token}": _unsubscribe_page,
     "/docs": _docs("/docs"),
     "/docs/oauth2-redirect": _docs("/docs/oauth2-redirect"),
     "/redoc": _docs("/redoc"),

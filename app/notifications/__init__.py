@@ -1,0 +1,1 @@
+"""E-mail to learners through a transactional outbox (awards, revocations, expiry reminders)."""
