@@ -106,6 +106,11 @@ class Settings(BaseSettings):
         "smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465. Unset: messages "
         "wait in the outbox.",
     )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA(s) that sign the SMTP server's certificate (a private "
+        "CA). Unset: the system CAs. The certificate is verified either way.",
+    )
     mail_from: str = Field(
         default="Laurel <no-reply@localhost>", description="The From of every e-mail."
     )
@@ -162,6 +167,22 @@ class Settings(BaseSettings):
         from app.notifications.smtp import SmtpUrl  # a pure parser, no app imports
 
         SmtpUrl.parse(value)
+        return value
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _check_smtp_ca_file(cls, value: Path | None) -> Path | None:
+        if value is None or str(value) == "":
+            return None
+        import ssl
+
+        try:
+            ssl.create_default_context(cafile=str(value))
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(
+                f"LAUREL_SMTP_CA_FILE={str(value)!r} is not a readable PEM file of CA "
+                f"certificates ({exc})"
+            ) from None
         return value
 
     def public_base_url(self) -> str:

@@ -39,7 +39,7 @@ def make_worker(services: Services, name: str | None = None) -> OutboxWorker:
     )
     return OutboxWorker(
         services.engine,
-        lambda: SmtpSender(url),
+        lambda: SmtpSender(url, ca_file=settings.smtp_ca_file),
         settings.mail_from,
         services.notifier,
         policy,

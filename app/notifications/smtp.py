@@ -6,6 +6,13 @@
 
 User and password are percent-decoded. A reply code 4xx or a dropped connection is temporary
 (the outbox tries again later); 5xx is permanent (RFC 5321 §4.2.1).
+
+TLS is verified, never optional: the server's certificate must chain to the system CAs, or to
+those in ``LAUREL_SMTP_CA_FILE`` (a private CA), and name the host of the URL. A certificate
+that does not, or a server that does not offer STARTTLS when the URL asks for it, fails the
+send with the reason; nothing (credentials included) is ever sent in clear instead. Such a
+failure is temporary (the server's admin may fix it, or you the CA file, before the attempts
+run out); ``laurel outbox retry`` sends what failed meanwhile.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 _DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -59,27 +67,55 @@ class SendError(Exception):
         self.temporary = temporary
 
 
+def tls_context(ca_file: Path | str | None = None) -> ssl.SSLContext:
+    """Certificates and host names checked: against ``ca_file`` (PEM) if given, else the
+    system CAs. Raises OSError or ssl.SSLError for a CA file that cannot be read."""
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+
 class SmtpSender:
     """One connection reused for a batch; reconnects after an error."""
 
-    def __init__(self, url: SmtpUrl, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: SmtpUrl, timeout: float = 30.0, ca_file: Path | str | None = None
+    ) -> None:
         self.url = url
         self.timeout = timeout
+        self.tls = tls_context(ca_file)
         self._conn: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
         url = self.url
-        conn: smtplib.SMTP
-        if url.scheme == "smtps":
-            conn = smtplib.SMTP_SSL(
-                url.host, url.port, timeout=self.timeout, context=ssl.create_default_context()
-            )
-        else:
-            conn = smtplib.SMTP(url.host, url.port, timeout=self.timeout)
-            if url.scheme == "smtp+starttls":
-                conn.starttls(context=ssl.create_default_context())
-        if url.username:
-            conn.login(url.username, url.password or "")
+        where = f"{url.host}:{url.port}"
+        conn: smtplib.SMTP | None = None
+        try:
+            if url.scheme == "smtps":
+                conn = smtplib.SMTP_SSL(url.host, url.port, timeout=self.timeout, context=self.tls)
+            else:
+                conn = smtplib.SMTP(url.host, url.port, timeout=self.timeout)
+                if url.scheme == "smtp+starttls":
+                    try:
+                        conn.starttls(context=self.tls)
+                    except smtplib.SMTPNotSupportedError:  # not offered: never go on in clear
+                        raise SendError(
+                            f"{where} does not offer STARTTLS, which LAUREL_SMTP_URL asks for "
+                            "(smtp+starttls): nothing sent in clear",
+                            True,
+                        ) from None
+            if url.username:
+                conn.login(url.username, url.password or "")
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, ssl.SSLCertVerificationError):
+                raise SendError(
+                    f"TLS: the certificate of {where} is not trusted ({exc.verify_message}); "
+                    "a private CA goes in LAUREL_SMTP_CA_FILE",
+                    True,
+                ) from None
+            if isinstance(exc, ssl.SSLError):
+                raise SendError(f"TLS with {where} failed: {exc}", True) from None
+            raise
         return conn
 
     def send(self, envelope_from: str, recipient: str, data: bytes) -> None:
@@ -88,6 +124,9 @@ class SmtpSender:
             if self._conn is None:
                 self._conn = self._connect()
             refused = self._conn.sendmail(envelope_from, [recipient], data)
+        except SendError:
+            self.close()
+            raise
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             code, text = next(iter(exc.recipients.values()))
