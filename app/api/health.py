@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from app.db import utcnow
 from app.deps import ServicesDep, SessionDep
+from app.http.guard import GuardedRoute
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=GuardedRoute)
 
 
 class OutboxHealth(BaseModel):

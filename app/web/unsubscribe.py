@@ -10,8 +10,9 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from app.deps import ServicesDep, SessionDep
+from app.http.guard import GuardedRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
 _KIND_NAMES = {
     "earned": "credential award e-mails",
