@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Delete, Update, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
@@ -130,3 +130,8 @@ def unique_or(session: Session, error: Exception) -> Iterator[None]:
             yield
     except IntegrityError:
         raise error from None
+
+
+def rowcount(session: Session, stmt: Update | Delete) -> int:
+    """Run a bulk UPDATE/DELETE and say how many rows it matched (conditional writes: 1 = won)."""
+    return session.exec(stmt.execution_options(synchronize_session=False)).rowcount

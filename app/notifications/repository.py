@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from app.db import rowcount
 from app.models import MailUnsubscribe, OrgMailKind, OutboxMessage
 from app.models.enums import MAIL_KINDS_ON_BY_DEFAULT, OutboxState
 
@@ -72,7 +73,7 @@ def claim(
 
 def finish(session: Session, row_id: int, worker: str, values: dict[str, object]) -> bool:
     """Record an outcome, unless another worker took the row over (our lease ran out)."""
-    result = session.execute(
+    stmt = (
         update(OutboxMessage)
         .where(
             col(OutboxMessage.id) == row_id,
@@ -81,7 +82,7 @@ def finish(session: Session, row_id: int, worker: str, values: dict[str, object]
         )
         .values(**values)
     )
-    return rowcount(result) == 1
+    return rowcount(session, stmt) == 1
 
 
 def listing(session: Session, state: str | None, limit: int) -> list[OutboxMessage]:
@@ -96,21 +97,15 @@ def retry(session: Session, ids: list[int] | None, now: datetime) -> int:
     stmt = update(OutboxMessage).where(col(OutboxMessage.state) == OutboxState.FAILED)
     if ids:
         stmt = stmt.where(col(OutboxMessage.id).in_(ids))
-    result = session.execute(
-        stmt.values(state=OutboxState.PENDING, attempts=0, next_attempt_at=now, last_error=None)
-    )
-    return rowcount(result)
+    changes = dict(state=OutboxState.PENDING, attempts=0, next_attempt_at=now, last_error=None)
+    return rowcount(session, stmt.values(**changes))
 
 
 def purge(session: Session, states: list[str], before: datetime) -> int:
-    from sqlalchemy import delete
-
-    result = session.execute(
-        delete(OutboxMessage).where(
-            col(OutboxMessage.state).in_(states), col(OutboxMessage.created_at) < before
-        )
+    stmt = delete(OutboxMessage).where(
+        col(OutboxMessage.state).in_(states), col(OutboxMessage.created_at) < before
     )
-    return rowcount(result)
+    return rowcount(session, stmt)
 
 
 def backlog(session: Session) -> tuple[int, datetime | None, int]:
@@ -151,9 +146,3 @@ def existing_dedupe_keys(session: Session, keys: list[str]) -> set[str]:
         return set()
     stmt = select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(keys))
     return {key for key in session.exec(stmt) if key}
-
-
-def rowcount(result: object) -> int:
-    """Rows an UPDATE/DELETE matched (``CursorResult.rowcount``; ``Result`` does not say so)."""
-    count = getattr(result, "rowcount", 0)
-    return int(count)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Delete, Update, delete, update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from app.db import rowcount
 from app.models import IssuedCredential, WalletNonce, WalletOffer
 
 
@@ -49,10 +50,6 @@ def bound_copies(session: Session, credential_uuid: str) -> list[IssuedCredentia
     return list(session.exec(stmt))
 
 
-def _rowcount(session: Session, stmt: Update | Delete) -> int:
-    return session.exec(stmt.execution_options(synchronize_session=False)).rowcount
-
-
 def mark_used(
     session: Session,
     offer_id: str,
@@ -71,14 +68,14 @@ def mark_used(
         )
         .values(used_at=now, holder_did=holder_did, protocol=protocol, source_uuid=source_uuid)
     )
-    return _rowcount(session, stmt) == 1
+    return rowcount(session, stmt) == 1
 
 
 def set_issued(session: Session, offer_id: str, issued_uuid: str) -> None:
     stmt = (
         update(WalletOffer).where(col(WalletOffer.id) == offer_id).values(issued_uuid=issued_uuid)
     )
-    _rowcount(session, stmt)
+    rowcount(session, stmt)
 
 
 def take_tx_code_attempt(session: Session, offer_id: str, limit: int) -> bool:
@@ -88,7 +85,7 @@ def take_tx_code_attempt(session: Session, offer_id: str, limit: int) -> bool:
         .where(col(WalletOffer.id) == offer_id, col(WalletOffer.tx_code_attempts) < limit)
         .values(tx_code_attempts=col(WalletOffer.tx_code_attempts) + 1)
     )
-    return _rowcount(session, stmt) == 1
+    return rowcount(session, stmt) == 1
 
 
 def redeem_code(
@@ -109,7 +106,7 @@ def redeem_code(
             access_token_expires_at=token_expires_at,
         )
     )
-    return _rowcount(session, stmt) == 1
+    return rowcount(session, stmt) == 1
 
 
 def withdraw(session: Session, offer_id: str, now: datetime) -> bool:
@@ -122,7 +119,7 @@ def withdraw(session: Session, offer_id: str, now: datetime) -> bool:
         )
         .values(revoked_at=now)
     )
-    return _rowcount(session, stmt) == 1
+    return rowcount(session, stmt) == 1
 
 
 # -- nonces ----------------------------------------------------------------------------------
