@@ -1,0 +1,1 @@
+"""Adapters for learning platforms (Open edX: credentials-service API, event bus)."""
