@@ -39,6 +39,20 @@ def openedx_connect(
     topic_prefix: Annotated[
         str | None, typer.Option(help="The site's EVENT_BUS_TOPIC_PREFIX (event bus).")
     ] = None,
+    lms_url: Annotated[
+        str | None, typer.Option(help="The LMS root URL, to ask its user API for names.")
+    ] = None,
+    lms_client_id: Annotated[
+        str | None, typer.Option(help="An LMS OAuth2 client (client credentials, staff user).")
+    ] = None,
+    lms_client_secret: Annotated[
+        str | None,
+        typer.Option(
+            help="Its secret (better in LAUREL_OPENEDX_LMS_CLIENT_SECRET).",
+            envvar="LAUREL_OPENEDX_LMS_CLIENT_SECRET",
+            show_envvar=True,
+        ),
+    ] = None,
 ) -> None:
     """Connect (or reconnect) an organization to its Open edX site."""
     from app.errors import AppError
@@ -58,6 +72,9 @@ def openedx_connect(
             jwks_url=jwks_url,
             course_orgs=tuple(course_org or ()),
             topic_prefix=topic_prefix,
+            lms_url=lms_url,
+            lms_client_id=lms_client_id,
+            lms_client_secret=lms_client_secret,
         )
         try:
             connection, codes = connect(session, found, wanted)

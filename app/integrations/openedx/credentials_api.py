@@ -26,9 +26,10 @@ from app.errors import AppError, Forbidden, InvalidInput, NotFound
 from app.http.rate_limit import Limiter, Rate, RateLimited
 from app.integrations.openedx import repository, wire
 from app.integrations.openedx.jwt_auth import LmsCaller, LmsJwtVerifier
+from app.integrations.openedx.lms_users import LmsUser, LmsUserApi
 from app.integrations.openedx.service import OpenEdxService
 from app.issuers.identity import IssuerIdentity
-from app.models import OpenEdxCertificate, OpenEdxUser
+from app.models import OpenEdxCertificate, OpenEdxUser, Organization
 
 #: DRF PageNumberPagination's PAGE_SIZE in the credentials service.
 PAGE_SIZE = 20
@@ -97,7 +98,9 @@ class CredentialsApi:
         identity: IssuerIdentity,
         verifier: LmsJwtVerifier,
         throttle: Throttle,
+        users: LmsUserApi | None = None,
     ) -> None:
+        self.users = users or LmsUserApi()
         self.openedx = openedx
         self.catalog = catalog_service
         self.identity = identity
@@ -140,7 +143,11 @@ class CredentialsApi:
                     field="course_run_key",
                 )
             course = catalog.course_by_key(session, org.id, wanted.course_run_key.strip())
-            if course is not None and not course.certificates_enabled:
+            if (
+                wanted.status == "awarded"
+                and course is not None
+                and not course.certificates_enabled
+            ):
                 raise InvalidInput(
                     f"No active CourseCertificate exists for course run [{course.key}]",
                     field="course_run_key",
@@ -151,12 +158,25 @@ class CredentialsApi:
                     mode=wanted.mode, actor=caller.actor,
                 )  # fmt: skip
             else:
+                found = self._lms_user(session, org, wanted.username)
                 outcome = self.openedx.award_course_certificate(
                     session, wanted.course_run_key, wanted.username, wanted.lms_user_id,
-                    None, None, wanted.mode, wanted.visible_date,
+                    found.name if found else None, found.email if found else None,
+                    wanted.mode, wanted.visible_date,
                     date_override=wanted.date_override, actor=caller.actor,
                 )  # fmt: skip
         return self._credential_out(session, outcome.certificate, wanted.username)
+
+    def _lms_user(self, session: Session, org: Organization, username: str) -> LmsUser | None:
+        """Name and e-mail of a learner Laurel has no name for, from the LMS user API when
+        the organization configured it; None on any failure (the award goes ahead)."""
+        known = self.openedx.learner_named(session, org, username)
+        if known is not None and known.name:
+            return None
+        connection = repository.connection_of_org(session, org.id)
+        if connection is None or not self.users.configured(connection):
+            return None
+        return self.users.user(connection, username)
 
     # -- GET /api/v2/credentials/ -------------------------------------------------------------
 

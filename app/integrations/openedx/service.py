@@ -214,6 +214,12 @@ class OpenEdxService:
             flush(session)  # a racing twin made it: Clash, and the unit runs again
         return learner
 
+    @staticmethod
+    def learner_named(session: Session, org: Organization, username: str) -> Learner | None:
+        """The learner an LMS username already names in ``org`` (reads only)."""
+        user = repository.user_by_username(session, org.id, username.strip())
+        return repository.learner(session, user.learner_id) if user is not None else None
+
     # -- course certificates ------------------------------------------------------------------
 
     def award_course_certificate(
