@@ -408,3 +408,15 @@ def test_two_organizations_behind_one_lms(site: Site, lms: LmsClient, factory: A
         orgs = sorted(c.org_id for c in session.exec(select(Course)))
     assert orgs == sorted([site.org.id, other.id])
     assert lms.get(CREDENTIALS, {"username": "ada"}).json()["count"] == 2
+
+
+def test_racing_retries_of_one_award_issue_once(site: Site, lms: LmsClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: lms.post_course_certificate("ada", RUN), range(10)))
+    assert [a.status_code for a in answers] == [201] * 10, [a.text for a in answers]
+    assert len({a.json()["uuid"] for a in answers}) == 1
+    assert len({a.json()["certificate_url"] for a in answers}) == 1
+    assert _count(site, IssuedCredential) == 1
+    assert _count(site, Learner) == 1
