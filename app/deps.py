@@ -137,7 +137,7 @@ def _openedx_scope(path: str) -> str:
 
 
 def _jwt_unauthorized(exc: Unauthorized) -> Response:
-    return problem(exc.status, exc.to_problem(), {"WWW-Authenticate": 'JWT realm="api"'})
+    return problem(exc.status, exc.to_problem(), {"WWW-Authenticate": exc.challenge})
 
 
 async def openedx_jwt_guard(scope: Scope) -> Response | None:

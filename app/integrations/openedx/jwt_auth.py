@@ -38,6 +38,12 @@ LEEWAY_SECONDS = 30
 _REQUIRED = ["exp", "iss", "aud"]
 
 
+class JwtUnauthorized(Unauthorized):
+    """A 401 whose challenge names the scheme the LMS uses (as edx-drf-extensions does)."""
+
+    challenge = 'JWT realm="api"'
+
+
 @dataclass(frozen=True)
 class LmsCaller:
     """Who is calling: the LMS user the JWT names, and the connections that accepted it."""
@@ -111,7 +117,7 @@ class JwksCache:
             except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
                 log.warning("JWKS at %s unavailable: %s", url, type(exc).__name__)
                 if cached is None:
-                    raise Unauthorized(
+                    raise JwtUnauthorized(
                         "the LMS's signing keys could not be fetched", field="Authorization"
                     ) from None
                 found = cached[1]
@@ -153,18 +159,18 @@ class LmsJwtVerifier:
         scheme, _, token = (authorization or "").partition(" ")
         token = token.strip()
         if scheme.upper() != "JWT" or not token:
-            raise Unauthorized('an "Authorization: JWT <token>" header is required')
+            raise JwtUnauthorized('an "Authorization: JWT <token>" header is required')
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
-            raise Unauthorized("the JWT is malformed", field="Authorization") from None
+            raise JwtUnauthorized("the JWT is malformed", field="Authorization") from None
         alg = header.get("alg")
         issuer = unverified.get("iss")
         if alg != "HS256" and alg not in ASYMMETRIC:
-            raise Unauthorized(f'JWT algorithm "{str(alg)[:20]}" is not accepted')
+            raise JwtUnauthorized(f'JWT algorithm "{str(alg)[:20]}" is not accepted')
         if not isinstance(issuer, str):
-            raise Unauthorized('the JWT has no "iss"', field="Authorization")
+            raise JwtUnauthorized('the JWT has no "iss"', field="Authorization")
         accepted: list[OpenEdxConnection] = []
         claims: dict[str, Any] = {}
         reason = "the JWT's issuer is not a connected Open edX site"
@@ -180,10 +186,10 @@ class LmsJwtVerifier:
             else:
                 accepted.append(connection)
         if not accepted:
-            raise Unauthorized(reason, field="Authorization")
+            raise JwtUnauthorized(reason, field="Authorization")
         username = claims.get("preferred_username") or claims.get("username")
         if not isinstance(username, str) or not username.strip():
-            raise Unauthorized('the JWT names no user ("preferred_username")')
+            raise JwtUnauthorized('the JWT names no user ("preferred_username")')
         return LmsCaller(
             username=username.strip(),
             administrator=claims.get("administrator") is True,

@@ -420,3 +420,12 @@ def test_racing_retries_of_one_award_issue_once(site: Site, lms: LmsClient) -> N
     assert len({a.json()["certificate_url"] for a in answers}) == 1
     assert _count(site, IssuedCredential) == 1
     assert _count(site, Learner) == 1
+
+
+def test_a_401_challenges_with_the_jwt_scheme(site: Site, app_client: TestClient) -> None:
+    for response in (
+        app_client.post(CREDENTIALS, json={}),
+        app_client.get(CREDENTIALS, params={"username": "ada"}),
+    ):
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"] == 'JWT realm="api"'
