@@ -9,6 +9,7 @@ from benchmarks import (
     jwt,
     lms,
     mail,
+    openedx_rest,
     share_pages,
     status,
     verification,
@@ -27,6 +28,7 @@ def main() -> None:
         ("share_pages", share_pages),
         ("lms", lms),
         ("mail", mail),
+        ("openedx_rest", openedx_rest),
     ):
         if not only or name in only:
             module.run()
