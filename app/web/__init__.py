@@ -11,6 +11,7 @@ from app.web import (
     errors,
     records,
     share,
+    signin,
     unsubscribe,
     verify_page,
     wallet_page,
@@ -31,6 +32,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(badge.router)
     app.include_router(records.router)
     app.include_router(unsubscribe.router)
+    app.include_router(signin.router)
     errors.install_html_errors(app, web)
     app.add_middleware(
         SecurityHeaders,
