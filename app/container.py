@@ -11,6 +11,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from app.accounts.csrf import SignInForms
+from app.accounts.oidc import RelyingParty
+from app.accounts.oidc_discovery import Discovery
 from app.awards import repository as awards_repository
 from app.awards.programs import ProgramAwarder
 from app.awards.records import RecordsService
@@ -75,6 +78,8 @@ class Services:
     sharing: RecordShareService
     token_throttle: TokenThrottle
     notifier: Notifier
+    oidc: RelyingParty
+    signin_forms: SignInForms
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -181,6 +186,12 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
             settings.token_lockout_seconds,
         ),
         notifier=notifier,
+        # Learner sign-in: providers on http only where the operator allows fetching so.
+        oidc=RelyingParty(
+            Discovery(frozenset(settings.fetch_allowed_hosts), settings.fetch_timeout_seconds),
+            redirect_uri=settings.public_base_url() + "/signin/callback",
+        ),
+        signin_forms=SignInForms(nonce_key),
     )
 
 
