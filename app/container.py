@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from app.accounts.csrf import SignInForms
+from app.accounts.me import LearnerPages
 from app.accounts.oidc import RelyingParty
 from app.accounts.oidc_discovery import Discovery
 from app.awards import repository as awards_repository
@@ -80,6 +81,7 @@ class Services:
     notifier: Notifier
     oidc: RelyingParty
     signin_forms: SignInForms
+    learner_pages: LearnerPages
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -192,6 +194,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
             redirect_uri=settings.public_base_url() + "/signin/callback",
         ),
         signin_forms=SignInForms(nonce_key),
+        learner_pages=LearnerPages(RecordsService(identity), RecordShareService(identity), wallet),
     )
 
 

@@ -9,6 +9,7 @@ from app.web import (
     badge,
     credential,
     errors,
+    me,
     records,
     share,
     signin,
@@ -33,6 +34,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(records.router)
     app.include_router(unsubscribe.router)
     app.include_router(signin.router)
+    app.include_router(me.router)
     errors.install_html_errors(app, web)
     app.add_middleware(
         SecurityHeaders,
