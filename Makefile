@@ -25,17 +25,17 @@ run: migrate
 test: $(STAMP) oidc-provider
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The sign-in tests' OpenID Connect provider (Node.js, tests/accounts/oidc_provider): its
-# locked packages. Without npm the sign-in tests skip (in CI they fail: .ci/run installs it).
+# The learner pages' Node.js test tools (tests/accounts/oidc_provider: an OpenID Connect
+# provider, axe-core): their locked packages. Without npm the sign-in tests skip (in CI they fail: .ci/run installs it).
 OIDC_PROVIDER := tests/accounts/oidc_provider
-oidc-provider:
-	@if command -v npm >/dev/null 2>&1; then \
-	  test -d $(OIDC_PROVIDER)/node_modules/oidc-provider \
-	  || (cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error); \
-	else echo "npm not found: the OIDC sign-in tests will skip"; fi
+OIDC_STAMP := $(OIDC_PROVIDER)/node_modules/.installed
+$(OIDC_STAMP): $(OIDC_PROVIDER)/package-lock.json
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(OIDC_STAMP)
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+oidc-provider:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(OIDC_STAMP); \
+	else echo "npm not found: the OIDC sign-in tests will skip"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks

@@ -17,7 +17,13 @@ from sqlmodel import Session
 from app.accounts import audit, repository
 from app.accounts.errors import SignInFailed
 from app.accounts.oidc import VerifiedSignIn
-from app.accounts.sessions import SignedInLearner, account_for_learner, end_session, start_session
+from app.accounts.sessions import (
+    SignedInLearner,
+    account_for_learner,
+    end_expired,
+    end_session,
+    start_session,
+)
 from app.catalog.service import CatalogService
 from app.db import utcnow
 from app.issuers.organizations import organization
@@ -67,6 +73,10 @@ def finish_sign_in(
     session.add(link)
     if current is not None:
         end_session(session, current.session_id)
+    # Housekeeping rides on sign-ins (they write anyway): ended sessions and abandoned
+    # sign-ins leave the tables.
+    end_expired(session)
+    repository.delete_expired_logins(session, utcnow())
     token = start_session(session, account_id, ttl_seconds)
     audit.record(
         session,

@@ -52,6 +52,7 @@ def my_page(
         csrf_field=CSRF_FIELD,
         csrf_token=learner.csrf_token,
         human_date=human_date,
+        signed_in=True,
     )
     csp = sign_in_form_policy(services, [p.issuer for p, org in enabled if org.id not in mine])
     return HTMLResponse(html, headers={**_PRIVATE, "Content-Security-Policy": csp})

@@ -124,6 +124,7 @@ def sign_in_page(
         csrf_token=services.signin_forms.token_for(browser),
         csrf_field=CSRF_FIELD,
         learner=learner,
+        signed_in=learner is not None,
     )
     csp = sign_in_form_policy(services, [provider.issuer for provider, _ in enabled])
     response = HTMLResponse(html, headers={**_NO_STORE, "Content-Security-Policy": csp})
