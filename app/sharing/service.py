@@ -151,7 +151,7 @@ class RecordShareService:
         """What a record shows. Others never see what the learner hid (``/me``), not even as
         progress; ``for_owner``: the learner's own view, hidden credentials included."""
         now = now or datetime.now(UTC)
-        out = LearnerRecord(learner.name, org)
+        out = LearnerRecord(repository.chosen_name(session, learner.id) or learner.name, org)
         course_awards = awards.course_awards_of(session, learner.id)
         program_awards = awards.program_awards_of(session, learner.id)
         hidden = (

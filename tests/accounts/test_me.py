@@ -178,6 +178,10 @@ def test_choosing_the_display_name(world: World, alice: tuple[TestClient, Signed
     assert "Signed in as <strong>Alice M. Smith</strong>" in client.get("/me", headers=HTML).text
     refused = client.post("/me/name", data={"csrf_token": me.csrf_token, "name": "Mallory"})
     assert refused.status_code == 422 and refused.json()["field"] == "name"
+    # The public record shows the chosen name.
+    client.post("/me/shares", data={"csrf_token": me.csrf_token, "learner": world.alice[0].id})
+    record = client.get(_share_urls(world)[0], headers=HTML).text
+    assert "Alice M. Smith" in record
     back = client.post("/me/name", data={"csrf_token": me.csrf_token, "name": ""})
     assert back.status_code == 303
     assert [a for a in _audit(world.services) if a[0] == "name_chosen"]
@@ -274,6 +278,18 @@ def test_every_form_refuses_a_missing_or_foreign_csrf_token(
             assert refused.status_code == 403, (path, token, refused.text)
             assert refused.json()["type"].endswith("/csrf-refused")
     assert _audit(world.services) == before  # nothing happened
+
+
+def test_a_browser_sees_a_refused_form_as_a_page(
+    world: World, alice: tuple[TestClient, SignedInBrowser]
+) -> None:
+    client, me = alice
+    refused = client.post("/me/name", data={"name": "Alice Smith"}, headers=HTML)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "Not allowed" in refused.text and "reload the page" in refused.text
+    wrong = client.post("/me/name", data={"csrf_token": me.csrf_token, "name": "X"}, headers=HTML)
+    assert wrong.status_code == 422 and "must be one of the names" in wrong.text
 
 
 def test_the_csrf_list_covers_every_learner_form(app_client: TestClient) -> None:
