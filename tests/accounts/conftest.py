@@ -42,7 +42,7 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def browser(app_client: TestClient) -> Iterator[Browser]:
+def oidc_browser(app_client: TestClient) -> Iterator[Browser]:
     """A browser (own cookie jars) on Laurel and on the test OIDC provider."""
     laurel = TestClient(app_client.app, base_url=BASE_URL, follow_redirects=False)
     made = Browser(laurel)
@@ -52,7 +52,7 @@ def browser(app_client: TestClient) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def another_browser(app_client: TestClient) -> Iterator[Browser]:
+def another_oidc_browser(app_client: TestClient) -> Iterator[Browser]:
     laurel = TestClient(app_client.app, base_url=BASE_URL, follow_redirects=False)
     made = Browser(laurel)
     yield made

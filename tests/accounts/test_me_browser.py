@@ -38,7 +38,7 @@ def _axe_violations(page: Any) -> list[str]:
 def signed_in_page(
     factory: Factory,
     lms: Lms,
-    browser: Any,  # noqa: F811  (Chromium: tests/web/conftest.py, not the OIDC one)
+    browser: Any,  # noqa: F811  (Chromium, from tests/web/conftest.py)
     live_server: str,  # noqa: F811
 ) -> Any:
     world = World(factory, lms)
