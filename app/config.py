@@ -143,6 +143,12 @@ class Settings(BaseSettings):
     )
     outbox_batch_size: int = Field(default=50, ge=1, le=1000)
     worker_poll_seconds: float = Field(default=5, gt=0, le=3600)
+    learner_session_ttl_seconds: int = Field(
+        default=8 * 3600,
+        ge=300,
+        le=30 * 86400,
+        description="How long a learner stays signed in (then they sign in again).",
+    )
     log_level: str = "INFO"
 
     @field_validator("base_url")

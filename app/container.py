@@ -11,6 +11,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from app.accounts.csrf import SignInForms
+from app.accounts.me import LearnerPages
+from app.accounts.oidc import RelyingParty
+from app.accounts.oidc_discovery import Discovery
 from app.awards import repository as awards_repository
 from app.awards.programs import ProgramAwarder
 from app.awards.records import RecordsService
@@ -80,6 +84,9 @@ class Services:
     notifier: Notifier
     openedx: OpenEdxService
     openedx_api: CredentialsApi
+    oidc: RelyingParty
+    signin_forms: SignInForms
+    learner_pages: LearnerPages
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -205,6 +212,13 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         # The Open edX LMS's word (REST calls and event-bus events) applied through grading.
         openedx=openedx,
         openedx_api=openedx_api,
+        # Learner sign-in: providers on http only where the operator allows fetching so.
+        oidc=RelyingParty(
+            Discovery(frozenset(settings.fetch_allowed_hosts), settings.fetch_timeout_seconds),
+            redirect_uri=settings.public_base_url() + "/signin/callback",
+        ),
+        signin_forms=SignInForms(nonce_key),
+        learner_pages=LearnerPages(RecordsService(identity), RecordShareService(identity), wallet),
     )
 
 

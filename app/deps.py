@@ -14,6 +14,9 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Scope
 
+from app.accounts.csrf import CSRF_FIELD, check_csrf
+from app.accounts.errors import SignInRequired
+from app.accounts.sessions import SESSION_COOKIE, SignedInLearner, signed_in
 from app.container import Services
 from app.errors import Forbidden, Unauthorized
 from app.http.problems import problem
@@ -80,6 +83,38 @@ def require_scope(*needed: str) -> Any:  # what Depends() returns, for Annotated
         return caller
 
     return Depends(check)
+
+
+# -- the signed-in learner (app/accounts/sessions.py) ---------------------------------------
+
+
+def optional_learner(request: Request, session: SessionDep) -> SignedInLearner | None:
+    """The person the session cookie signs in, or None."""
+    return signed_in(session, request.cookies.get(SESSION_COOKIE))
+
+
+OptionalLearner = Annotated[SignedInLearner | None, Depends(optional_learner)]
+
+
+def current_learner(learner: OptionalLearner) -> SignedInLearner:
+    """The signed-in person; else 401 ``sign-in-required`` (browsers: to /signin)."""
+    if learner is None:
+        raise SignInRequired("sign in with your learning platform's account first")
+    return learner
+
+
+CurrentLearner = Annotated[SignedInLearner, Depends(current_learner)]
+
+
+async def form_learner(request: Request, learner: CurrentLearner) -> SignedInLearner:
+    """The signed-in person submitting a form that carries their session's CSRF token
+    (``csrf_token``); else 403 ``csrf-refused``. Every state-changing learner form uses it."""
+    form = await request.form()
+    check_csrf(learner, form.get(CSRF_FIELD))
+    return learner
+
+
+FormLearner = Annotated[SignedInLearner, Depends(form_learner)]
 
 
 # -- guards: authentication before a request body is read (app/http/body_limit.py) ----------

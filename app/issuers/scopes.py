@@ -11,6 +11,7 @@ RECORDS_SHARE = "records:share"  # create and revoke learner record links
 KEYS = "keys:admin"
 WALLET_OFFERS = "wallet:offers"  # make "Add to wallet" claim offers for credentials
 OPENEDX = "openedx:admin"  # connect the organization's Open edX site
+SIGNIN_ADMIN = "signin:admin"  # the organization's learner sign-in (OIDC provider) settings
 
 ALL_SCOPES: tuple[str, ...] = (
     ISSUE,
@@ -24,4 +25,5 @@ ALL_SCOPES: tuple[str, ...] = (
     RECORDS_SHARE,
     WALLET_OFFERS,
     OPENEDX,
+    SIGNIN_ADMIN,
 )

@@ -9,13 +9,18 @@ from app.models.course_grade import CourseGrade
 from app.models.credential import IssuedCredential
 from app.models.credential_encoding import CredentialEncoding
 from app.models.enums import KeyStatus, KeyType
+from app.models.hidden_credential import HiddenCredential
 from app.models.idempotency_key import IdempotencyKey
 from app.models.learner import Learner
+from app.models.learner_account import LearnerAccount, LearnerLink
+from app.models.learner_session import LearnerSession
 from app.models.mail_unsubscribe import MailUnsubscribe
 from app.models.openedx_certificate import OpenEdxCertificate
 from app.models.openedx_connection import OpenEdxConnection
 from app.models.openedx_course_org import OpenEdxCourseOrg
 from app.models.openedx_user import OpenEdxUser
+from app.models.oidc_login import OidcLogin
+from app.models.oidc_provider import OidcProvider
 from app.models.org_mail_kind import OrgMailKind
 from app.models.organization import Organization
 from app.models.outbox_message import OutboxMessage
@@ -35,16 +40,22 @@ __all__ = [
     "CourseAward",
     "CourseGrade",
     "CredentialEncoding",
+    "HiddenCredential",
     "IdempotencyKey",
     "IssuedCredential",
     "KeyStatus",
     "KeyType",
     "Learner",
+    "LearnerAccount",
+    "LearnerLink",
+    "LearnerSession",
     "MailUnsubscribe",
     "OpenEdxCertificate",
     "OpenEdxConnection",
     "OpenEdxCourseOrg",
     "OpenEdxUser",
+    "OidcLogin",
+    "OidcProvider",
     "OrgMailKind",
     "Organization",
     "OutboxMessage",

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from app.models import Course, Learner, Program, ProgramCourse, RecordShare
+from app.models import (
+    Course,
+    HiddenCredential,
+    Learner,
+    LearnerAccount,
+    LearnerLink,
+    Program,
+    ProgramCourse,
+    RecordShare,
+)
 
 
 def share_by_id(session: Session, share_id: str) -> RecordShare | None:
@@ -50,3 +59,23 @@ def course_titles(session: Session, org_id: int, course_keys: set[str]) -> dict[
         .order_by(col(Course.created_at), col(Course.id))
     )
     return {key: title for key, title in session.exec(stmt)}
+
+
+def hidden_among(session: Session, uuids: set[str]) -> set[str]:
+    """Which of these credentials their learner hid from public view."""
+    if not uuids:
+        return set()
+    stmt = select(HiddenCredential.credential_uuid).where(
+        col(HiddenCredential.credential_uuid).in_(uuids)
+    )
+    return set(session.exec(stmt))
+
+
+def chosen_name(session: Session, learner_id: int) -> str | None:
+    """The display name the person chose on /me (among names their LMSs sent), if any."""
+    stmt = (
+        select(LearnerAccount.display_name)
+        .join(LearnerLink, col(LearnerLink.account_id) == col(LearnerAccount.id))
+        .where(LearnerLink.learner_id == learner_id)
+    )
+    return session.exec(stmt).first()

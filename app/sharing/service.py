@@ -140,14 +140,31 @@ class RecordShareService:
         return learner, org
 
     def record(
-        self, session: Session, org: Organization, learner: Learner, now: datetime | None = None
+        self,
+        session: Session,
+        org: Organization,
+        learner: Learner,
+        now: datetime | None = None,
+        *,
+        for_owner: bool = False,
     ) -> LearnerRecord:
+        """What a record shows. Others never see what the learner hid (``/me``), not even as
+        progress; ``for_owner``: the learner's own view, hidden credentials included."""
         now = now or datetime.now(UTC)
-        out = LearnerRecord(learner.name, org)
+        out = LearnerRecord(repository.chosen_name(session, learner.id) or learner.name, org)
+        course_awards = awards.course_awards_of(session, learner.id)
+        program_awards = awards.program_awards_of(session, learner.id)
+        hidden = (
+            set()
+            if for_owner
+            else repository.hidden_among(
+                session, {c.uuid for *_, c in course_awards} | {c.uuid for *_, c in program_awards}
+            )
+        )
         earned: dict[str, datetime] = {}
         urls: dict[str, str] = {}
-        for award, course, credential in awards.course_awards_of(session, learner.id):
-            if not _shown(credential, now):
+        for award, course, credential in course_awards:
+            if not _shown(credential, now) or credential.uuid in hidden:
                 continue
             url = self.identity.credential_url(credential.uuid)
             out.credentials.append(
@@ -165,8 +182,8 @@ class RecordShareService:
                 earned[award.course_key] = at
                 urls[award.course_key] = url
         awarded_programs: dict[int, str] = {}
-        for program_award, program, credential in awards.program_awards_of(session, learner.id):
-            if not _shown(credential, now):
+        for program_award, program, credential in program_awards:
+            if not _shown(credential, now) or credential.uuid in hidden:
                 continue
             url = self.identity.credential_url(credential.uuid)
             awarded_programs[program.id] = url

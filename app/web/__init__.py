@@ -9,8 +9,10 @@ from app.web import (
     badge,
     credential,
     errors,
+    me,
     records,
     share,
+    signin,
     unsubscribe,
     verify_page,
     wallet_page,
@@ -31,6 +33,8 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(badge.router)
     app.include_router(records.router)
     app.include_router(unsubscribe.router)
+    app.include_router(signin.router)
+    app.include_router(me.router)
     errors.install_html_errors(app, web)
     app.add_middleware(
         SecurityHeaders,

@@ -9,13 +9,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import TemplateNotFound
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from app.accounts.errors import SignInRequired
 from app.errors import AppError
 from app.http import media
 from app.web.context import WebContext
@@ -24,7 +26,15 @@ from app.web.themes import DEFAULT_THEME
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 #: What ``app.exception_handlers`` holds (Starlette allows sync handlers too).
 AnyHandler = Callable[[Request, Any], Response | Awaitable[Response]]
-_TITLES = {404: "Page not found", 406: "Not acceptable", 500: "Something went wrong"}
+_TITLES = {
+    403: "Not allowed",
+    404: "Page not found",
+    406: "Not acceptable",
+    422: "Please check what you entered",
+    500: "Something went wrong",
+}
+#: Pages whose forms a browser posts (learner sign-in and /me): refusals come back as a page.
+_FORM_PAGES = ("/me", "/signin", "/signout")
 
 
 def wants_html(request: Request) -> bool:
@@ -32,6 +42,17 @@ def wants_html(request: Request) -> bool:
     if request.method not in ("GET", "HEAD") or not accept:
         return False
     return media.preferred(accept, [media.JSON, media.HTML]) == media.HTML
+
+
+def _browser_form(request: Request) -> bool:
+    """A form a browser posted on the learner's pages (Accept prefers HTML)."""
+    accept = request.headers.get("accept")
+    return (
+        request.method == "POST"
+        and request.url.path.startswith(_FORM_PAGES)
+        and bool(accept)
+        and media.preferred(accept or "", [media.JSON, media.HTML]) == media.HTML
+    )
 
 
 def render_error(web: WebContext, status: int, detail: str | None = None) -> HTMLResponse:
@@ -49,6 +70,17 @@ def render_error(web: WebContext, status: int, detail: str | None = None) -> HTM
     return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
 
 
+def sign_in_redirect(request: Request) -> RedirectResponse:
+    """A browser asking for a learner's page before signing in goes to the sign-in page,
+    which brings it back here afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(
+        "/signin?" + urlencode({"next": target}),
+        status_code=303,
+        headers={"Cache-Control": "no-store", "Vary": "Accept"},
+    )
+
+
 def install_html_errors(app: FastAPI, web: WebContext) -> None:
     """Wrap the problem+json handlers for AppError and HTTPException (after they exist)."""
     for exc_class in (AppError, HTTPException):
@@ -60,6 +92,10 @@ def install_html_errors(app: FastAPI, web: WebContext) -> None:
 
 def _wrap(inner: AnyHandler, web: WebContext) -> Handler:
     async def handler(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, SignInRequired) and wants_html(request):
+            return sign_in_redirect(request)
+        if isinstance(exc, AppError) and _browser_form(request):
+            return render_error(web, exc.status, exc.detail)
         status = getattr(exc, "status", None) or getattr(exc, "status_code", 500)
         if status in (404, 406, 410) and wants_html(request):
             return render_error(web, status)
