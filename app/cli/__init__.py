@@ -10,8 +10,8 @@ from app.cli.clients import clients_app
 from app.cli.imports import import_app
 from app.cli.keys import keys_app
 from app.cli.mail import orgs_mail, outbox_app, worker
-from app.cli.openedx import openedx_app
 from app.cli.oidc import oidc_app
+from app.cli.openedx import openedx_app
 from app.cli.orgs import orgs_app
 from app.cli.server import migrate, serve
 from app.config import SettingsError

@@ -15,12 +15,12 @@ from app.models.learner import Learner
 from app.models.learner_account import LearnerAccount, LearnerLink
 from app.models.learner_session import LearnerSession
 from app.models.mail_unsubscribe import MailUnsubscribe
+from app.models.oidc_login import OidcLogin
+from app.models.oidc_provider import OidcProvider
 from app.models.openedx_certificate import OpenEdxCertificate
 from app.models.openedx_connection import OpenEdxConnection
 from app.models.openedx_course_org import OpenEdxCourseOrg
 from app.models.openedx_user import OpenEdxUser
-from app.models.oidc_login import OidcLogin
-from app.models.oidc_provider import OidcProvider
 from app.models.org_mail_kind import OrgMailKind
 from app.models.organization import Organization
 from app.models.outbox_message import OutboxMessage
@@ -50,12 +50,12 @@ __all__ = [
     "LearnerLink",
     "LearnerSession",
     "MailUnsubscribe",
+    "OidcLogin",
+    "OidcProvider",
     "OpenEdxCertificate",
     "OpenEdxConnection",
     "OpenEdxCourseOrg",
     "OpenEdxUser",
-    "OidcLogin",
-    "OidcProvider",
     "OrgMailKind",
     "Organization",
     "OutboxMessage",
