@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from app.accounts.obapi import ObApiService
 from app.awards import repository as awards_repository
+from app.awards.clr import ClrBuilder
 from app.awards.programs import ProgramAwarder
 from app.awards.records import RecordsService
 from app.awards.service import GradingService
@@ -75,6 +77,8 @@ class Services:
     sharing: RecordShareService
     token_throttle: TokenThrottle
     notifier: Notifier
+    clr: ClrBuilder
+    obapi: ObApiService
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -144,6 +148,16 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         mail_from=settings.mail_from,
         enabled=settings.smtp_url is not None,
     )
+    verifier = Verifier(
+        verify_engine,
+        processor,
+        schemas,
+        identity,
+        status_lists,
+        fetcher,
+        budget_seconds=settings.verify_cpu_budget_seconds,
+    )
+    clr = ClrBuilder(signer)
     return Services(
         settings=settings,
         engine=engine,
@@ -153,15 +167,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         schemas=schemas,
         signer=signer,
         issuance=issuance,
-        verifier=Verifier(
-            verify_engine,
-            processor,
-            schemas,
-            identity,
-            status_lists,
-            fetcher,
-            budget_seconds=settings.verify_cpu_budget_seconds,
-        ),
+        verifier=verifier,
         status_lists=status_lists,
         credential_status=credential_status,
         reissuer=reissuer,
@@ -173,7 +179,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         records=RecordsService(identity),
         wallet=wallet,
         oid4vci=Oid4vciIssuer(wallet),
-        sharing=RecordShareService(identity),
+        sharing=RecordShareService(identity, clr),
         token_throttle=TokenThrottle(
             make_limiter(settings.redis_url),
             settings.token_requests_per_minute,
@@ -181,6 +187,8 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
             settings.token_lockout_seconds,
         ),
         notifier=notifier,
+        clr=clr,
+        obapi=ObApiService(identity, verifier, schemas, clr),
     )
 
 
