@@ -80,14 +80,13 @@ class Page:
     entries: list[Entry]
     total: int
 
-    def body(self, api: Api) -> dict[str, Any]:
+    def body(self) -> dict[str, Any]:
         """GetOpenBadgeCredentialsResponse / GetClrCredentialsResponse (§B.2)."""
         documents = [e.json_value for e in self.entries if e.json_value is not None]
         tokens = [e.jws for e in self.entries if e.jws is not None]
-        key = "credential" if api == "ob" else "clrCredential"
         out: dict[str, Any] = {}
-        if documents:
-            out[key] = documents
+        if documents:  # both response schemas name the list "credential"
+            out["credential"] = documents
         if tokens:
             out["compactJwsString"] = tokens
         return out

@@ -165,7 +165,7 @@ def build_router(api: Api, tag: str) -> APIRouter:
         )
         url = f"{services.identity.base_url}{base}/credentials"
         headers = {**NO_STORE, **paging_headers(url, page, limit, offset)}
-        return JSONResponse(page.body(api), headers=headers)
+        return JSONResponse(page.body(), headers=headers)
 
     @router.post(
         "/credentials", summary="Add or replace a credential received elsewhere (upsertCredential)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -13,6 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi.testclient import TestClient
 
 from app.accounts import api_scopes
+from tests.accounts.clr_setup import learner_row, learner_with_program
+from tests.accounts.signin import SignedInBrowser, sign_in
+from tests.lms import Lms
 
 REDIRECT = "https://host.example/callback"
 ALL_OB = " ".join(api_scopes.OB_SCOPES)
@@ -119,3 +123,31 @@ def approve(browser: TestClient, params: dict[str, str], csrf_token: str) -> str
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Setup:
+    host: Host
+    browser: TestClient
+    signed: SignedInBrowser
+    uuids: dict[str, str]
+
+
+def make_setup(lms: Lms, new_browser: Callable[[], TestClient]) -> Setup:
+    """Grace earned a program at Acme, signed in in her browser; a host registered."""
+    uuids = learner_with_program(lms)
+    browser = new_browser()
+    signed = sign_in(lms.services, browser, learner_row(lms))
+    return Setup(Host.register(new_browser()), browser, signed, uuids)
+
+
+def connect(s: Setup, scope: str = " ".join(api_scopes.OB_SCOPES)) -> dict[str, str]:
+    params, verifier = s.host.authorize_params(scope)
+    location = approve(s.browser, params, s.signed.csrf_token)
+    answer = query_of(location)
+    assert location.startswith(REDIRECT + "?")
+    assert answer["state"] == params["state"]
+    response = s.host.exchange(answer["code"], verifier)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    return response.json()  # type: ignore[no-any-return]

@@ -5,7 +5,6 @@ each wrong step refused with the error the specs name."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,45 +14,29 @@ from tests.accounts.clr_setup import learner_row, learner_with_program
 from tests.accounts.obhost import (
     REDIRECT,
     Host,
+    Setup,
     approve,
     bearer,
+    connect,
+    make_setup,
     metadata,
     query_of,
 )
-from tests.accounts.signin import SignedInBrowser, make_learner, sign_in
+from tests.accounts.signin import make_learner, sign_in
 from tests.factories import Factory
 from tests.lms import Lms
 
 Browser = Callable[[], TestClient]
 OB = "/ims/ob/v3p0"
-
-
-@dataclass
-class Setup:
-    host: Host
-    browser: TestClient
-    signed: SignedInBrowser
-    uuids: dict[str, str]
+RESPONSE_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+    "ob_v3p0_getopenbadgecredentialsresponse_schema.json"
+)
 
 
 @pytest.fixture
 def setup(lms: Lms, new_browser: Browser) -> Setup:
-    uuids = learner_with_program(lms)
-    browser = new_browser()
-    signed = sign_in(lms.services, browser, learner_row(lms))
-    return Setup(Host.register(new_browser()), browser, signed, uuids)
-
-
-def connect(s: Setup, scope: str = " ".join(api_scopes.OB_SCOPES)) -> dict[str, str]:
-    params, verifier = s.host.authorize_params(scope)
-    location = approve(s.browser, params, s.signed.csrf_token)
-    answer = query_of(location)
-    assert location.startswith(REDIRECT + "?")
-    assert answer["state"] == params["state"]
-    response = s.host.exchange(answer["code"], verifier)
-    assert response.status_code == 200, response.text
-    assert response.headers["cache-control"] == "no-store"
-    return response.json()  # type: ignore[no-any-return]
+    return make_setup(lms, new_browser)
 
 
 def test_discovery_names_registration_authorization_token_and_scopes(
@@ -82,6 +65,8 @@ def test_host_reads_credentials_and_profile_refreshes_and_revokes(setup: Setup) 
     assert listed.headers["x-total-count"] == "4"
     ids = {c["id"] for c in listed.json()["credential"]}
     assert len(ids) == 4
+    schemas = client.app.state.services.schemas  # type: ignore[attr-defined]
+    assert schemas.errors(RESPONSE_SCHEMA, listed.json()) == []
     page = client.get(
         f"{OB}/credentials",
         params={"limit": 3, "offset": 3},
