@@ -75,7 +75,7 @@ def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ImsxError(400, "invalid_query_parameter", f"{name} must be an integer {low}-{high}")
     return int(raw)
 
