@@ -93,6 +93,17 @@ class Page:
 
 
 @dataclass(frozen=True)
+class ReceivedView:
+    """A credential a host added, as the learner's page lists it."""
+
+    title: str | None
+    issuer: str
+    issuer_id: str
+    credential_type: str
+    added_at: datetime
+
+
+@dataclass(frozen=True)
 class Upserted:
     created: bool
     credential: dict[str, Any] | None
@@ -239,8 +250,23 @@ class ObApiService:
 
     @staticmethod
     def received(session: Session, account_id: int) -> list[ReceivedCredential]:
-        """What hosts put here for the person (for /me: "from {issuer}")."""
+        """What hosts put here for the person, oldest first."""
         return oauth_repository.received_of(session, account_id)
+
+    @classmethod
+    def received_views(cls, session: Session, account_id: int) -> list[ReceivedView]:
+        """The same for /me, which shows each as "{title} from {issuer}"
+        (templates/accounts/_received.html)."""
+        return [
+            ReceivedView(
+                title=row.title,
+                issuer=row.issuer_name or row.issuer_id,
+                issuer_id=row.issuer_id,
+                credential_type=row.credential_type,
+                added_at=as_utc(row.created_at),
+            )
+            for row in cls.received(session, account_id)
+        ]
 
     # -- profile --------------------------------------------------------------------------
 

@@ -124,3 +124,33 @@ def test_discovery_of_both_apis(app_client: TestClient, api: str) -> None:
     flow = app_client.get(f"{base}/discovery").json()["components"]["securitySchemes"]
     scopes = flow["OAuth2ACG"]["flows"]["authorizationCode"]["scopes"]
     assert set(scopes) == set(api_scopes.OB_SCOPES if api == "ob" else api_scopes.CLR_SCOPES)
+
+
+def test_clr_api_takes_a_verified_clr_and_refuses_a_tampered_one(
+    lms: Lms, new_browser: Browser
+) -> None:
+    setup = make_setup(lms, new_browser)
+    host = Host.register(new_browser(), api="clr")
+    scope = f"{api_scopes.CLR_CREDENTIAL_UPSERT} {api_scopes.CLR_CREDENTIAL_READONLY}"
+    params, verifier = host.authorize_params(scope=scope)
+    code = query_of(approve(setup.browser, params, setup.signed.csrf_token))["code"]
+    token = host.exchange(code, verifier).json()["access_token"]
+    clr = _clr(lms)
+    url = "/ims/clr/v2p0/credentials"
+    assert host.client.post(url, json=clr, headers=bearer(token)).status_code == 201
+    assert host.client.post(url, json=clr, headers=bearer(token)).status_code == 200
+    tampered = _resign(lms, _with_inner_name(clr, 1, "Forged"))
+    refused = host.client.post(url, json=tampered, headers=bearer(token))
+    assert refused.status_code == 400
+    assert "verifiableCredential[1]" in refused.json()["imsx_description"]
+    badge = clr["credentialSubject"]["verifiableCredential"][0]
+    not_clr = host.client.post(url, json=badge, headers=bearer(token))
+    assert not_clr.status_code == 400 and "ClrCredential" in not_clr.json()["imsx_description"]
+    assert host.client.get(url, headers=bearer(token)).headers["x-total-count"] == "2"
+
+
+def _with_inner_name(clr: dict[str, Any], index: int, name: str) -> dict[str, Any]:
+    changed = copy.deepcopy(clr)
+    changed["id"] = "urn:uuid:5d2a4cbe-7f11-4e0e-9a55-2d4f3f0f9b11"
+    changed["credentialSubject"]["verifiableCredential"][index]["name"] = name
+    return changed

@@ -77,6 +77,12 @@ def test_host_reads_credentials_and_profile_refreshes_and_revokes(setup: Setup) 
     assert 'rel="first"' in links and 'rel="last"' in links and 'rel="prev"' in links
     assert 'rel="next"' not in links
     assert "offset=0" in links
+    for bad in ("²", "-1", "0", "x"):
+        refused = client.get(
+            f"{OB}/credentials", params={"limit": bad}, headers=bearer(tokens["access_token"])
+        )
+        assert refused.status_code == 400
+        assert refused.json()["imsx_codeMinor"] == "invalid_query_parameter"
     first = client.get(
         f"{OB}/credentials", params={"limit": 3}, headers=bearer(tokens["access_token"])
     )

@@ -44,7 +44,11 @@ def test_json_credential_is_verified_stored_and_listed(setup: Setup, elsewhere: 
     services = setup.host.client.app.state.services  # type: ignore[attr-defined]
     with Session(services.engine) as session:
         rows = services.obapi.received(session, setup.signed.learner.account_id)
+        views = services.obapi.received_views(session, setup.signed.learner.account_id)
     assert [(r.issuer_name, r.title) for r in rows] == [("Beta University", "Teamwork")]
+    web = setup.host.client.app.state.web  # type: ignore[attr-defined]
+    html = web.env.get_template("accounts/_received.html").render(received=views)
+    assert "Teamwork" in html and "from Beta University" in html
 
 
 def test_compact_jws_is_verified_stored_and_listed(
