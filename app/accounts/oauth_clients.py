@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app.accounts import api_scopes, oauth_repository
 from app.core.text_input import string_problem
+from app.http.rate_limit import Limiter, Rate
 from app.models import OAuthClient
 from app.wallet.errors import OAuthError
 
@@ -28,6 +29,23 @@ GRANT_TYPES = frozenset({"authorization_code", "refresh_token"})
 AUTH_METHOD = "client_secret_basic"
 MAX_REDIRECT_URIS = 10
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+#: Registration needs no credentials (OB 3.0 §7.1), so it is rate limited per address.
+REGISTRATION_RATE = Rate(20, 3600.0)
+
+
+def admit_registration(limiter: Limiter, address: str) -> None:
+    """At most ``REGISTRATION_RATE`` registrations per client address, else 429."""
+    key = "oauth-register:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+    wait = limiter.take(key, REGISTRATION_RATE)
+    if wait:
+        raise OAuthError(
+            "temporarily_unavailable",
+            "too many registrations from this address; try again later",
+            status=429,
+            extra={"retry_after": int(wait) + 1},
+        )
 
 
 def secret_hash(secret: str) -> str:

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.accounts import oauth_clients, oauth_server
 from app.api.oid4vci import OAuthErrorRoute
-from app.deps import SessionDep
+from app.deps import ServicesDep, SessionDep
 from app.errors import AppError
 from app.http.guard import check_form, checked_json
 from app.wallet.errors import OAuthError
@@ -48,7 +48,13 @@ async def _form(request: Request) -> dict[str, str]:
     status_code=201,
     summary="Dynamic client registration (RFC 7591; OB 3.0 §7.1), no initial access token",
 )
-async def register(request: Request, session: SessionDep) -> Response:
+async def register(request: Request, session: SessionDep, services: ServicesDep) -> Response:
+    address = request.client.host if request.client else ""
+    try:
+        oauth_clients.admit_registration(services.token_throttle.limiter, address)
+    except OAuthError as exc:
+        retry = str(exc.extra.get("retry_after", 60))
+        return JSONResponse(exc.body(), status_code=429, headers={**NO_STORE, "Retry-After": retry})
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise OAuthError("invalid_client_metadata", "the registration request is too large")

@@ -316,3 +316,11 @@ def test_tokens_and_secrets_are_stored_hashed(setup: Setup) -> None:
     assert tokens["access_token"] not in stored and tokens["refresh_token"] not in stored
     assert setup.host.secret not in secrets_
     assert all(len(h) == 64 for h in stored)
+
+
+def test_registration_is_rate_limited_per_address(app_client: TestClient) -> None:
+    answers = [app_client.post("/oauth2/register", json=metadata()) for _ in range(21)]
+    assert [a.status_code for a in answers[:20]] == [201] * 20
+    assert answers[20].status_code == 429
+    assert answers[20].json()["error"] == "temporarily_unavailable"
+    assert int(answers[20].headers["retry-after"]) > 0
