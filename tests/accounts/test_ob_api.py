@@ -96,6 +96,17 @@ def test_host_reads_credentials_and_profile_refreshes_and_revokes(setup: Setup) 
     assert put.status_code == 200, put.text
     again = client.get(f"{OB}/profile", headers=bearer(tokens["access_token"]))
     assert again.json()["name"] == "Grace B. Hopper"
+    # The OB 3.0 certification reads back the profile id it stored.
+    cert = {"id": "https://1edtech.org/issuers/cert", "type": ["Profile"], "name": "Cert"}
+    assert (
+        client.put(f"{OB}/profile", json=cert, headers=bearer(tokens["access_token"])).json()
+        == cert
+    )
+    assert client.get(f"{OB}/profile", headers=bearer(tokens["access_token"])).json() == cert
+    invalid = client.put(
+        f"{OB}/profile", json={"name": "no id"}, headers=bearer(tokens["access_token"])
+    )
+    assert invalid.status_code == 400 and invalid.json()["imsx_codeMinor"] == "invalid_data"
 
     refreshed = setup.host.token(
         {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
@@ -251,10 +262,13 @@ def test_another_learners_data_is_never_read(
     )
     grace = client.get(f"{OB}/credentials", headers=bearer(mine["access_token"]))
     assert grace.headers["x-total-count"] == "4"
-    # Bob's host cannot write Grace's profile id.
+    # Bob's profile changes are Bob's alone, whatever id he writes.
     grace_profile = client.get(f"{OB}/profile", headers=bearer(mine["access_token"])).json()
-    put = client.put(f"{OB}/profile", json=grace_profile, headers=bearer(bobs["access_token"]))
-    assert put.status_code == 400 and put.json()["imsx_codeMinor"] == "invalid_data"
+    claimed = {**grace_profile, "name": "Not Grace"}
+    put = client.put(f"{OB}/profile", json=claimed, headers=bearer(bobs["access_token"]))
+    assert put.status_code == 200
+    after = client.get(f"{OB}/profile", headers=bearer(mine["access_token"])).json()
+    assert after == grace_profile
 
 
 def test_a_code_is_only_good_for_the_client_it_was_issued_to(
