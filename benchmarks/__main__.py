@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import (
+    clr,
     issuance,
     jwt,
     lms,
@@ -27,6 +28,7 @@ def main() -> None:
         ("share_pages", share_pages),
         ("lms", lms),
         ("mail", mail),
+        ("clr", clr),
     ):
         if not only or name in only:
             module.run()
