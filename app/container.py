@@ -11,7 +11,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from app.accounts.csrf import SignInForms
 from app.accounts.obapi import ObApiService
+from app.accounts.oidc import RelyingParty
+from app.accounts.oidc_discovery import Discovery
 from app.awards import repository as awards_repository
 from app.awards.clr import ClrBuilder
 from app.awards.programs import ProgramAwarder
@@ -79,6 +82,8 @@ class Services:
     notifier: Notifier
     clr: ClrBuilder
     obapi: ObApiService
+    oidc: RelyingParty
+    signin_forms: SignInForms
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -189,6 +194,12 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         notifier=notifier,
         clr=clr,
         obapi=ObApiService(identity, verifier, schemas, clr),
+        # Learner sign-in: providers on http only where the operator allows fetching so.
+        oidc=RelyingParty(
+            Discovery(frozenset(settings.fetch_allowed_hosts), settings.fetch_timeout_seconds),
+            redirect_uri=settings.public_base_url() + "/signin/callback",
+        ),
+        signin_forms=SignInForms(nonce_key),
     )
 
 

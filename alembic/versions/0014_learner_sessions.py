@@ -35,6 +35,9 @@ def upgrade() -> None:
         sa.Column("learner_id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=True),
+        sa.Column("signin_name", sa.String(length=300), nullable=True),
+        sa.Column("last_signin_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["learner_id"], ["learners.id"]),
         sa.ForeignKeyConstraint(["account_id"], ["learner_accounts.id"]),
         sa.PrimaryKeyConstraint("learner_id"),
@@ -75,9 +78,11 @@ def upgrade() -> None:
         sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("code_verifier", sa.String(length=128), nullable=False),
         sa.Column("return_to", sa.String(length=500), nullable=False),
+        sa.Column("link_account_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+        sa.ForeignKeyConstraint(["link_account_id"], ["learner_accounts.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_oidc_logins_org_id", "oidc_logins", ["org_id"])

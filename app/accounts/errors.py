@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.errors import Forbidden, Unauthorized
+from app.errors import AppError, Forbidden, Unauthorized
 
 
 class SignInRequired(Unauthorized):
@@ -17,3 +17,11 @@ class CsrfRefused(Forbidden):
 
     code = "csrf-refused"
     title = "Form expired or forged"
+
+
+class SignInFailed(AppError):
+    """The provider's answer could not sign anyone in; ``detail`` says why."""
+
+    status = 400
+    code = "sign-in-failed"
+    title = "Sign-in failed"

@@ -1,14 +1,24 @@
-"""Every query of learner accounts: links, sessions, hidden credentials."""
+"""Every query of learner accounts: links, sessions, OIDC providers and sign-ins under way,
+hidden credentials."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from app.db import rowcount
-from app.models import Learner, LearnerAccount, LearnerLink, LearnerSession
+from app.models import (
+    HiddenCredential,
+    Learner,
+    LearnerAccount,
+    LearnerLink,
+    LearnerSession,
+    OidcLogin,
+    OidcProvider,
+    Organization,
+)
 
 
 def account(session: Session, account_id: int) -> LearnerAccount | None:
@@ -40,3 +50,54 @@ def delete_session(session: Session, session_id: str) -> int:
 
 def delete_expired_sessions(session: Session, now: datetime) -> int:
     return rowcount(session, delete(LearnerSession).where(col(LearnerSession.expires_at) <= now))
+
+
+# -- OIDC providers and sign-ins under way ---------------------------------------------------
+
+
+def provider_of(session: Session, org_id: int) -> OidcProvider | None:
+    return session.exec(select(OidcProvider).where(OidcProvider.org_id == org_id)).first()
+
+
+def enabled_providers(session: Session) -> list[tuple[OidcProvider, Organization]]:
+    stmt = (
+        select(OidcProvider, Organization)
+        .join(Organization, col(Organization.id) == col(OidcProvider.org_id))
+        .where(col(OidcProvider.enabled).is_(True))
+        .order_by(col(Organization.name), col(Organization.id))
+    )
+    return [(provider, org) for provider, org in session.exec(stmt)]
+
+
+def delete_provider(session: Session, org_id: int) -> int:
+    return rowcount(session, delete(OidcProvider).where(col(OidcProvider.org_id) == org_id))
+
+
+def take_login(session: Session, login_id: str) -> OidcLogin | None:
+    """The sign-in under way with this id, deleted in the same step: of two callbacks with
+    the same state, only one gets it (the DELETE's row count decides)."""
+    login = session.get(OidcLogin, login_id)
+    if login is None:
+        return None
+    won = rowcount(session, delete(OidcLogin).where(col(OidcLogin.id) == login_id))
+    return login if won == 1 else None
+
+
+def delete_expired_logins(session: Session, now: datetime) -> int:
+    return rowcount(session, delete(OidcLogin).where(col(OidcLogin.expires_at) <= now))
+
+
+# -- linking accounts --------------------------------------------------------------------------
+
+
+def move_account(session: Session, source: int, target: int) -> None:
+    """Everything of account ``source`` becomes ``target``'s (a person proved both)."""
+    for table in (LearnerLink, LearnerSession, HiddenCredential):
+        rowcount(
+            session,
+            update(table).where(col(table.account_id) == source).values(account_id=target),
+        )
+
+
+def all_links(session: Session, account_id: int) -> list[LearnerLink]:
+    return list(session.exec(select(LearnerLink).where(LearnerLink.account_id == account_id)))

@@ -10,6 +10,7 @@ from app.cli.clients import clients_app
 from app.cli.imports import import_app
 from app.cli.keys import keys_app
 from app.cli.mail import orgs_mail, outbox_app, worker
+from app.cli.oidc import oidc_app
 from app.cli.orgs import orgs_app
 from app.cli.server import migrate, serve
 from app.config import SettingsError
@@ -27,6 +28,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
 app.command()(worker)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(oidc_app, name="oidc")
 orgs_app.command("mail")(orgs_mail)
 
 

@@ -10,6 +10,7 @@ RECORDS = "records:read"
 RECORDS_SHARE = "records:share"  # create and revoke learner record links
 KEYS = "keys:admin"
 WALLET_OFFERS = "wallet:offers"  # make "Add to wallet" claim offers for credentials
+SIGNIN_ADMIN = "signin:admin"  # the organization's learner sign-in (OIDC provider) settings
 
 ALL_SCOPES: tuple[str, ...] = (
     ISSUE,
@@ -22,4 +23,5 @@ ALL_SCOPES: tuple[str, ...] = (
     KEYS,
     RECORDS_SHARE,
     WALLET_OFFERS,
+    SIGNIN_ADMIN,
 )

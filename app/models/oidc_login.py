@@ -27,6 +27,9 @@ class OidcLogin(SQLModel, table=True):
     code_verifier: str = Field(max_length=128)
     #: Where the browser goes after signing in (a path on this site only).
     return_to: str = Field(default="/me", max_length=500)
+    #: Set when a signed-in person asked to add this organization's account to theirs (only
+    #: then are learners linked; a plain sign-in never joins someone else's account).
+    link_account_id: int | None = Field(default=None, foreign_key="learner_accounts.id")
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -217,6 +217,15 @@ def _docs(path: str) -> Callable[[Factory, Lms], httpx.Response]:
     return lambda factory, lms: factory.client.get(path, headers={"Accept": BROWSER_ACCEPT})
 
 
+def _signin_page(factory: Factory, lms: Lms) -> httpx.Response:
+    return factory.client.get("/signin", headers={"Accept": BROWSER_ACCEPT})
+
+
+def _signin_callback(factory: Factory, lms: Lms) -> httpx.Response:
+    """The provider's answer for an unknown sign-in: the error page."""
+    return factory.client.get("/signin/callback?state=x&code=y", headers={"Accept": BROWSER_ACCEPT})
+
+
 #: Every HTML page of the app: route path -> how to get one.
 HTML_PAGES: dict[str, Callable[[Factory, Lms], httpx.Response]] = {
     "/credentials/{uuid}": _share_page,
@@ -226,6 +235,8 @@ HTML_PAGES: dict[str, Callable[[Factory, Lms], httpx.Response]] = {
     "POST /verify": _verify_result,
     "404": _not_found,
     "/mail/unsubscribe/{token}": _unsubscribe_page,
+    "/signin": _signin_page,
+    "/signin/callback": _signin_callback,
     "/docs": _docs("/docs"),
     "/docs/oauth2-redirect": _docs("/docs/oauth2-redirect"),
     "/redoc": _docs("/redoc"),
