@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.accounts import api_scopes, oauth_repository
+from app.accounts import api_audit, api_scopes, oauth_repository
 from app.accounts.oauth_clients import redirect_uris
 from app.db import as_utc, utcnow
 from app.models import OAuthClient, OAuthCode, OAuthToken
@@ -154,6 +154,9 @@ def issue_code(session: Session, request: AuthorizationRequest, account_id: int)
         )
     )
     session.flush()
+    client = request.client
+    who = f"{client.client_name} ({client.client_id})"
+    api_audit.record(session, account_id, api_audit.APPROVED, f"{who}: {' '.join(request.scopes)}")
     return code
 
 
@@ -209,6 +212,9 @@ def exchange_code(session: Session, client: OAuthClient, form: dict[str, str]) -
     if not oauth_repository.spend_code(session, record.code_hash, now):
         # A second use: someone replays the code. Revoke what the first use obtained.
         oauth_repository.revoke_family(session, record.family, now)
+        api_audit.record(
+            session, record.account_id, api_audit.REPLAYED, f"code replayed by {client.client_id}"
+        )
         raise _grant_error("the authorization code was already used; its tokens are revoked")
     if as_utc(record.expires_at) <= now:
         raise _grant_error("the authorization code has expired")
@@ -236,6 +242,12 @@ def refresh(session: Session, client: OAuthClient, form: dict[str, str]) -> Toke
     if not oauth_repository.rotate_refresh(session, record.token_hash, now):
         # Reuse of a rotated token: it leaked or the client lost a race. Revoke the family.
         oauth_repository.revoke_family(session, record.family, now)
+        api_audit.record(
+            session,
+            record.account_id,
+            api_audit.REPLAYED,
+            f"rotated refresh token reused by {client.client_id}",
+        )
         raise _grant_error("the refresh token was already used; the grant is revoked")
     scope = record.scope
     if form.get("scope"):
@@ -256,6 +268,9 @@ def revoke(session: Session, client: OAuthClient, token: str) -> None:
         oauth_repository.revoke_family(session, record.family, now)
     else:
         oauth_repository.revoke_token(session, record.token_hash, now)
+    api_audit.record(
+        session, record.account_id, api_audit.REVOKED, f"{record.kind} token by {client.client_id}"
+    )
 
 
 class BearerRefused(Exception):

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from app.accounts import oauth_repository
+from app.accounts import api_audit, oauth_repository
 from app.accounts import repository as accounts
 from app.awards import repository as awards
 from app.awards.clr import ClrBuilder, record_contents
@@ -246,6 +246,8 @@ class ObApiService:
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
+        what = f"{kind} {credential_id} from {issuer_id}"[:900]
+        api_audit.record(session, account_id, api_audit.UPSERTED, what)
         return Upserted(existing is None, None if jws else credential, jws)
 
     @staticmethod

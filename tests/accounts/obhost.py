@@ -151,3 +151,18 @@ def connect(s: Setup, scope: str = " ".join(api_scopes.OB_SCOPES)) -> dict[str, 
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     return response.json()  # type: ignore[no-any-return]
+
+
+def audit_actions(setup: Setup) -> list[str]:
+    """The api-* actions in the learner's audit trail, oldest first."""
+    from sqlmodel import Session, col, select
+
+    from app.models import AuditEvent
+
+    services = setup.host.client.app.state.services  # type: ignore[attr-defined]
+    with Session(services.engine) as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.kind == "account").order_by(col(AuditEvent.id))
+        ).all()
+    account = f"learner:{setup.signed.learner.account_id}"
+    return [e.action for e in events if e.actor == account and e.action.startswith("api-")]

@@ -16,6 +16,7 @@ from tests.accounts.obhost import (
     Host,
     Setup,
     approve,
+    audit_actions,
     bearer,
     connect,
     make_setup,
@@ -122,6 +123,7 @@ def test_host_reads_credentials_and_profile_refreshes_and_revokes(setup: Setup) 
     assert gone.json()["imsx_codeMinor"] == "unauthorisedrequest"
     assert 'error="invalid_token"' in gone.headers["www-authenticate"]
     assert setup.host.revoke("not-a-token").status_code == 200  # RFC 7009 §2.2
+    assert audit_actions(setup) == ["api-approved", "api-revoked"]
 
 
 def test_reused_rotated_refresh_token_revokes_the_family(setup: Setup) -> None:
@@ -134,6 +136,7 @@ def test_reused_rotated_refresh_token_revokes_the_family(setup: Setup) -> None:
         assert setup.host.client.get(f"{OB}/profile", headers=bearer(token)).status_code == 401
     later = setup.host.token({"grant_type": "refresh_token", "refresh_token": new["refresh_token"]})
     assert later.json()["error"] == "invalid_grant"
+    assert audit_actions(setup) == ["api-approved", "api-replayed"]
 
 
 def test_replayed_code_is_refused_and_revokes_what_it_gave(setup: Setup) -> None:

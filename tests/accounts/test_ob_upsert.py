@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.accounts import api_scopes
-from tests.accounts.obhost import Setup, bearer, connect, make_setup
+from tests.accounts.obhost import Setup, audit_actions, bearer, connect, make_setup
 from tests.factories import Factory, open_badge
 from tests.lms import Lms
 
@@ -49,6 +49,7 @@ def test_json_credential_is_verified_stored_and_listed(setup: Setup, elsewhere: 
     web = setup.host.client.app.state.web  # type: ignore[attr-defined]
     html = web.env.get_template("accounts/_received.html").render(received=views)
     assert "Teamwork" in html and "from Beta University" in html
+    assert audit_actions(setup) == ["api-approved", "api-upserted", "api-upserted"]
 
 
 def test_compact_jws_is_verified_stored_and_listed(
