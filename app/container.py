@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from app.accounts.csrf import SignInForms
+from app.accounts.me import LearnerPages
 from app.accounts.obapi import ObApiService
 from app.accounts.oidc import RelyingParty
 from app.accounts.oidc_discovery import Discovery
@@ -84,6 +85,7 @@ class Services:
     obapi: ObApiService
     oidc: RelyingParty
     signin_forms: SignInForms
+    learner_pages: LearnerPages
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -200,6 +202,9 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
             redirect_uri=settings.public_base_url() + "/signin/callback",
         ),
         signin_forms=SignInForms(nonce_key),
+        learner_pages=LearnerPages(
+            RecordsService(identity), RecordShareService(identity, clr), wallet
+        ),
     )
 
 

@@ -150,6 +150,8 @@ class RelyingParty:
         provider = repository.provider_of(session, login.org_id)
         if provider is None or not provider.enabled:
             raise SignInFailed("this organization's sign-in is no longer configured")
+        if "iss" in params and params["iss"] != provider.issuer:  # RFC 9207 §2.4: mix-up
+            raise SignInFailed("the answer comes from another issuer", field="iss")
         metadata = self.discovery.metadata(provider.issuer)
         token = self._redeem(provider, metadata, code, login.code_verifier)
         claims = self._validate_id_token(provider, metadata, token, login.nonce)

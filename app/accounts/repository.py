@@ -101,3 +101,25 @@ def move_account(session: Session, source: int, target: int) -> None:
 
 def all_links(session: Session, account_id: int) -> list[LearnerLink]:
     return list(session.exec(select(LearnerLink).where(LearnerLink.account_id == account_id)))
+
+
+# -- hidden credentials ------------------------------------------------------------------------
+
+
+def hidden_of(session: Session, account_id: int) -> set[str]:
+    stmt = select(HiddenCredential.credential_uuid).where(HiddenCredential.account_id == account_id)
+    return set(session.exec(stmt))
+
+
+def hidden_row(session: Session, uuid: str) -> HiddenCredential | None:
+    return session.get(HiddenCredential, uuid)
+
+
+def unhide(session: Session, uuid: str, account_id: int) -> int:
+    return rowcount(
+        session,
+        delete(HiddenCredential).where(
+            col(HiddenCredential.credential_uuid) == uuid,
+            col(HiddenCredential.account_id) == account_id,
+        ),
+    )

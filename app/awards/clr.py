@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,12 +66,21 @@ class RecordContents:
 
 
 def record_contents(
-    session: Session, learner: Learner, now: datetime | None = None
+    session: Session,
+    learner: Learner,
+    now: datetime | None = None,
+    *,
+    leave_out: Callable[[set[str]], set[str]] | None = None,
 ) -> RecordContents:
-    """The learner's shown credentials: each program's, the courses it counted, the rest."""
+    """The learner's shown credentials: each program's, the courses it counted, the rest.
+    ``leave_out`` maps the candidate uuids to those to omit (credentials the learner hid from
+    others, for a record others read)."""
     now = now or datetime.now(UTC)
     out = RecordContents()
-    placed: set[str] = set()
+    programs = repository.program_awards_of(session, learner.id)
+    courses = repository.course_awards_of(session, learner.id)
+    candidates = {r.uuid for *_, r in programs} | {r.uuid for *_, r in courses}
+    placed: set[str] = set(leave_out(candidates)) if leave_out else set()
 
     def add(record: IssuedCredential) -> dict[str, Any] | None:
         if record.uuid in placed or not _shown(record, now):
@@ -80,7 +90,7 @@ def record_contents(
         out.credentials.append(document)
         return document
 
-    for award, _program, record in repository.program_awards_of(session, learner.id):
+    for award, _program, record in programs:
         program_doc = add(record)
         if program_doc is None:
             continue
@@ -97,7 +107,7 @@ def record_contents(
                         "targetId": target,
                     }
                 )
-    for _, _course, record in repository.course_awards_of(session, learner.id):
+    for _, _course, record in courses:
         add(record)
     return out
 

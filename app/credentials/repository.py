@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.models import IssuedCredential
+from app.models import HiddenCredential, IssuedCredential
 
 
 def by_uuid(session: Session, uuid: str) -> IssuedCredential | None:
@@ -40,3 +40,9 @@ def renewal_of(session: Session, uuid: str) -> IssuedCredential | None:
     """The credential that renews ``uuid`` (validity periods), if any."""
     stmt = select(IssuedCredential).where(IssuedCredential.renewal_of == uuid)
     return session.exec(stmt).first()
+
+
+def hidden_by(session: Session, uuid: str) -> int | None:
+    """The account whose learner hid this credential from public view, if any."""
+    row = session.get(HiddenCredential, uuid)
+    return row.account_id if row is not None else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from app.models import Course, Learner, Program, ProgramCourse, RecordShare
+from app.models import Course, HiddenCredential, Learner, Program, ProgramCourse, RecordShare
 
 
 def share_by_id(session: Session, share_id: str) -> RecordShare | None:
@@ -50,3 +50,13 @@ def course_titles(session: Session, org_id: int, course_keys: set[str]) -> dict[
         .order_by(col(Course.created_at), col(Course.id))
     )
     return {key: title for key, title in session.exec(stmt)}
+
+
+def hidden_among(session: Session, uuids: set[str]) -> set[str]:
+    """Which of these credentials their learner hid from public view."""
+    if not uuids:
+        return set()
+    stmt = select(HiddenCredential.credential_uuid).where(
+        col(HiddenCredential.credential_uuid).in_(uuids)
+    )
+    return set(session.exec(stmt))

@@ -144,22 +144,42 @@ class RecordShareService:
 
     def record_clr(self, session: Session, learner: Learner) -> dict[str, Any]:
         """The shared record as one signed CLR 2.0 credential (app/awards/clr.py): what the
-        record page lists, with each credential's own proof. 404 when it lists nothing."""
-        contents = record_contents(session, learner)
+        record page lists (never what the learner hid), with each credential's own proof.
+        404 when it lists nothing."""
+        contents = record_contents(
+            session, learner, leave_out=lambda uuids: repository.hidden_among(session, uuids)
+        )
         if not contents.credentials:
             raise NotFound("this record holds no credential yet", field="share_id")
         name = f"Comprehensive Learner Record of {learner.name or learner.lms_id}"
         return self.clr.build(session, learner, contents, name)
 
     def record(
-        self, session: Session, org: Organization, learner: Learner, now: datetime | None = None
+        self,
+        session: Session,
+        org: Organization,
+        learner: Learner,
+        now: datetime | None = None,
+        *,
+        for_owner: bool = False,
     ) -> LearnerRecord:
+        """What a record shows. Others never see what the learner hid (``/me``), not even as
+        progress; ``for_owner``: the learner's own view, hidden credentials included."""
         now = now or datetime.now(UTC)
         out = LearnerRecord(learner.name, org)
+        course_awards = awards.course_awards_of(session, learner.id)
+        program_awards = awards.program_awards_of(session, learner.id)
+        hidden = (
+            set()
+            if for_owner
+            else repository.hidden_among(
+                session, {c.uuid for *_, c in course_awards} | {c.uuid for *_, c in program_awards}
+            )
+        )
         earned: dict[str, datetime] = {}
         urls: dict[str, str] = {}
-        for award, course, credential in awards.course_awards_of(session, learner.id):
-            if not _shown(credential, now):
+        for award, course, credential in course_awards:
+            if not _shown(credential, now) or credential.uuid in hidden:
                 continue
             url = self.identity.credential_url(credential.uuid)
             out.credentials.append(
@@ -177,8 +197,8 @@ class RecordShareService:
                 earned[award.course_key] = at
                 urls[award.course_key] = url
         awarded_programs: dict[int, str] = {}
-        for program_award, program, credential in awards.program_awards_of(session, learner.id):
-            if not _shown(credential, now):
+        for program_award, program, credential in program_awards:
+            if not _shown(credential, now) or credential.uuid in hidden:
                 continue
             url = self.identity.credential_url(credential.uuid)
             awarded_programs[program.id] = url

@@ -49,7 +49,7 @@ from app.core.vc.schema import KNOWN_CREDENTIAL_SCHEMAS, SchemaRegistry
 from app.core.vocabulary import VC_V1, VC_V2
 from app.credentials import repository as credentials
 from app.credentials.status_lists import StatusListService
-from app.credentials.visibility import is_public
+from app.credentials.visibility import is_hidden, is_public
 from app.issuers.identity import IssuerIdentity
 from app.verification.clr import check_inner, is_clr
 from app.verification.envelopes import envelope_context_problem
@@ -172,7 +172,7 @@ class Verifier:
         if url.startswith(prefix):
             uuid = url.removeprefix(prefix).split("?")[0].split("#")[0].strip("/").lower()
             record = credentials.by_uuid(session, uuid) if _UUID.fullmatch(uuid) else None
-            if record is None or not is_public(record):
+            if record is None or not is_public(record) or is_hidden(session, record):
                 raise SubmissionError(f"there is no credential at {url}", field="url")
             return parse_json(record.document, what="the stored credential")
         if self.fetcher is None:

@@ -10,6 +10,7 @@ from app.web import (
     consent,
     credential,
     errors,
+    me,
     records,
     share,
     signin,
@@ -35,6 +36,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(unsubscribe.router)
     app.include_router(signin.router)
     app.include_router(consent.router)
+    app.include_router(me.router)
     errors.install_html_errors(app, web)
     app.add_middleware(
         SecurityHeaders,

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, UnidentifiedImageError
 from app.container import Services
 from app.core.vc.baking import bake_png, bake_svg
 from app.credentials.visibility import public_credential
-from app.deps import ServicesDep, SessionDep
+from app.deps import OptionalLearner, ServicesDep, SessionDep
 from app.http.guard import GuardedRoute
 from app.issuers.organizations import organization_or_none
 from app.models import IssuedCredential
@@ -34,6 +34,7 @@ from app.web.certificate import certificate_view
 from app.web.context import WebContext
 from app.web.preview import _font, _rgb, _wrap
 from app.web.themes import Theme
+from app.web.viewer import private_if_hidden, viewer_account
 
 router = APIRouter(tags=["credentials"], route_class=GuardedRoute)
 
@@ -186,9 +187,15 @@ def _credential_text(services: Services, session: Any, record: IssuedCredential,
 
 
 def _badge(
-    uuid: str, kind: str, fmt: str, request: Request, session: Any, services: Services
+    uuid: str,
+    kind: str,
+    fmt: str,
+    request: Request,
+    session: Any,
+    services: Services,
+    viewer: int | None = None,
 ) -> Response:
-    record = public_credential(session, uuid)
+    record = public_credential(session, uuid, viewer)
     web: WebContext = request.app.state.web
     org = organization_or_none(session, record.org_id)
     theme = web.themes.for_org(org.slug if org else None)
@@ -202,7 +209,7 @@ def _badge(
     }
     if kind == SVG:
         headers["Content-Security-Policy"] = BADGE_SVG_CSP
-    return Response(baked, media_type=kind, headers=headers)
+    return private_if_hidden(session, record, Response(baked, media_type=kind, headers=headers))
 
 
 _FORMAT_HELP = "json: the signed JSON-LD as stored; jwt: its OB 3.0 VC-JWT (compact JWS)"
@@ -218,9 +225,10 @@ def badge_png(
     request: Request,
     session: SessionDep,
     services: ServicesDep,
+    learner: OptionalLearner,
     format: Annotated[Format, Query(description=_FORMAT_HELP)] = "json",
 ) -> Response:
-    return _badge(uuid, PNG, format, request, session, services)
+    return _badge(uuid, PNG, format, request, session, services, viewer_account(learner))
 
 
 @router.get(
@@ -233,6 +241,7 @@ def badge_svg(
     request: Request,
     session: SessionDep,
     services: ServicesDep,
+    learner: OptionalLearner,
     format: Annotated[Format, Query(description=_FORMAT_HELP)] = "json",
 ) -> Response:
-    return _badge(uuid, SVG, format, request, session, services)
+    return _badge(uuid, SVG, format, request, session, services, viewer_account(learner))

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.container import Services
 from app.credentials.visibility import current_renewal, public_credential
 from app.db import utcnow
-from app.deps import ServicesDep, SessionDep
+from app.deps import OptionalLearner, ServicesDep, SessionDep
 from app.errors import NotFound
 from app.http.guard import GuardedRoute
 from app.issuers.organizations import organization_or_none
@@ -32,6 +32,7 @@ from app.web.preview import render_preview
 from app.web.sharing import linkedin_add_url, mailto_url, qr_svg
 from app.web.themes import Signatory, Theme
 from app.web.urls import allowed_url
+from app.web.viewer import private_if_hidden, viewer_account
 
 router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
@@ -229,10 +230,10 @@ def credential_page(request: Request, session: Session, record: IssuedCredential
 
 
 @router.get("/credentials/{uuid}/credential.json")
-def download_credential(uuid: str, session: SessionDep) -> Response:
+def download_credential(uuid: str, session: SessionDep, learner: OptionalLearner) -> Response:
     """The stored signed credential as a file download (byte-identical)."""
-    record = public_credential(session, uuid)
-    return Response(
+    record = public_credential(session, uuid, viewer_account(learner))
+    response = Response(
         record.document,
         media_type="application/vc+ld+json",
         headers={
@@ -240,6 +241,7 @@ def download_credential(uuid: str, session: SessionDep) -> Response:
             "Cache-Control": PAGE_CACHE,
         },
     )
+    return private_if_hidden(session, record, response)
 
 
 @router.get("/credentials/{uuid}/preview.png")

@@ -91,7 +91,7 @@ def _browser_secret(request: Request) -> str | None:
     return value if value and 20 <= len(value) <= 100 else None
 
 
-def _set_browser_cookie(response: Response, value: str, settings: Settings) -> None:
+def set_browser_cookie(response: Response, value: str, settings: Settings) -> None:
     response.set_cookie(
         SIGNIN_COOKIE,
         value,
@@ -127,7 +127,7 @@ def sign_in_page(
     )
     csp = sign_in_form_policy(services, [provider.issuer for provider, _ in enabled])
     response = HTMLResponse(html, headers={**_NO_STORE, "Content-Security-Policy": csp})
-    _set_browser_cookie(response, browser, services.settings)
+    set_browser_cookie(response, browser, services.settings)
     return response
 
 

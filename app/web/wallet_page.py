@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from app.credentials.visibility import public_credential
 from app.db import as_utc
-from app.deps import ServicesDep, SessionDep
+from app.deps import OptionalLearner, ServicesDep, SessionDep
 from app.http.guard import GuardedRoute
 from app.models import IssuedCredential
 from app.models.enums import OfferState
@@ -20,6 +20,7 @@ from app.wallet import offers
 from app.wallet.links import wallet_links
 from app.web.certificate import certificate_view, human_date
 from app.web.context import WebDep
+from app.web.viewer import private_if_hidden, viewer_account
 
 router = APIRouter(tags=["wallet"], route_class=GuardedRoute)
 
@@ -107,14 +108,15 @@ def download_credential(
     uuid: str,
     session: SessionDep,
     services: ServicesDep,
+    learner: OptionalLearner,
     format: Annotated[Literal["json", "jwt"], Query()] = "json",
 ) -> Response:
-    record = public_credential(session, uuid)
+    record = public_credential(session, uuid, viewer_account(learner))
     if format == "jwt":
         body, media, extension = services.wallet.jwt_form(session, record), "text/plain", "jwt"
     else:
         body, media, extension = record.document, "application/vc+ld+json", "json"
-    return Response(
+    response = Response(
         body,
         media_type=media,
         headers={
@@ -122,3 +124,4 @@ def download_credential(
             "Cache-Control": "public, max-age=60",
         },
     )
+    return private_if_hidden(session, record, response)

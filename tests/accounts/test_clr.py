@@ -154,3 +154,19 @@ def _with_inner_name(clr: dict[str, Any], index: int, name: str) -> dict[str, An
     changed["id"] = "urn:uuid:5d2a4cbe-7f11-4e0e-9a55-2d4f3f0f9b11"
     changed["credentialSubject"]["verifiableCredential"][index]["name"] = name
     return changed
+
+
+def test_share_clr_leaves_out_what_the_learner_hid(lms: Lms, new_browser: Browser) -> None:
+    setup = make_setup(lms, new_browser)
+    hidden = setup.uuids["102"]
+    answer = setup.browser.post(
+        f"/me/credentials/{hidden}/visibility",
+        data={"hidden": "true", "csrf_token": setup.signed.csrf_token},
+    )
+    assert answer.status_code == 303, answer.text
+    share = lms.post("/learners/u1/record-shares", None).json()
+    path = "/records/" + share["url"].rsplit("/", 1)[-1]
+    clr = lms.client.get(path, headers={"Accept": "application/vc+ld+json"}).json()
+    inner = {c["id"] for c in clr["credentialSubject"]["verifiableCredential"]}
+    assert len(inner) == 3 and f"urn:uuid:{hidden}" not in inner
+    assert _verify(lms, clr)["verified"]

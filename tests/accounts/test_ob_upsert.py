@@ -50,6 +50,9 @@ def test_json_credential_is_verified_stored_and_listed(setup: Setup, elsewhere: 
     html = web.env.get_template("accounts/_received.html").render(received=views)
     assert "Teamwork" in html and "from Beta University" in html
     assert audit_actions(setup) == ["api-approved", "api-upserted", "api-upserted"]
+    me = setup.browser.get("/me")
+    assert me.status_code == 200
+    assert "Added from elsewhere" in me.text and "from Beta University" in me.text
 
 
 def test_compact_jws_is_verified_stored_and_listed(

@@ -3,6 +3,7 @@ the authorization code flow with PKCE end to end, and each way an answer must be
 
 from __future__ import annotations
 
+import re
 import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
@@ -121,6 +122,17 @@ def test_expired_id_token_is_refused(
     assert _sessions(services) == []
 
 
+def test_an_answer_naming_another_issuer_is_refused(
+    services: Services, acme, browser: Browser
+) -> None:  # type: ignore[no-untyped-def]
+    """RFC 9207: the ``iss`` of the authorization response must be the provider's (mix-up)."""
+    callback = browser.to_callback(browser.start("acme"), "alice")
+    assert "iss=" in callback
+    forged = re.sub(r"iss=[^&]+", "iss=https%3A%2F%2Fevil.example", callback)
+    _refused(browser.callback(forged), "another issuer")
+    assert _sessions(services) == []
+
+
 @pytest.mark.parametrize(
     ("claims", "words"),
     [
@@ -189,3 +201,40 @@ def test_the_configured_claim_names_the_learner(
     assert browser.sign_in("acme", "bob").response.status_code == 303
     signed = session_of(services, browser.laurel.cookies[SESSION_COOKIE])
     assert signed is not None and [x.lms_id for x in signed.learners] == ["bob@example.test"]
+
+
+def test_adding_another_organizations_account_links_it(
+    services: Services, factory: Factory, oidc_provider: OidcTestProvider, browser: Browser
+) -> None:
+    """Signed in at Acme, the person asks (on /me) to add their Globex account and signs in
+    there: both learners are theirs. A plain second sign-in does not link."""
+    acme, globex = factory.org("acme"), factory.org("globex")
+    for org in (acme, globex):
+        configure_provider(services, org, oidc_provider)
+    alice = make_learner(services, acme, "alice", "Alice Smith")
+    alice_globex = make_learner(services, globex, "a.smith", "Alice M. Smith")
+
+    # (Both organizations use the one test provider: forget its login between them, as two
+    # real LMSs would not share one.)
+    assert browser.sign_in("globex", "a.smith").response.status_code == 303
+    browser.web.cookies.clear()
+    assert browser.sign_in("acme", "alice").response.status_code == 303  # plain: no link
+    signed = session_of(services, browser.laurel.cookies[SESSION_COOKIE])
+    assert signed is not None and signed.learner_ids == {alice.id}
+    assert (
+        "Add my Globex University account"
+        in browser.laurel.get("/me", headers={"Accept": "text/html"}).text
+    )
+
+    browser.web.cookies.clear()
+    start = browser.laurel.post("/me/link/globex", data={"csrf_token": signed.csrf_token})
+    assert start.status_code == 303
+    callback = browser.to_callback(start, "a.smith")
+    done = browser.callback(callback)
+    assert done.status_code == 303 and done.headers["location"] == "/me"
+    linked = session_of(services, browser.laurel.cookies[SESSION_COOKIE])
+    assert linked is not None and linked.learner_ids == {alice.id, alice_globex.id}
+    assert linked.session_id != signed.session_id  # a new session at every sign-in
+    with Session(services.engine) as session:
+        actions = [e.action for e in session.exec(select(AuditEvent))]
+    assert "linked" in actions

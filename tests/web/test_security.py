@@ -226,6 +226,13 @@ def _signin_callback(factory: Factory, lms: Lms) -> httpx.Response:
     return factory.client.get("/signin/callback?state=x&code=y", headers={"Accept": BROWSER_ACCEPT})
 
 
+def _me_page(factory: Factory, lms: Lms) -> httpx.Response:
+    from tests.accounts.signin import make_learner, sign_in
+
+    sign_in(factory.services, factory.client, make_learner(factory.services, factory.org("me")))
+    return factory.client.get("/me", headers={"Accept": BROWSER_ACCEPT})
+
+
 #: Every HTML page of the app: route path -> how to get one.
 HTML_PAGES: dict[str, Callable[[Factory, Lms], httpx.Response]] = {
     "/credentials/{uuid}": _share_page,
@@ -237,6 +244,7 @@ HTML_PAGES: dict[str, Callable[[Factory, Lms], httpx.Response]] = {
     "/mail/unsubscribe/{token}": _unsubscribe_page,
     "/signin": _signin_page,
     "/signin/callback": _signin_callback,
+    "/me": _me_page,
     "/docs": _docs("/docs"),
     "/docs/oauth2-redirect": _docs("/docs/oauth2-redirect"),
     "/redoc": _docs("/redoc"),
