@@ -14,6 +14,8 @@ APPROVED = "api-approved"
 UPSERTED = "api-upserted"
 REVOKED = "api-revoked"
 REPLAYED = "api-replayed"
+#: The learner withdrew a host's access on /me.
+DISCONNECTED = "api-disconnect"
 
 
 def record(session: Session, account_id: int, action: str, reason: str) -> None:

@@ -99,3 +99,31 @@ def received_by_identity(
 
 def api_profile(session: Session, account_id: int) -> ApiProfile | None:
     return session.get(ApiProfile, account_id)
+
+
+def live_tokens(session: Session, account_id: int, now: datetime) -> list[OAuthToken]:
+    """The person's tokens that still work (not revoked, not expired), newest first."""
+    return list(
+        session.exec(
+            select(OAuthToken)
+            .where(
+                OAuthToken.account_id == account_id,
+                col(OAuthToken.revoked_at).is_(None),
+                col(OAuthToken.expires_at) > now,
+            )
+            .order_by(col(OAuthToken.created_at).desc())
+        ).all()
+    )
+
+
+def revoke_client_grants(session: Session, account_id: int, client_pk: int, now: datetime) -> int:
+    stmt = (
+        update(OAuthToken)
+        .where(
+            col(OAuthToken.account_id) == account_id,
+            col(OAuthToken.client_pk) == client_pk,
+            col(OAuthToken.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return rowcount(session, stmt)

@@ -19,7 +19,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -309,3 +309,43 @@ def authorize_bearer(session: Session, authorization: str | None, scope: str) ->
     client = oauth_repository.client_by_pk(session, record.client_pk)
     assert client is not None
     return ApiGrant(record.account_id, client, scopes)
+
+
+@dataclass(frozen=True)
+class ConnectedApp:
+    """A host that can still act for the person (a live token), for /me."""
+
+    client_id: str
+    name: str
+    client_uri: str
+    scopes: list[str]
+    since: datetime
+
+
+def connected_apps(session: Session, account_id: int) -> list[ConnectedApp]:
+    apps: dict[int, ConnectedApp] = {}
+    for token in oauth_repository.live_tokens(session, account_id, utcnow()):
+        if token.client_pk in apps:
+            continue
+        client = oauth_repository.client_by_pk(session, token.client_pk)
+        if client is None:
+            continue
+        descriptions = [api_scopes.DESCRIPTIONS.get(s, s) for s in token.scope.split()]
+        apps[token.client_pk] = ConnectedApp(
+            client.client_id, client.client_name, client.client_uri, descriptions,
+            as_utc(token.created_at),
+        )  # fmt: skip
+    return list(apps.values())
+
+
+def disconnect(session: Session, account_id: int, client_id: str) -> bool:
+    """The learner withdraws a host's access: every token of theirs it holds stops working."""
+    client = oauth_repository.client_by_client_id(session, client_id)
+    if client is None:
+        return False
+    revoked = oauth_repository.revoke_client_grants(session, account_id, client.id, utcnow())
+    if revoked:
+        api_audit.record(
+            session, account_id, api_audit.DISCONNECTED, f"{client.client_name} ({client_id})"
+        )
+    return revoked > 0

@@ -112,3 +112,10 @@ async def authorize_decision(
         return _redirect(checked.redirect_uri, denied | state)
     code = oauth_server.issue_code(session, checked, learner.account_id)
     return _redirect(checked.redirect_uri, {"code": code} | state)
+
+
+@router.post("/me/apps/{client_id}/disconnect")
+def disconnect_app(client_id: str, learner: FormLearner, session: SessionDep) -> Response:
+    """The learner withdraws an application's access (a CSRF-protected form on /me)."""
+    oauth_server.disconnect(session, learner.account_id, client_id)
+    return RedirectResponse("/me#apps", status_code=303, headers=NO_STORE)

@@ -341,3 +341,21 @@ def test_registration_is_rate_limited_per_address(app_client: TestClient) -> Non
     assert answers[20].status_code == 429
     assert answers[20].json()["error"] == "temporarily_unavailable"
     assert int(answers[20].headers["retry-after"]) > 0
+
+
+def test_learner_sees_and_disconnects_an_application_on_me(setup: Setup) -> None:
+    tokens = connect(setup)
+    me = setup.browser.get("/me")
+    assert "Connected applications" in me.text and "Example Backpack" in me.text
+    path = f"/me/apps/{setup.host.client_id}/disconnect"
+    assert setup.browser.post(path, data={}).status_code == 403  # no CSRF token
+    done = setup.browser.post(path, data={"csrf_token": setup.signed.csrf_token})
+    assert done.status_code == 303 and done.headers["location"] == "/me#apps"
+    client = setup.host.client
+    assert client.get(f"{OB}/profile", headers=bearer(tokens["access_token"])).status_code == 401
+    again = setup.host.token(
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
+    assert again.json()["error"] == "invalid_grant"
+    assert "Example Backpack" not in setup.browser.get("/me").text
+    assert audit_actions(setup)[-1] == "api-disconnect"
