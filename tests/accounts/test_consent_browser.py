@@ -42,7 +42,7 @@ def test_consent_page_allows_and_redirects_to_the_host(
         route.fulfill(status=200, content_type="text/html", body="<p>connected</p>")
 
     page.route("https://host.example/**", host)
-    params, _ = setup.host.authorize_params()
+    params, verifier = setup.host.authorize_params()
     page.goto(f"{live_server}/oauth2/authorize?{urlencode(params)}")
     assert "Example Backpack wants to connect" in page.locator("h1").inner_text()
     assert page.get_by_text("Read your Open Badges credentials").is_visible()
@@ -57,3 +57,13 @@ def test_consent_page_allows_and_redirects_to_the_host(
     (url,) = [u for u in arrived if u.startswith(REDIRECT)]  # the logo is fetched too
     answer = query_of(url)
     assert answer["state"] == params["state"] and answer["code"]
+    # The host redeems the code; /me then lists it among the connected applications.
+    assert setup.host.exchange(answer["code"], verifier).status_code == 200
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server}/me#apps")
+    assert page.get_by_role("heading", name="Connected applications").is_visible()
+    assert _contrast_failures(page) == []
+    page.locator("#apps").screenshot(path=artifacts / f"me-apps-{name}.png")
+    page.get_by_role("button", name="Disconnect").click()
+    page.wait_for_url(f"{live_server}/me*")
+    assert page.get_by_role("heading", name="Connected applications").count() == 0
