@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     schemas_dir: Path = Field(default=PROJECT_ROOT / "schemas")
     templates_dir: Path = Field(default=PROJECT_ROOT / "templates")
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86400)
+    privacy_policy_url: str | None = Field(
+        default=None,
+        description="The privacy policy OB 3.0 / CLR 2.0 hosts show before a learner connects "
+        "(x-imssf-privacyPolicyUrl of the service discovery document). Defaults to BASE_URL/.",
+    )
+    terms_of_service_url: str | None = Field(
+        default=None,
+        description="Terms of service in the OB 3.0 / CLR 2.0 service discovery document "
+        "(info.termsOfService). Defaults to BASE_URL/.",
+    )
     status_list_size: int = Field(default=131072, ge=131072)
     fetch_allowed_hosts: list[str] = Field(
         default_factory=list,

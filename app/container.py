@@ -13,9 +13,11 @@ from sqlalchemy.engine import Engine
 
 from app.accounts.csrf import SignInForms
 from app.accounts.me import LearnerPages
+from app.accounts.obapi import ObApiService
 from app.accounts.oidc import RelyingParty
 from app.accounts.oidc_discovery import Discovery
 from app.awards import repository as awards_repository
+from app.awards.clr import ClrBuilder
 from app.awards.programs import ProgramAwarder
 from app.awards.records import RecordsService
 from app.awards.service import GradingService
@@ -84,6 +86,8 @@ class Services:
     notifier: Notifier
     openedx: OpenEdxService
     openedx_api: CredentialsApi
+    clr: ClrBuilder
+    obapi: ObApiService
     oidc: RelyingParty
     signin_forms: SignInForms
     learner_pages: LearnerPages
@@ -172,6 +176,16 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
             service=Rate(service_rate, 60.0) if service_rate else None,
         ),
     )
+    verifier = Verifier(
+        verify_engine,
+        processor,
+        schemas,
+        identity,
+        status_lists,
+        fetcher,
+        budget_seconds=settings.verify_cpu_budget_seconds,
+    )
+    clr = ClrBuilder(signer)
     return Services(
         settings=settings,
         engine=engine,
@@ -181,15 +195,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         schemas=schemas,
         signer=signer,
         issuance=issuance,
-        verifier=Verifier(
-            verify_engine,
-            processor,
-            schemas,
-            identity,
-            status_lists,
-            fetcher,
-            budget_seconds=settings.verify_cpu_budget_seconds,
-        ),
+        verifier=verifier,
         status_lists=status_lists,
         credential_status=credential_status,
         reissuer=reissuer,
@@ -201,7 +207,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         records=RecordsService(identity),
         wallet=wallet,
         oid4vci=Oid4vciIssuer(wallet),
-        sharing=RecordShareService(identity),
+        sharing=RecordShareService(identity, clr),
         token_throttle=TokenThrottle(
             make_limiter(settings.redis_url),
             settings.token_requests_per_minute,
@@ -212,13 +218,17 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         # The Open edX LMS's word (REST calls and event-bus events) applied through grading.
         openedx=openedx,
         openedx_api=openedx_api,
+        clr=clr,
+        obapi=ObApiService(identity, verifier, schemas, clr),
         # Learner sign-in: providers on http only where the operator allows fetching so.
         oidc=RelyingParty(
             Discovery(frozenset(settings.fetch_allowed_hosts), settings.fetch_timeout_seconds),
             redirect_uri=settings.public_base_url() + "/signin/callback",
         ),
         signin_forms=SignInForms(nonce_key),
-        learner_pages=LearnerPages(RecordsService(identity), RecordShareService(identity), wallet),
+        learner_pages=LearnerPages(
+            RecordsService(identity), RecordShareService(identity, clr), wallet
+        ),
     )
 
 

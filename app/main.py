@@ -10,11 +10,15 @@ from fastapi import FastAPI
 
 from app import web
 from app.api import (
+    clr,
     exchanges,
     health,
     identity,
+    ims_resources,
     keys,
     oauth,
+    oauth2,
+    obapi,
     oid4vci,
     openedx,
     presentations,
@@ -51,6 +55,7 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         BodyRule("/verify", MAX_FORM_BYTES),
         BodyRule("/exchanges/.*", exchanges.MAX_BODY),
         BodyRule("/oid4vci/credential", oid4vci.MAX_BODY, wallet_token_guard),
+        BodyRule("/ims/(ob/v3p0|clr/v2p0)/credentials", ims_resources.MAX_BODY),
     ]
 
 
@@ -90,6 +95,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(wallet.router)
     app.include_router(exchanges.router)
     app.include_router(oid4vci.router)
+    app.include_router(oauth2.router)
+    app.include_router(obapi.router)
+    app.include_router(clr.router)
     app.include_router(health.router)
     web.install(app, services)  # HTML views; wraps the problem handlers for browsers
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import (
+    clr,
     issuance,
     jwt,
     lms,
@@ -29,6 +30,7 @@ def main() -> None:
         ("lms", lms),
         ("mail", mail),
         ("openedx_rest", openedx_rest),
+        ("clr", clr),
     ):
         if not only or name in only:
             module.run()

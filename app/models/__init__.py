@@ -2,6 +2,7 @@
 
 from app.models.access_token import AccessToken
 from app.models.api_client import ApiClient
+from app.models.api_profile import ApiProfile
 from app.models.audit_event import AuditEvent
 from app.models.course import Course
 from app.models.course_award import CourseAward
@@ -15,6 +16,8 @@ from app.models.learner import Learner
 from app.models.learner_account import LearnerAccount, LearnerLink
 from app.models.learner_session import LearnerSession
 from app.models.mail_unsubscribe import MailUnsubscribe
+from app.models.oauth_client import OAuthClient
+from app.models.oauth_grant import OAuthCode, OAuthToken
 from app.models.oidc_login import OidcLogin
 from app.models.oidc_provider import OidcProvider
 from app.models.openedx_certificate import OpenEdxCertificate
@@ -26,6 +29,7 @@ from app.models.organization import Organization
 from app.models.outbox_message import OutboxMessage
 from app.models.program import Program, ProgramCourse
 from app.models.program_award import ProgramAward, ProgramAwardCourse
+from app.models.received_credential import ReceivedCredential
 from app.models.record_share import RecordShare
 from app.models.signing_key import SigningKey
 from app.models.status_list import StatusEntry, StatusEvent, StatusList
@@ -35,6 +39,7 @@ from app.models.wallet_offer import WalletOffer
 __all__ = [
     "AccessToken",
     "ApiClient",
+    "ApiProfile",
     "AuditEvent",
     "Course",
     "CourseAward",
@@ -50,6 +55,9 @@ __all__ = [
     "LearnerLink",
     "LearnerSession",
     "MailUnsubscribe",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthToken",
     "OidcLogin",
     "OidcProvider",
     "OpenEdxCertificate",
@@ -63,6 +71,7 @@ __all__ = [
     "ProgramAward",
     "ProgramAwardCourse",
     "ProgramCourse",
+    "ReceivedCredential",
     "RecordShare",
     "SigningKey",
     "StatusEntry",

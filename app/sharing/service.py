@@ -10,10 +10,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from app.awards import repository as awards
+from app.awards.clr import ClrBuilder, record_contents
 from app.catalog import repository as catalog
 from app.catalog.rules import ProgramRules, evaluate
 from app.db import as_utc, utcnow
@@ -79,8 +81,9 @@ def _shown(record: IssuedCredential, now: datetime) -> bool:
 
 
 class RecordShareService:
-    def __init__(self, identity: IssuerIdentity) -> None:
+    def __init__(self, identity: IssuerIdentity, clr: ClrBuilder) -> None:
         self.identity = identity
+        self.clr = clr
 
     @staticmethod
     def learner(session: Session, org_id: int, lms_id: str) -> Learner:
@@ -138,6 +141,18 @@ class RecordShareService:
         if share is None or share.revoked_at is not None or learner is None or org is None:
             raise NotFound(f'no learner record "{share_id}"', field="share_id")
         return learner, org
+
+    def record_clr(self, session: Session, learner: Learner) -> dict[str, Any]:
+        """The shared record as one signed CLR 2.0 credential (app/awards/clr.py): what the
+        record page lists (never what the learner hid), with each credential's own proof.
+        404 when it lists nothing."""
+        contents = record_contents(
+            session, learner, leave_out=lambda uuids: repository.hidden_among(session, uuids)
+        )
+        if not contents.credentials:
+            raise NotFound("this record holds no credential yet", field="share_id")
+        name = f"Comprehensive Learner Record of {learner.name or learner.lms_id}"
+        return self.clr.build(session, learner, contents, name)
 
     def record(
         self,

@@ -45,12 +45,13 @@ from app.core.proofs.data_integrity import (
     ProofCheck,
     parse_datetime,
 )
-from app.core.vc.schema import OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, SchemaRegistry
+from app.core.vc.schema import KNOWN_CREDENTIAL_SCHEMAS, SchemaRegistry
 from app.core.vocabulary import VC_V1, VC_V2
 from app.credentials import repository as credentials
 from app.credentials.status_lists import StatusListService
 from app.credentials.visibility import is_hidden, is_public
 from app.issuers.identity import IssuerIdentity
+from app.verification.clr import check_inner, is_clr
 from app.verification.envelopes import envelope_context_problem
 from app.verification.fetch import Fetcher, FetchError
 from app.verification.keys import KeyResolver, ResolvedKey
@@ -240,7 +241,7 @@ class Verifier:
             return self._verify_ldp(session, credential, now)
 
     def _verify_ldp(
-        self, session: Session, credential: dict[str, Any], now: datetime | None
+        self, session: Session, credential: dict[str, Any], now: datetime | None, depth: int = 0
     ) -> VerificationReport:
         report = VerificationReport(credential=credential)
         report.results["format"] = "ldp_vc"
@@ -250,7 +251,26 @@ class Verifier:
             rdfc = self._check_proofs(credential, report, resolver, required=True)
         self._check_issuer(credential, report, resolver)
         self._finish(session, credential, report, now, undefined if rdfc else None)
+        if is_clr(credential):
+            self._check_clr(session, credential, report, now, depth)
         return report
+
+    def _check_clr(
+        self,
+        session: Session,
+        credential: dict[str, Any],
+        report: VerificationReport,
+        now: datetime | None,
+        depth: int,
+    ) -> None:
+        """CLR 2.0: each inner credential verified as if handed alone (verification/clr.py)."""
+
+        def verify_one(value: Any) -> VerificationReport:
+            if isinstance(value, str):
+                return self._verify_jwt(session, value, now, "jwt_vc")
+            return self._verify_ldp(session, value, now, depth + 1)
+
+        check_inner(credential, report, verify_one, depth)
 
     def verify_jwt(
         self,
@@ -325,6 +345,8 @@ class Verifier:
             self._check_key_authority(used[0], _issuer_id(credential), report)
         self._check_issuer(credential, report, resolver)
         self._finish(session, credential, report, now, undefined if rdfc else None)
+        if is_clr(credential):
+            self._check_clr(session, credential, report, now, 0)
         return report
 
     def _finish(
@@ -532,7 +554,8 @@ class Verifier:
         results: list[dict[str, Any]] = []
         for entry in schemas:
             schema_id = entry.get("id") if isinstance(entry, dict) else None
-            if schema_id != OB_ACHIEVEMENT_CREDENTIAL_SCHEMA or schema_id not in self.schemas:
+            label = KNOWN_CREDENTIAL_SCHEMAS.get(schema_id) if isinstance(schema_id, str) else None
+            if label is None or not isinstance(schema_id, str) or schema_id not in self.schemas:
                 report.warn(
                     Check("schema", True, f'schema "{schema_id}" is not known here: not checked')
                 )
@@ -556,12 +579,12 @@ class Verifier:
                     Check(
                         "schema",
                         False,
-                        f"Open Badges 3.0 JSON Schema: {errors[0]}",
+                        f"{label} JSON Schema: {errors[0]}",
                         "SCHEMA_VALIDATION_ERROR",
                     )
                 )
             else:
-                report.add(Check("schema", True, "valid against the Open Badges 3.0 JSON Schema"))
+                report.add(Check("schema", True, f"valid against the {label} JSON Schema"))
         report.results["credentialSchema"] = results
 
     def _schema_errors(

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from app.container import Services
 from app.web import (
     badge,
+    consent,
     credential,
     errors,
     me,
@@ -34,6 +35,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(records.router)
     app.include_router(unsubscribe.router)
     app.include_router(signin.router)
+    app.include_router(consent.router)
     app.include_router(me.router)
     errors.install_html_errors(app, web)
     app.add_middleware(

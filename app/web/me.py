@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.accounts import providers
+from app.accounts import oauth_server, providers
 from app.accounts.csrf import CSRF_FIELD
 from app.deps import CurrentLearner, FormLearner, ServicesDep, SessionDep
 from app.errors import NotFound
@@ -53,6 +53,9 @@ def my_page(
         csrf_token=learner.csrf_token,
         human_date=human_date,
         signed_in=True,
+        # Credentials hosts added through the OB 3.0 / CLR 2.0 API: "from {issuer}".
+        received=services.obapi.received_views(session, learner.account_id),
+        apps=oauth_server.connected_apps(session, learner.account_id),
     )
     csp = sign_in_form_policy(services, [p.issuer for p, org in enabled if org.id not in mine])
     return HTMLResponse(html, headers={**_PRIVATE, "Content-Security-Policy": csp})

@@ -255,6 +255,7 @@ FORMS = {
     "/me/shares/{share_id}/revoke": {},
     "/me/link/{org}": {},
     "/signout": {},
+    "/me/apps/{client_id}/disconnect": {},  # app/web/consent.py: withdraw an API host's access
 }
 
 
@@ -268,7 +269,7 @@ def test_every_form_refuses_a_missing_or_foreign_csrf_token(
     share_id = _share_urls(world)[0].rsplit("/", 1)[1]
     before = _audit(world.services)
     values = {"uuid": world.alice_acme, "share_id": share_id, "org": "globex",
-              "learner": str(world.alice[0].id)}  # fmt: skip
+              "learner": str(world.alice[0].id), "client_id": "any-client"}  # fmt: skip
     for template, fields in FORMS.items():
         path = template.format(**values)
         data = {k: v.format(**values) for k, v in fields.items()}

@@ -233,6 +233,17 @@ def _me_page(factory: Factory, lms: Lms) -> httpx.Response:
     return factory.client.get("/me", headers={"Accept": BROWSER_ACCEPT})
 
 
+def _consent_page(factory: Factory, lms: Lms) -> httpx.Response:
+    from tests.accounts.obhost import Host
+    from tests.accounts.signin import make_learner, sign_in
+
+    sign_in(factory.services, factory.client, make_learner(factory.services, factory.org("me")))
+    params, _ = Host.register(factory.client).authorize_params()
+    return factory.client.get(
+        "/oauth2/authorize", params=params, headers={"Accept": BROWSER_ACCEPT}
+    )
+
+
 #: Every HTML page of the app: route path -> how to get one.
 HTML_PAGES: dict[str, Callable[[Factory, Lms], httpx.Response]] = {
     "/credentials/{uuid}": _share_page,
@@ -245,6 +256,7 @@ HTML_PAGES: dict[str, Callable[[Factory, Lms], httpx.Response]] = {
     "/signin": _signin_page,
     "/signin/callback": _signin_callback,
     "/me": _me_page,
+    "/oauth2/authorize": _consent_page,
     "/docs": _docs("/docs"),
     "/docs/oauth2-redirect": _docs("/docs/oauth2-redirect"),
     "/redoc": _docs("/redoc"),

@@ -1,4 +1,4 @@
-"""JSON Schema validation against the pinned 1EdTech OB 3.0 schemas (draft 2019-09).
+"""JSON Schema validation against the pinned 1EdTech OB 3.0 and CLR 2.0 schemas (draft 2019-09).
 
 Schemas are looked up by their ``$id`` (the purl URL that ``credentialSchema`` names), never
 fetched. Validation runs in jsonschema-rs (Rust): ~3 µs per OB 3.0 credential against ~1 ms
@@ -17,7 +17,15 @@ import jsonschema_rs
 OB_ACHIEVEMENT_CREDENTIAL_SCHEMA = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
+CLR_CREDENTIAL_SCHEMA = (
+    "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
+)
 OB_SCHEMA_TYPE = "1EdTechJsonSchemaValidator2019"
+#: The schemas a verifier checks a credential against, and what to call them.
+KNOWN_CREDENTIAL_SCHEMAS = {
+    OB_ACHIEVEMENT_CREDENTIAL_SCHEMA: "Open Badges 3.0",
+    CLR_CREDENTIAL_SCHEMA: "CLR 2.0",
+}
 
 
 @dataclass(frozen=True)
