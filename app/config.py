@@ -128,6 +128,29 @@ class Settings(BaseSettings):
     )
     outbox_batch_size: int = Field(default=50, ge=1, le=1000)
     worker_poll_seconds: float = Field(default=5, gt=0, le=3600)
+    event_bus_redis_url: str | None = Field(
+        default=None,
+        description="The Redis of the Open edX event bus that `laurel consume` reads: the "
+        "LMS's EVENT_BUS_REDIS_CONNECTION_URL (redis://[user:pass@]host:6379/0 or rediss://). "
+        "Unset: LAUREL_REDIS_URL.",
+    )
+    event_bus_topic_prefix: str | None = Field(
+        default=None,
+        description="The LMS's EVENT_BUS_TOPIC_PREFIX (streams are PREFIX-TOPIC). Unset: the "
+        "prefix of the one connected Open edX site (`laurel openedx connect --topic-prefix`).",
+    )
+    event_bus_batch_size: int = Field(
+        default=100, ge=1, le=1000, description="Entries one consumer reads and commits at once."
+    )
+    event_bus_claim_idle_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="Entries pending this long with a consumer are taken over by another "
+        "(the first consumer presumed dead).",
+    )
+    event_bus_progress_seconds: float = Field(
+        default=10, ge=0, description="How often `laurel consume` prints its progress (0: never)."
+    )
     log_level: str = "INFO"
 
     @field_validator("base_url")

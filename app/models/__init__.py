@@ -3,6 +3,7 @@
 from app.models.access_token import AccessToken
 from app.models.api_client import ApiClient
 from app.models.audit_event import AuditEvent
+from app.models.bus_event import BusEvent
 from app.models.course import Course
 from app.models.course_award import CourseAward
 from app.models.course_grade import CourseGrade
@@ -27,6 +28,7 @@ __all__ = [
     "AccessToken",
     "ApiClient",
     "AuditEvent",
+    "BusEvent",
     "Course",
     "CourseAward",
     "CourseGrade",
