@@ -34,6 +34,7 @@ from app.credentials.status_changes import Cascade, CredentialStatusService
 from app.credentials.status_lists import StatusListService
 from app.db import make_engine, session_scope
 from app.http.rate_limit import make_limiter
+from app.integrations.openedx.service import OpenEdxService
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import KeyClash, Keyring
 from app.issuers.keys.lifecycle import KeyLifecycle
@@ -75,6 +76,7 @@ class Services:
     sharing: RecordShareService
     token_throttle: TokenThrottle
     notifier: Notifier
+    openedx: OpenEdxService
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -144,6 +146,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         mail_from=settings.mail_from,
         enabled=settings.smtp_url is not None,
     )
+    grading = GradingService(issuance, identity, programs, on_awarded=[mail_on_awarded])
     return Services(
         settings=settings,
         engine=engine,
@@ -169,7 +172,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         keys=KeyLifecycle(keyring, on_revoked=[status_lists.on_key_revoked]),
         jwt=jwt,
         catalog=CatalogService(identity, awards_repository),
-        grading=GradingService(issuance, identity, programs, on_awarded=[mail_on_awarded]),
+        grading=grading,
         records=RecordsService(identity),
         wallet=wallet,
         oid4vci=Oid4vciIssuer(wallet),
@@ -181,6 +184,8 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
             settings.token_lockout_seconds,
         ),
         notifier=notifier,
+        # The Open edX LMS's word (REST calls and event-bus events) applied through grading.
+        openedx=OpenEdxService(grading, credential_status),
     )
 
 

@@ -31,6 +31,7 @@ from app.awards.schemas import (
     EventOutcome,
     GradeEventIn,
     LearnerRef,
+    ProgramOutcome,
     Status,
 )
 from app.awards.thresholds import (
@@ -269,21 +270,40 @@ class GradingService:
         event: GradeEventIn,
         ts: datetime,
     ) -> tuple[CourseGrade, bool]:
-        """The newest grade wins; returns whether this event was older than the stored one."""
+        return self.store_grade(
+            session, org, learner, course, event.percent_grade, event.letter_grade, event.mode,
+            ts, event.event_id,
+        )  # fmt: skip
+
+    @staticmethod
+    def store_grade(
+        session: Session,
+        org: Organization,
+        learner: Learner,
+        course: Course,
+        percent_grade: float,
+        letter_grade: str | None,
+        mode: str | None,
+        ts: datetime,
+        event_id: str,
+    ) -> tuple[CourseGrade, bool]:
+        """Store a grade without deciding anything; the newest (LMS time, then event id) wins.
+        Returns the stored row and whether this grade was older than it (so not stored).
+        Call inside a unit of work: a racing first insert surfaces as a retryable Clash."""
         values: dict[str, Any] = {
-            "percent_grade": event.percent_grade,
-            "letter_grade": event.letter_grade,
-            "mode": event.mode,
+            "percent_grade": percent_grade,
+            "letter_grade": letter_grade,
+            "mode": mode,
             "updated_at": utcnow(),
         }
         grade = repository.grade_for(session, learner.id, course.id)
         if grade is None:
-            first = {"graded_at": ts, "grade_event_id": event.event_id, **values}
+            first = {"graded_at": ts, "grade_event_id": event_id, **values}
             return _insert_grade(session, org, learner, course, first), False
-        if repository.update_grade_if_newer(session, grade.id, ts, event.event_id, values):
+        if repository.update_grade_if_newer(session, grade.id, ts, event_id, values):
             return grade, False
         session.refresh(grade)
-        return grade, grade.grade_event_id != event.event_id
+        return grade, grade.grade_event_id != event_id
 
     def _conclude(
         self,
@@ -320,6 +340,77 @@ class GradingService:
                     session, org, "refused", learner, course, event.event_id, actor, decision.reason
                 )
             return outcome, learner.id
+        reason = f"{facts.basis} event {event.event_id}"
+        if facts.percent_grade is not None:
+            reason += f": grade {facts.percent_grade:g} (passing {course.passing_grade:g})"
+        reason += f', mode "{event.mode}"'
+        if renewing is not None:
+            reason += f"; renews {renewing.credential_id}"
+            outcome.reason = f"renews {renewing.credential_id}"
+        record = self._issue_award(
+            session, org, course, learner, facts, event.mode, event.event_id, actor,
+            existing, renewing, reason,
+        )  # fmt: skip
+        outcome.status = "awarded"
+        outcome.credential = self._ref(record)
+        return outcome, learner.id
+
+    def award_decided(
+        self,
+        session: Session,
+        org: Organization,
+        course: Course,
+        learner: Learner,
+        facts: AwardFacts,
+        *,
+        mode: str | None,
+        event_id: str | None,
+        actor: str | None,
+        reason: str,
+    ) -> tuple[IssuedCredential, bool]:
+        """A course award another system decided (the Open edX LMS's certificate stands in for
+        our threshold). Call inside a unit of work (``run_unit``). Returns the award's current
+        credential and whether it was issued now: an active or suspended one is kept; a
+        revoked one is replaced by a new credential (the LMS awarded it again)."""
+        existing = repository.course_award(session, org.id, learner.id, course.id)
+        if existing is not None:
+            current = session.get(IssuedCredential, existing.credential_uuid)
+            if current is not None and current.status != CredentialStatus.REVOKED:
+                return current, False
+        record = self._issue_award(
+            session, org, course, learner, facts, mode, event_id, actor, existing, None, reason
+        )
+        return record, True
+
+    def after_course_award(
+        self,
+        session: Session,
+        org: Organization,
+        learner_id: int,
+        course: Course,
+        actor: str | None,
+        event_id: str | None,
+    ) -> list[ProgramOutcome]:
+        """Programs naming the course, each in its own unit (after the course award's)."""
+        return self.programs.after_course_award(
+            session, org, learner_id, course.course_key, actor, event_id
+        )
+
+    def _issue_award(
+        self,
+        session: Session,
+        org: Organization,
+        course: Course,
+        learner: Learner,
+        facts: AwardFacts,
+        mode: str | None,
+        event_id: str | None,
+        actor: str | None,
+        existing: CourseAward | None,
+        renewing: IssuedCredential | None,
+        reason: str,
+    ) -> IssuedCredential:
+        """Sign and store the course credential, and make it the award's current one."""
         document = course_credential(self.identity.base_url, org.slug, course, learner, facts)
         record = self.issuance.issue(
             session,
@@ -348,27 +439,16 @@ class GradingService:
         award.percent_grade = facts.percent_grade
         award.letter_grade = facts.letter_grade
         award.band = facts.band
-        award.mode = event.mode
-        award.event_id = event.event_id
+        award.mode = mode
+        award.event_id = event_id
         award.actor = actor
         session.add(record)
         session.add(award)
         flush(session)
         for listener in self.on_awarded:
             listener(session, org, learner, record)
-        reason = f"{facts.basis} event {event.event_id}"
-        if facts.percent_grade is not None:
-            reason += f": grade {facts.percent_grade:g} (passing {course.passing_grade:g})"
-        reason += f', mode "{event.mode}"'
-        if renewing is not None:
-            reason += f"; renews {renewing.credential_id}"
-            outcome.reason = f"renews {renewing.credential_id}"
-        self._audit(
-            session, org, "awarded", learner, course, event.event_id, actor, reason, record.uuid
-        )
-        outcome.status = "awarded"
-        outcome.credential = self._ref(record)
-        return outcome, learner.id
+        self._audit(session, org, "awarded", learner, course, event_id, actor, reason, record.uuid)
+        return record
 
     @staticmethod
     def _renewable(
@@ -416,7 +496,7 @@ class GradingService:
         action: str,
         learner: Learner,
         course: Course,
-        event_id: str,
+        event_id: str | None,
         actor: str | None,
         reason: str | None,
         credential_uuid: str | None = None,

@@ -57,6 +57,11 @@ def program_by_slug(session: Session, org_id: int, slug: str) -> Program | None:
     return session.exec(stmt).first()
 
 
+def program_by_external_id(session: Session, org_id: int, external_id: str) -> Program | None:
+    stmt = select(Program).where(Program.org_id == org_id, Program.external_id == external_id)
+    return session.exec(stmt).first()
+
+
 def programs_page(
     session: Session, org_id: int, limit: int, offset: int
 ) -> tuple[list[Program], int]:

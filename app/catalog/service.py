@@ -151,6 +151,7 @@ class CatalogService:
     def create_program(self, session: Session, org: Organization, data: ProgramCreate) -> Program:
         if repository.program_by_slug(session, org.id, data.slug) is not None:
             raise Conflict(f'program "{data.slug}" already exists', field="slug")
+        self._external_id_free(session, org, data.external_id, None)
         values = data.model_dump(mode="python", exclude={"required_courses", "electives"})
         rules = self._rules(data.required_courses, [g.model_dump() for g in data.electives])
         program = Program(org_id=org.id, rules=rules.to_json(), **values)
@@ -165,6 +166,7 @@ class CatalogService:
     ) -> Program:
         program = self.get_program(session, org, slug)
         changes = data.model_dump(mode="python", exclude_unset=True)
+        self._external_id_free(session, org, changes.get("external_id"), program.id)
         required = changes.pop("required_courses", None)
         electives = changes.pop("electives", None)
         for name, value in changes.items():
@@ -206,6 +208,19 @@ class CatalogService:
                 ),
             },
         )
+
+    @staticmethod
+    def _external_id_free(
+        session: Session, org: Organization, external_id: str | None, program_id: int | None
+    ) -> None:
+        if external_id is None:
+            return
+        other = repository.program_by_external_id(session, org.id, external_id)
+        if other is not None and other.id != program_id:
+            raise Conflict(
+                f'program "{other.slug}" already has the external id "{external_id}"',
+                field="external_id",
+            )
 
     @staticmethod
     def _rules(required: list[str], electives: list[dict[str, Any]]) -> ProgramRules:

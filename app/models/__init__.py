@@ -13,6 +13,10 @@ from app.models.enums import KeyStatus, KeyType
 from app.models.idempotency_key import IdempotencyKey
 from app.models.learner import Learner
 from app.models.mail_unsubscribe import MailUnsubscribe
+from app.models.openedx_certificate import OpenEdxCertificate
+from app.models.openedx_connection import OpenEdxConnection
+from app.models.openedx_course_org import OpenEdxCourseOrg
+from app.models.openedx_user import OpenEdxUser
 from app.models.org_mail_kind import OrgMailKind
 from app.models.organization import Organization
 from app.models.outbox_message import OutboxMessage
@@ -39,6 +43,10 @@ __all__ = [
     "KeyType",
     "Learner",
     "MailUnsubscribe",
+    "OpenEdxCertificate",
+    "OpenEdxConnection",
+    "OpenEdxCourseOrg",
+    "OpenEdxUser",
     "OrgMailKind",
     "Organization",
     "OutboxMessage",

@@ -133,6 +133,10 @@ def _period(value: str | None) -> str | None:
 
 #: An ISO 8601 period of years, months, weeks or days ("P2Y"): how long a credential is valid.
 Period = Annotated[str | None, Field(default=None, max_length=32), AfterValidator(_period)]
+#: An LMS's own id of an object (e.g. an Open edX program uuid).
+ExternalId = Annotated[
+    str | None, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+]
 
 
 class _In(BaseModel):

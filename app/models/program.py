@@ -21,6 +21,7 @@ from app.models.fields import (
     AchievementType,
     CourseList,
     Electives,
+    ExternalId,
     ImageUrl,
     LongText,
     Period,
@@ -44,11 +45,16 @@ class ProgramBase(SQLModel):
     criteria_narrative: str | None = Field(default=None, sa_type=Text)
     #: ISO 8601 period ("P2Y"): program credentials carry validUntil = validFrom + validity.
     validity: str | None = Field(default=None, max_length=32)
+    #: The LMS's id of the program (Open edX: the program ``uuid`` its awards name).
+    external_id: str | None = Field(default=None, max_length=255)
 
 
 class Program(ProgramBase, table=True):
     __tablename__ = "programs"
-    __table_args__ = (UniqueConstraint("org_id", "slug", name="uq_program_org_slug"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "slug", name="uq_program_org_slug"),
+        UniqueConstraint("org_id", "external_id", name="uq_program_org_external_id"),
+    )
 
     id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organizations.id", index=True)
@@ -75,6 +81,7 @@ class ProgramCreate(ProgramBase):
     required_courses: CourseList = Field(default_factory=list)
     electives: Electives = Field(default_factory=list)
     validity: Period = None
+    external_id: ExternalId = None
 
     @model_validator(mode="after")
     def _courses(self) -> ProgramCreate:
@@ -94,6 +101,7 @@ class ProgramUpdate(SQLModel):
     required_courses: CourseList | None = None
     electives: Electives | None = None
     validity: Period = None
+    external_id: ExternalId = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> ProgramUpdate:

@@ -1,0 +1,201 @@
+"""All queries of the Open edX integration: connections, course organization codes, usernames
+and the LMS's word on each certificate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, false, func, or_, update
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Learner,
+    OpenEdxCertificate,
+    OpenEdxConnection,
+    OpenEdxCourseOrg,
+    OpenEdxUser,
+    Organization,
+)
+
+# -- connections ------------------------------------------------------------------------------
+
+
+def connection_of_org(session: Session, org_id: int) -> OpenEdxConnection | None:
+    stmt = select(OpenEdxConnection).where(OpenEdxConnection.org_id == org_id)
+    return session.exec(stmt).first()
+
+
+def connection_for_code(
+    session: Session, code: str
+) -> tuple[OpenEdxConnection, Organization] | None:
+    stmt = (
+        select(OpenEdxConnection, Organization)
+        .join(OpenEdxCourseOrg, col(OpenEdxCourseOrg.connection_id) == col(OpenEdxConnection.id))
+        .join(Organization, col(Organization.id) == col(OpenEdxConnection.org_id))
+        .where(OpenEdxCourseOrg.code == code)
+    )
+    row = session.exec(stmt).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def connections_for_issuer(session: Session, issuer: str) -> list[OpenEdxConnection]:
+    stmt = (
+        select(OpenEdxConnection)
+        .where(OpenEdxConnection.jwt_issuer == issuer)
+        .order_by(col(OpenEdxConnection.id))
+    )
+    return list(session.exec(stmt))
+
+
+def all_connections(session: Session) -> list[tuple[OpenEdxConnection, Organization]]:
+    stmt = (
+        select(OpenEdxConnection, Organization)
+        .join(Organization, col(Organization.id) == col(OpenEdxConnection.org_id))
+        .order_by(col(Organization.slug))
+    )
+    return [(c, o) for c, o in session.exec(stmt)]
+
+
+def codes_of(session: Session, connection_id: int) -> list[str]:
+    stmt = (
+        select(OpenEdxCourseOrg.code)
+        .where(OpenEdxCourseOrg.connection_id == connection_id)
+        .order_by(col(OpenEdxCourseOrg.code))
+    )
+    return list(session.exec(stmt))
+
+
+def code_owner(session: Session, code: str) -> OpenEdxCourseOrg | None:
+    return session.exec(select(OpenEdxCourseOrg).where(OpenEdxCourseOrg.code == code)).first()
+
+
+def replace_codes(session: Session, connection: OpenEdxConnection, codes: Sequence[str]) -> None:
+    session.exec(
+        delete(OpenEdxCourseOrg).where(col(OpenEdxCourseOrg.connection_id) == connection.id)
+    )
+    for code in codes:
+        session.add(
+            OpenEdxCourseOrg(connection_id=connection.id, org_id=connection.org_id, code=code)
+        )
+
+
+# -- usernames --------------------------------------------------------------------------------
+
+
+def user_by_username(session: Session, org_id: int, username: str) -> OpenEdxUser | None:
+    stmt = select(OpenEdxUser).where(OpenEdxUser.org_id == org_id, OpenEdxUser.username == username)
+    return session.exec(stmt).first()
+
+
+def user_by_lms_user_id(session: Session, org_id: int, lms_user_id: str) -> OpenEdxUser | None:
+    stmt = select(OpenEdxUser).where(
+        OpenEdxUser.org_id == org_id, OpenEdxUser.lms_user_id == lms_user_id
+    )
+    return session.exec(stmt).first()
+
+
+def learners_named(session: Session, org_ids: Sequence[int], username: str) -> list[int]:
+    """The learner ids an LMS username stands for, in the given organizations."""
+    stmt = select(OpenEdxUser.learner_id).where(
+        col(OpenEdxUser.org_id).in_(list(org_ids)), OpenEdxUser.username == username
+    )
+    return list(session.exec(stmt))
+
+
+# -- certificates -----------------------------------------------------------------------------
+
+
+def certificate(
+    session: Session, org_id: int, learner_id: int, credential_key: str
+) -> OpenEdxCertificate | None:
+    stmt = select(OpenEdxCertificate).where(
+        OpenEdxCertificate.org_id == org_id,
+        OpenEdxCertificate.learner_id == learner_id,
+        OpenEdxCertificate.credential_key == credential_key,
+    )
+    return session.exec(stmt).first()
+
+
+def set_certificate_if_newer(
+    session: Session, cert_id: int, status: str, lms_time: datetime, values: dict[str, Any]
+) -> bool:
+    """Compare-and-set in one statement: the LMS's newer word wins; at the same instant a
+    revocation wins over an award (the safe side); the same word again changes nothing."""
+    stored = col(OpenEdxCertificate.lms_time)
+    tie = (
+        and_(stored == lms_time, col(OpenEdxCertificate.status) != status)
+        if status == "revoked"
+        else false()
+    )
+    newer = or_(stored < lms_time, tie)
+    stmt = (
+        update(OpenEdxCertificate)
+        .where(col(OpenEdxCertificate.id) == cert_id, newer)
+        .values(status=status, lms_time=lms_time, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return session.exec(stmt).rowcount == 1
+
+
+def set_certificate_credential(session: Session, cert_id: int, credential_uuid: str) -> None:
+    session.exec(
+        update(OpenEdxCertificate)
+        .where(col(OpenEdxCertificate.id) == cert_id)
+        .values(credential_uuid=credential_uuid)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def certificates_page(
+    session: Session,
+    org_ids: Sequence[int],
+    *,
+    learner_ids: Sequence[int] | None,
+    status: str | None,
+    type_: str | None,
+    program_uuid: str | None,
+    visible_before: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[OpenEdxCertificate, OpenEdxUser | None]], int]:
+    """Certificates with the username of their learner, oldest first (DRF's default order)."""
+    stmt = (
+        select(OpenEdxCertificate, OpenEdxUser)
+        .join(
+            OpenEdxUser,
+            and_(
+                col(OpenEdxUser.learner_id) == col(OpenEdxCertificate.learner_id),
+                col(OpenEdxUser.org_id) == col(OpenEdxCertificate.org_id),
+            ),
+            isouter=True,
+        )
+        .where(col(OpenEdxCertificate.org_id).in_(list(org_ids)))
+    )
+    if learner_ids is not None:
+        stmt = stmt.where(col(OpenEdxCertificate.learner_id).in_(list(learner_ids)))
+    if status is not None:
+        stmt = stmt.where(OpenEdxCertificate.status == status)
+    if type_ is not None:
+        stmt = stmt.where(OpenEdxCertificate.type == type_)
+    if program_uuid is not None:
+        stmt = stmt.where(OpenEdxCertificate.program_uuid == program_uuid)
+    if visible_before is not None:
+        stmt = stmt.where(
+            or_(
+                col(OpenEdxCertificate.visible_date).is_(None),
+                col(OpenEdxCertificate.visible_date) <= visible_before,
+            )
+        )
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(
+        stmt.order_by(col(OpenEdxCertificate.created_at), col(OpenEdxCertificate.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(c, u) for c, u in rows], total
+
+
+def learner(session: Session, learner_id: int) -> Learner | None:
+    return session.get(Learner, learner_id)
