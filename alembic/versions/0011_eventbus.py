@@ -4,7 +4,7 @@
 effect: an event's effects and its row commit together.
 
 Revision ID: 0011_eventbus
-Revises: 0009
+Revises: 0010_openedx
 Create Date: 2026-11-30 22:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_eventbus"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010_openedx"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -121,7 +121,8 @@ class StreamConsumer:
 
     def run(self, stop: threading.Event, *, until_idle: bool = False) -> Totals:
         """Consume until ``stop`` is set (SIGTERM), finishing the batch under way. With
-        ``until_idle``, return once nothing is pending, claimable or new (tests, draining)."""
+        ``until_idle``, return once nothing is new and nothing is pending in the whole group
+        (entries of a dead consumer are claimed first): draining, tests, benchmarks."""
         self.ensure_group()
         started = last_report = time.monotonic()
         reported = 0
@@ -141,7 +142,7 @@ class StreamConsumer:
             if every and now - last_report >= every:
                 self._report(now - last_report, reported, now - started)
                 last_report, reported = now, self.totals.read
-            if until_idle and handled == 0 and not self._backlog:
+            if until_idle and handled == 0 and not self._backlog and self._group_pending() == 0:
                 break
         if self.policy.progress_every_seconds:
             now = time.monotonic()
@@ -247,6 +248,10 @@ class StreamConsumer:
             if name in (self.group, self.group.encode()):
                 return info.get("lag"), info.get("pending")
         return None, None
+
+    def _group_pending(self) -> int:
+        summary = self.redis.xpending(self.stream, self.group)
+        return int(summary["pending"])
 
     def _report(self, interval: float, before: int, elapsed: float) -> None:
         rate = (self.totals.read - before) / interval if interval > 0 else 0.0

@@ -92,3 +92,49 @@ def certificate(
     }  # fmt: skip
     spec.update(extra)
     return spec
+
+
+def run_consumer(
+    site: Any,
+    redis_client: Any,
+    prefix: str,
+    *,
+    group: str = "laurel",
+    consumer: str = "c1",
+    topic: str = TOPIC,
+    batch_size: int = 100,
+    claim_idle_ms: int = 60_000,
+) -> Any:
+    """One in-process consumer with the real dispatcher and services, until the group is
+    drained; returns its totals."""
+    import threading
+
+    from app.integrations.openedx.eventbus.consumer import ConsumerPolicy, StreamConsumer
+    from app.integrations.openedx.eventbus.dispatch import Dispatcher
+    from app.integrations.openedx.eventbus.envelope import stream_name
+
+    stream = stream_name(topic, prefix)
+    codec = AvroCodec.from_directory(ROOT / "schemas" / "openedx-events")
+    runner = StreamConsumer(
+        redis_client,
+        site.services.engine,
+        Dispatcher(codec, site.services.openedx, stream),
+        stream=stream,
+        group=group,
+        consumer=consumer,
+        policy=ConsumerPolicy(
+            batch_size=batch_size,
+            block_ms=50,
+            claim_idle_ms=claim_idle_ms,
+            claim_every_seconds=0.05,
+            progress_every_seconds=0,
+        ),
+    )
+    return runner.run(threading.Event(), until_idle=True)
+
+
+def new_group(redis_client: Any, prefix: str, group: str = "laurel", topic: str = TOPIC) -> None:
+    """Create the group before producing (a new group starts at the stream's end)."""
+    from app.integrations.openedx.eventbus.envelope import stream_name
+
+    redis_client.xgroup_create(stream_name(topic, prefix), group, id="$", mkstream=True)
