@@ -142,6 +142,13 @@ class Settings(BaseSettings):
     event_bus_batch_size: int = Field(
         default=100, ge=1, le=1000, description="Entries one consumer reads and commits at once."
     )
+    event_bus_commit_every: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Entries per transaction (0: the whole batch). Smaller holds the issuance "
+        "path's row locks for less time when several consumers share one database.",
+    )
     event_bus_claim_idle_seconds: float = Field(
         default=60,
         gt=0,

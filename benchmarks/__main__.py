@@ -13,6 +13,7 @@ from benchmarks import (
     status,
     verification,
     verifier_cost,
+    wave,
 )
 
 
@@ -27,6 +28,7 @@ def main() -> None:
         ("share_pages", share_pages),
         ("lms", lms),
         ("mail", mail),
+        ("wave", wave),
     ):
         if not only or name in only:
             module.run()

@@ -92,6 +92,7 @@ def consume(
         consumer=consumer or f"{socket.gethostname()}-{os.getpid()}",
         policy=ConsumerPolicy(
             batch_size=settings.event_bus_batch_size,
+            commit_every=settings.event_bus_commit_every,
             claim_idle_ms=int(settings.event_bus_claim_idle_seconds * 1000),
             claim_every_seconds=min(10.0, settings.event_bus_claim_idle_seconds),
             progress_every_seconds=settings.event_bus_progress_seconds,

@@ -8,10 +8,11 @@ has committed; an entry left pending by a consumer that died is taken over with
 id (``bus_events``, unique) makes it exactly-once in effect. The database alone decides:
 nothing in this process is needed for correctness.
 
-One batch is one transaction (about 100 entries: a commit per event would cost more than
-the event), with a savepoint per entry so that one bad entry is undone alone and goes to the
-dead-letter stream. A transient database error (deadlock, lost connection) undoes the batch
-instead: nothing is acknowledged, and the entries are read again from the pending list.
+A batch (about 100 entries) is one transaction, or ``commit_every`` entries are (see
+``ConsumerPolicy``), with a savepoint per entry so that one bad entry is undone alone and
+goes to the dead-letter stream. A transient database error (deadlock, lost connection)
+undoes the transaction instead: nothing of it is acknowledged, and its entries are read again
+from the pending list.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ TRANSIENT = (OperationalError, InterfaceError, RetryLater)
 @dataclass(frozen=True)
 class ConsumerPolicy:
     batch_size: int = 100
+    #: Entries per transaction (0: the whole batch). Fewer commits per event, but row locks
+    #: the issuance path takes (e.g. a status list's counter) are held until the commit, so
+    #: consumers sharing the lock wait for each other's whole transaction.
+    commit_every: int = 0
     #: How long XREADGROUP waits for new entries (also how soon SIGTERM is noticed).
     block_ms: int = 1000
     #: Entries pending this long in a consumer's list are presumed orphaned (it died).
@@ -164,7 +169,13 @@ class StreamConsumer:
         return len(entries)
 
     def handle(self, raw: list[RawEntry]) -> None:
-        """Apply a batch in one transaction, dead-letter its poison, then XACK all of it."""
+        """Apply what was read, ``commit_every`` entries to a transaction."""
+        size = self.policy.commit_every or len(raw)
+        for start in range(0, len(raw), size):
+            self._handle_unit(raw[start : start + size])
+
+    def _handle_unit(self, raw: list[RawEntry]) -> None:
+        """Apply entries in one transaction, dead-letter their poison, then XACK them all."""
         letters: list[DeadLetter] = []
         entries: list[BusEntry] = []
         for entry_id, fields in raw:

@@ -49,6 +49,9 @@ from app.models import Course, Learner, Organization
 
 log = logging.getLogger("laurel.eventbus")
 
+#: Who issued and revoked, in credentials and audit rows (at most 64 characters there).
+ACTOR = "openedx-event-bus"
+
 #: edx-platform CertificateStatuses.PASSED_STATUSES: the LMS granted the certificate.
 PASSING_STATUSES = frozenset({"downloadable", "generating", "downloading", "regenerating"})
 #: What GeneratedCertificate.invalidate / mark_notpassing / mark_unverified set.
@@ -135,7 +138,7 @@ class Dispatcher:
         self.codec = codec
         self.openedx = openedx
         self.stream = stream
-        self.actor = f"openedx-event-bus:{stream}"
+        self.actor = ACTOR
         self.handlers: dict[str, Handler] = {
             CERTIFICATE_CREATED: self._created,
             CERTIFICATE_CHANGED: self._changed,

@@ -104,6 +104,7 @@ def run_consumer(
     topic: str = TOPIC,
     batch_size: int = 100,
     claim_idle_ms: int = 60_000,
+    commit_every: int = 0,
 ) -> Any:
     """One in-process consumer with the real dispatcher and services, until the group is
     drained; returns its totals."""
@@ -124,6 +125,7 @@ def run_consumer(
         consumer=consumer,
         policy=ConsumerPolicy(
             batch_size=batch_size,
+            commit_every=commit_every,
             block_ms=50,
             claim_idle_ms=claim_idle_ms,
             claim_every_seconds=0.05,

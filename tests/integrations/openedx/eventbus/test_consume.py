@@ -120,7 +120,7 @@ def test_poison_goes_to_the_dead_letter_stream_and_never_blocks(
         certificate("created", course_key="course-v1:Elsewhere+X+1", user_id=3),  # not ours
         certificate("created", course_key=RUN, user_id=4, username="d"),
     ])  # fmt: skip
-    totals = run_consumer(site, redis_client, prefix)
+    totals = run_consumer(site, redis_client, prefix, commit_every=2)  # poison across units
     assert totals.dead_lettered == 3
     assert totals.outcomes == {"awarded": 2, "unconnected": 1}
     assert len(_credentials(site)) == 2  # the entries after the poison were applied
