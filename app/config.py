@@ -95,6 +95,21 @@ class Settings(BaseSettings):
     token_lockout_seconds: int = Field(
         default=300, ge=1, description="How long until a locked client id may try all again."
     )
+    openedx_learner_requests_per_minute: int = Field(
+        default=15,
+        ge=1,
+        description="Open edX credentials API (/api/v2/credentials/): calls a minute per LMS "
+        "learner, as the credentials service throttles them (429 with Retry-After above).",
+    )
+    openedx_grade_requests_per_minute: int = Field(
+        default=90, ge=1, description="Open edX /api/v2/grades/: calls a minute per LMS user."
+    )
+    openedx_service_requests_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        description="Calls a minute of the LMS's service user (staff). Unset: unthrottled, as "
+        "the credentials service leaves staff.",
+    )
     nonce_secret: str | None = Field(
         default=None,
         description="Key for signing OID4VCI c_nonces; every worker must share it. Unset: a "

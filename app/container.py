@@ -33,7 +33,9 @@ from app.credentials.signing import CredentialSigner
 from app.credentials.status_changes import Cascade, CredentialStatusService
 from app.credentials.status_lists import StatusListService
 from app.db import make_engine, session_scope
-from app.http.rate_limit import make_limiter
+from app.http.rate_limit import Rate, make_limiter
+from app.integrations.openedx.credentials_api import CredentialsApi, Throttle
+from app.integrations.openedx.jwt_auth import LmsJwtVerifier
 from app.integrations.openedx.service import OpenEdxService
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import KeyClash, Keyring
@@ -77,6 +79,7 @@ class Services:
     token_throttle: TokenThrottle
     notifier: Notifier
     openedx: OpenEdxService
+    openedx_api: CredentialsApi
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -147,6 +150,21 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         enabled=settings.smtp_url is not None,
     )
     grading = GradingService(issuance, identity, programs, on_awarded=[mail_on_awarded])
+    catalog = CatalogService(identity, awards_repository)
+    openedx = OpenEdxService(grading, credential_status)
+    service_rate = settings.openedx_service_requests_per_minute
+    openedx_api = CredentialsApi(
+        openedx,
+        catalog,
+        identity,
+        LmsJwtVerifier(),
+        Throttle(
+            make_limiter(settings.redis_url),
+            credentials=Rate(settings.openedx_learner_requests_per_minute, 60.0),
+            grades=Rate(settings.openedx_grade_requests_per_minute, 60.0),
+            service=Rate(service_rate, 60.0) if service_rate else None,
+        ),
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -171,7 +189,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         # Lists signed by a revoked key are signed again by the active one, in that transaction.
         keys=KeyLifecycle(keyring, on_revoked=[status_lists.on_key_revoked]),
         jwt=jwt,
-        catalog=CatalogService(identity, awards_repository),
+        catalog=catalog,
         grading=grading,
         records=RecordsService(identity),
         wallet=wallet,
@@ -185,7 +203,8 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         ),
         notifier=notifier,
         # The Open edX LMS's word (REST calls and event-bus events) applied through grading.
-        openedx=OpenEdxService(grading, credential_status),
+        openedx=openedx,
+        openedx_api=openedx_api,
     )
 
 

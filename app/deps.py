@@ -17,12 +17,14 @@ from starlette.types import Scope
 from app.container import Services
 from app.errors import Forbidden, Unauthorized
 from app.http.problems import problem
+from app.integrations.openedx.jwt_auth import LmsCaller
 from app.issuers.clients import Caller, caller_for_token
 from app.wallet.errors import OAuthError
 from app.wallet.oid4vci import Oid4vciIssuer
 
 #: Where the body-limit guard leaves the caller it authenticated, for ``get_caller``.
 _CALLER = "laurel.caller"
+_LMS_CALLER = "laurel.lms_caller"
 _BEARER_REQUIRED = "a bearer access token is required (POST /oauth/token)"
 
 
@@ -124,3 +126,50 @@ async def wallet_token_guard(scope: Scope) -> Response | None:
     except OAuthError as exc:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
     return None
+
+
+# -- the Open edX LMS calling the credentials-service API (app/api/openedx.py) -----------------
+
+
+def _openedx_scope(path: str) -> str:
+    """The credentials service's throttle scopes: grades have their own rate."""
+    return "grades" if "/grades/" in path else "credentials"
+
+
+def _jwt_unauthorized(exc: Unauthorized) -> Response:
+    return problem(exc.status, exc.to_problem(), {"WWW-Authenticate": exc.challenge})
+
+
+async def openedx_jwt_guard(scope: Scope) -> Response | None:
+    """The LMS's ``Authorization: JWT`` checked (and its rate taken) before the body is read."""
+    from app.http.rate_limit import RateLimited
+
+    authorization = Headers(scope=scope).get("authorization")
+    services = _services_of(scope)
+
+    def lookup() -> LmsCaller:
+        with Session(services.engine) as session:
+            return services.openedx_api.caller(
+                session, authorization, _openedx_scope(scope["path"])
+            )
+
+    try:
+        caller = await run_in_threadpool(lookup)
+    except Unauthorized as exc:
+        return _jwt_unauthorized(exc)
+    except RateLimited as exc:
+        return problem(exc.status, exc.to_problem(), {"Retry-After": str(exc.retry_after)})
+    scope.setdefault("state", {})[_LMS_CALLER] = caller
+    return None
+
+
+def get_lms_caller(request: Request, session: SessionDep, services: ServicesDep) -> LmsCaller:
+    known = request.scope.get("state", {}).get(_LMS_CALLER)
+    if isinstance(known, LmsCaller):  # authenticated before the body was read
+        return known
+    return services.openedx_api.caller(
+        session, request.headers.get("authorization"), _openedx_scope(request.url.path)
+    )
+
+
+LmsCallerDep = Annotated[LmsCaller, Depends(get_lms_caller)]

@@ -55,6 +55,8 @@ class Unauthorized(AppError):
     status = 401
     code = "unauthorized"
     title = "Unauthorized"
+    #: The ``WWW-Authenticate`` challenge of the 401 (RFC 9110 §11.6.1).
+    challenge = 'Bearer realm="laurel"'
 
 
 class Forbidden(AppError):

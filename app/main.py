@@ -16,6 +16,7 @@ from app.api import (
     keys,
     oauth,
     oid4vci,
+    openedx,
     presentations,
     record_shares,
     status,
@@ -26,7 +27,7 @@ from app.api import (
 from app.api.v1 import router as api_v1_router
 from app.config import Settings, get_settings
 from app.container import Services, build_services, prepare
-from app.deps import api_client_guard, wallet_token_guard
+from app.deps import api_client_guard, openedx_jwt_guard, wallet_token_guard
 from app.http.access_log import install_access_log_redaction
 from app.http.body_limit import BodyLimitMiddleware, BodyRule
 from app.http.problems import install_problem_handlers
@@ -42,6 +43,9 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         BodyRule("/credentials/status", default, api_client_guard),
         BodyRule("/api/v1/grades:batch", settings.batch_body_max_bytes, api_client_guard),
         BodyRule("/api/v1/.*", default, api_client_guard),
+        # The Open edX LMS (credentials-service API): its own JWT, checked before the body.
+        BodyRule("/api/v2/.*", default, openedx_jwt_guard),
+        BodyRule("/api/credentials/v1/.*", default, openedx_jwt_guard),
         BodyRule("/credentials/verify", VERIFY_MAX_BYTES),
         BodyRule("/presentations/verify", VERIFY_MAX_BYTES),
         BodyRule("/verify", MAX_FORM_BYTES),
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(keys.router)
     app.include_router(record_shares.router)
     app.include_router(api_v1_router)
+    app.include_router(openedx.router)
     app.include_router(wallet.router)
     app.include_router(exchanges.router)
     app.include_router(oid4vci.router)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -180,6 +181,67 @@ class ProgramAwarder:
             event_id, f"program rules met by {courses}",
         )  # fmt: skip
         return ProgramOutcome(program=program.slug, status="awarded", credential=self._ref(record))
+
+    def award_decided(
+        self,
+        session: Session,
+        org: Organization,
+        program: Program,
+        learner_id: int,
+        actor: str | None,
+        event_id: str | None,
+        awarded_at: datetime,
+        reason: str,
+    ) -> tuple[IssuedCredential, bool]:
+        """A program award another system decided (the Open edX LMS names it by uuid). Call
+        inside a unit of work. Returns the award's current credential and whether it was
+        issued now: an active or suspended one stands (whoever awarded it, the LMS or
+        Laurel's rules: the unique award row makes a second one impossible); a revoked one is
+        replaced. The credential cites the program's courses the learner holds; it does not
+        rest on them (a course revocation leaves it to the LMS)."""
+        existing = repository.program_award(session, org.id, learner_id, program.id)
+        if existing is not None:
+            current = session.get(IssuedCredential, existing.credential_uuid)
+            if current is not None and current.status != CredentialStatus.REVOKED:
+                return current, False
+        earned = earned_courses(repository.course_awards_of(session, learner_id))
+        progress = progress_of(program, earned)
+        held = [earned[key] for key in progress.earned]
+        learner = session.get(Learner, learner_id)
+        assert learner is not None
+        document = program_credential(
+            self.identity.base_url,
+            org.slug,
+            program,
+            learner,
+            [self._counted(row) for row in held],
+            awarded_at,
+        )
+        record = self.issuance.issue(
+            session, org, document, IssueOptions(), client_id=actor, kind=CredentialKind.PROGRAM
+        )
+        publics = [as_utc(r.public_from) for _, _, r in held if r.public_from is not None]
+        record.public_from = max(publics) if publics else None
+        session.add(record)
+        award = existing or ProgramAward(
+            org_id=org.id,
+            learner_id=learner_id,
+            program_id=program.id,
+            credential_uuid=record.uuid,
+            awarded_at=awarded_at,
+            actor=actor,
+        )
+        award.credential_uuid, award.awarded_at, award.actor = record.uuid, awarded_at, actor
+        session.add(award)
+        flush(session)  # a racing award of the same program: Clash, and the unit runs again
+        repository.link_counted(session, award.id, [])
+        for listener in self.on_awarded:
+            listener(session, org, learner, record)
+        self._audit(
+            session, org.id, "awarded", learner.lms_id, program.slug, record.uuid, actor,
+            event_id, reason,
+        )  # fmt: skip
+        return record, True
 
     @staticmethod
     def _renewable(session: Session, award: ProgramAward) -> IssuedCredential | None:

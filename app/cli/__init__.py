@@ -11,6 +11,7 @@ from app.cli.eventbus import consume
 from app.cli.imports import import_app
 from app.cli.keys import keys_app
 from app.cli.mail import orgs_mail, outbox_app, worker
+from app.cli.openedx import openedx_app
 from app.cli.orgs import orgs_app
 from app.cli.server import migrate, serve
 from app.config import SettingsError
@@ -30,6 +31,7 @@ app.command()(worker)
 app.command()(consume)
 app.add_typer(outbox_app, name="outbox")
 orgs_app.command("mail")(orgs_mail)
+app.add_typer(openedx_app, name="openedx")
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         headers = None
         if isinstance(exc, Unauthorized):
-            headers = {"WWW-Authenticate": 'Bearer realm="laurel"'}
+            headers = {"WWW-Authenticate": exc.challenge}
         retry_after = getattr(exc, "retry_after", None)
         if isinstance(retry_after, int):  # RateLimited (429)
             headers = {"Retry-After": str(retry_after)}

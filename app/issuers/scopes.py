@@ -10,6 +10,7 @@ RECORDS = "records:read"
 RECORDS_SHARE = "records:share"  # create and revoke learner record links
 KEYS = "keys:admin"
 WALLET_OFFERS = "wallet:offers"  # make "Add to wallet" claim offers for credentials
+OPENEDX = "openedx:admin"  # connect the organization's Open edX site
 
 ALL_SCOPES: tuple[str, ...] = (
     ISSUE,
@@ -22,4 +23,5 @@ ALL_SCOPES: tuple[str, ...] = (
     KEYS,
     RECORDS_SHARE,
     WALLET_OFFERS,
+    OPENEDX,
 )

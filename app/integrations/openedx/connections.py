@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.integrations.openedx import repository
+from app.integrations.openedx.schemas import ConnectionIn, ConnectionOut
 from app.models import OpenEdxConnection, Organization
 
 #: An Open edX course organization code (opaque-keys' ORG part).
@@ -127,3 +128,36 @@ def connection_of(session: Session, org: Organization) -> tuple[OpenEdxConnectio
     if connection is None:
         raise NotFound(f'organization "{org.slug}" is not connected to Open edX', field="org")
     return connection, repository.codes_of(session, connection.id)
+
+
+def connection_out(connection: OpenEdxConnection, codes: list[str]) -> ConnectionOut:
+    """The connection as the admin API and the CLI show it: no secret, only whether set."""
+    return ConnectionOut(
+        jwt_issuer=connection.jwt_issuer,
+        jwt_audience=connection.jwt_audience,
+        jwt_secret_set=bool(connection.jwt_secret),
+        jwks_url=connection.jwks_url,
+        service_user=connection.service_user,
+        course_orgs=codes,
+        topic_prefix=connection.topic_prefix,
+        lms_url=connection.lms_url,
+        lms_client_id=connection.lms_client_id,
+        lms_client_secret_set=bool(connection.lms_client_secret),
+        created_at=as_utc(connection.created_at).isoformat(),
+        updated_at=as_utc(connection.updated_at).isoformat(),
+    )
+
+
+def settings_of(body: ConnectionIn) -> ConnectionSettings:
+    return ConnectionSettings(
+        jwt_issuer=body.jwt_issuer,
+        jwt_audience=body.jwt_audience,
+        service_user=body.service_user,
+        jwt_secret=body.jwt_secret,
+        jwks_url=body.jwks_url,
+        course_orgs=tuple(body.course_orgs),
+        topic_prefix=body.topic_prefix,
+        lms_url=body.lms_url,
+        lms_client_id=body.lms_client_id,
+        lms_client_secret=body.lms_client_secret,
+    )

@@ -11,6 +11,9 @@ from sqlalchemy import and_, delete, false, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.models import (
+    Course,
+    CourseGrade,
+    IssuedCredential,
     Learner,
     OpenEdxCertificate,
     OpenEdxConnection,
@@ -156,11 +159,14 @@ def certificates_page(
     status: str | None,
     type_: str | None,
     program_uuid: str | None,
-    visible_before: datetime | None,
+    program_runs: Sequence[str] | None,
+    visible_at: datetime | None,
     limit: int,
     offset: int,
 ) -> tuple[list[tuple[OpenEdxCertificate, OpenEdxUser | None]], int]:
-    """Certificates with the username of their learner, oldest first (DRF's default order)."""
+    """Certificates with a username of their learner, oldest first. ``program_uuid``: the
+    program's certificates and its runs' (``program_runs``) course certificates. ``visible_at``:
+    only those whose credential is public then (no credential: not listed)."""
     stmt = (
         select(OpenEdxCertificate, OpenEdxUser)
         .join(
@@ -180,12 +186,20 @@ def certificates_page(
     if type_ is not None:
         stmt = stmt.where(OpenEdxCertificate.type == type_)
     if program_uuid is not None:
-        stmt = stmt.where(OpenEdxCertificate.program_uuid == program_uuid)
-    if visible_before is not None:
         stmt = stmt.where(
             or_(
-                col(OpenEdxCertificate.visible_date).is_(None),
-                col(OpenEdxCertificate.visible_date) <= visible_before,
+                col(OpenEdxCertificate.program_uuid) == program_uuid,
+                col(OpenEdxCertificate.course_run_key).in_(list(program_runs or [])),
+            )
+        )
+    if visible_at is not None:
+        stmt = stmt.join(
+            IssuedCredential,
+            col(IssuedCredential.uuid) == col(OpenEdxCertificate.credential_uuid),
+        ).where(
+            or_(
+                col(IssuedCredential.public_from).is_(None),
+                col(IssuedCredential.public_from) <= visible_at,
             )
         )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
@@ -195,6 +209,42 @@ def certificates_page(
         .offset(offset)
     )
     return [(c, u) for c, u in rows], total
+
+
+def run_keys_of_courses(session: Session, org_id: int, course_keys: set[str]) -> list[str]:
+    if not course_keys:
+        return []
+    stmt = select(Course.key).where(
+        Course.org_id == org_id, col(Course.course_key).in_(sorted(course_keys))
+    )
+    return list(session.exec(stmt))
+
+
+def course_certificates_of(
+    session: Session, learner_id: int
+) -> list[tuple[OpenEdxCertificate, Course, CourseGrade | None]]:
+    """A learner's course-run certificates with their run and stored grade."""
+    stmt = (
+        select(OpenEdxCertificate, Course, CourseGrade)
+        .join(
+            Course,
+            and_(
+                col(Course.org_id) == col(OpenEdxCertificate.org_id),
+                col(Course.key) == col(OpenEdxCertificate.course_run_key),
+            ),
+        )
+        .join(
+            CourseGrade,
+            and_(
+                col(CourseGrade.course_id) == col(Course.id),
+                col(CourseGrade.learner_id) == col(OpenEdxCertificate.learner_id),
+            ),
+            isouter=True,
+        )
+        .where(OpenEdxCertificate.learner_id == learner_id, OpenEdxCertificate.type == "course-run")
+        .order_by(col(OpenEdxCertificate.id))
+    )
+    return [(c, course, g) for c, course, g in session.exec(stmt)]
 
 
 def learner(session: Session, learner_id: int) -> Learner | None:

@@ -47,6 +47,7 @@ from app.models import (
     OpenEdxConnection,
     OpenEdxUser,
     Organization,
+    Program,
 )
 from app.models.enums import CredentialKind, CredentialStatus
 from app.models.fields import DEFAULT_CERTIFICATE_MODES, course_of_run
@@ -213,6 +214,12 @@ class OpenEdxService:
             flush(session)  # a racing twin made it: Clash, and the unit runs again
         return learner
 
+    @staticmethod
+    def learner_named(session: Session, org: Organization, username: str) -> Learner | None:
+        """The learner an LMS username already names in ``org`` (reads only)."""
+        user = repository.user_by_username(session, org.id, username.strip())
+        return repository.learner(session, user.learner_id) if user is not None else None
+
     # -- course certificates ------------------------------------------------------------------
 
     def award_course_certificate(
@@ -333,6 +340,104 @@ class OpenEdxService:
                 _audit(
                     session, org, REVOKED, CredentialKind.COURSE, learner, actor, event_id, why,
                     record.uuid, course_run=course.key,
+                )  # fmt: skip
+            return CertificateOutcome(REVOKED, cert, record)
+
+        return run_unit(session, unit)
+
+    # -- program certificates -----------------------------------------------------------------
+
+    @staticmethod
+    def program_for_uuid(
+        session: Session, org_ids: list[int], program_uuid: str
+    ) -> tuple[Organization, Program]:
+        """The Laurel program whose ``external_id`` is the LMS's program uuid, in one of
+        ``org_ids``; 404 naming ``program_uuid`` otherwise."""
+        for org_id in org_ids:
+            program = catalog.program_by_external_id(session, org_id, program_uuid)
+            if program is not None:
+                org = session.get(Organization, org_id)
+                assert org is not None
+                return org, program
+        raise NotFound(
+            f"No active ProgramCertificate exists for program [{program_uuid}] (set the Laurel "
+            'program\'s "external_id" to it)',
+            field="program_uuid",
+        )
+
+    def award_program_certificate(
+        self,
+        session: Session,
+        org: Organization,
+        program: Program,
+        username: str | None,
+        lms_user_id: int | str | None,
+        *,
+        lms_time: datetime | None = None,
+        date_override: datetime | None = None,
+        visible_date: datetime | None = None,
+        actor: str | None = None,
+        event_id: str | None = None,
+    ) -> CertificateOutcome:
+        """The LMS awarded a program (by uuid): issue the program credential unless one stands
+        (Laurel's own rules may have awarded it already: never twice). Ordered against
+        revocations by ``lms_time`` like course certificates. The caller commits."""
+        when = _lms_time(lms_time)
+        override = _override(date_override)
+        visible = as_utc(visible_date) if visible_date is not None else None
+        ident = program.external_id or program.slug
+
+        def unit() -> CertificateOutcome:
+            learner = self.learner_for(session, org, username, lms_user_id, None, None, when)
+            cert, fresh = self._word(
+                session, org, learner, PROGRAM, ident, AWARDED, when,
+                visible_date=visible, date_override=override,
+            )  # fmt: skip
+            if not fresh:
+                return self._unchanged(session, cert, AWARDED, when)
+            record, issued = self.grading.programs.award_decided(
+                session, org, program, learner.id, actor, event_id,
+                (override or when).replace(microsecond=0), f"Open edX program certificate {ident}",
+            )  # fmt: skip
+            if visible is not None and (issued or record.public_from != visible):
+                record.public_from = visible
+                session.add(record)
+            repository.set_certificate_credential(session, cert.id, record.uuid)
+            cert.credential_uuid = record.uuid
+            return CertificateOutcome(AWARDED if issued else "already_awarded", cert, record)
+
+        return run_unit(session, unit)
+
+    def revoke_program_certificate(
+        self,
+        session: Session,
+        org: Organization,
+        program: Program,
+        username: str | None,
+        lms_user_id: int | str | None,
+        *,
+        lms_time: datetime | None = None,
+        actor: str | None = None,
+        event_id: str | None = None,
+    ) -> CertificateOutcome:
+        """The LMS revoked a program certificate: revoke the program credential (whoever
+        awarded it). Idempotent and ordered like course revocations. The caller commits."""
+        when = _lms_time(lms_time)
+        ident = program.external_id or program.slug
+
+        def unit() -> CertificateOutcome:
+            learner = self.learner_for(session, org, username, lms_user_id, None, None, when)
+            cert, fresh = self._word(session, org, learner, PROGRAM, ident, REVOKED, when)
+            if not fresh:
+                return self._unchanged(session, cert, REVOKED, when)
+            award = awards.program_award(session, org.id, learner.id, program.id)
+            record = session.get(IssuedCredential, award.credential_uuid) if award else None
+            if record is not None and record.status != CredentialStatus.REVOKED:
+                why = "revoked by the LMS (Open edX)"
+                self.credential_status.revoke(session, record, why, actor)
+                _audit(
+                    session, org, REVOKED, CredentialKind.PROGRAM, learner, actor, event_id, why,
+                    record.uuid, program=program.slug,
                 )  # fmt: skip
             return CertificateOutcome(REVOKED, cert, record)
 

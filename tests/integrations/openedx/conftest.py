@@ -14,7 +14,7 @@ from tests.factories import Factory
 
 ISSUER = "https://lms.example.org/oauth2"
 AUDIENCE = "lms-key"
-SECRET = "lms-jwt-secret-0123456789abcdef"  # JWT_AUTH['JWT_SECRET_KEY'] of the LMS
+SECRET = "lms-jwt-secret-0123456789abcdef-0123"  # JWT_AUTH['JWT_SECRET_KEY'] of the LMS
 SERVICE_USER = "credentials_service_user"
 RUN = "course-v1:Acme+CS101+2026_T1"
 
