@@ -135,7 +135,7 @@ class StreamConsumer:
             try:
                 handled = self.step()
             except TRANSIENT as exc:
-                self._pause(f"database unavailable, batch undone: {exc!r}", stop)
+                self._pause(f"batch undone, to be read again: {exc!r}", stop)
                 continue
             except Exception as exc:
                 if not _is_redis_connection_error(exc):

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from app.awards.units import run_unit
-from app.errors import Conflict, NotFound
+from app.errors import AppError, Conflict, NotFound
 from app.integrations.openedx.eventbus import repository
 from app.integrations.openedx.eventbus.avro import AvroCodec
 from app.integrations.openedx.eventbus.consumer import RetryLater
@@ -45,6 +45,7 @@ from app.integrations.openedx.eventbus.payloads import (
     CoursePassingStatusData,
     PersistentCourseGradeData,
 )
+from app.issuers.keys.files import KeyFileError
 from app.models import Course, Learner, Organization
 
 log = logging.getLogger("laurel.eventbus")
@@ -158,11 +159,17 @@ class Dispatcher:
             outcome = handler(session, entry, record)
         except Conflict as exc:  # racing writers kept winning: not the entry's fault
             raise RetryLater(str(exc)) from None
+        except KeyFileError as exc:  # the operator must restore a key: poison it is not
+            raise RetryLater(str(exc)) from None
         except NotFound as exc:
             # A course organization code no organization connected: another tenant's course
             # on a shared LMS. Not poison; counted in the progress line.
             log.info("event %s ignored: %s", entry.id, exc)
             outcome = "unconnected"
+        except AppError as exc:
+            if exc.status >= 500:  # our state (e.g. a full status list), not the entry's
+                raise RetryLater(str(exc)) from None
+            raise
         repository.set_outcome(session, entry.id, outcome)
         return outcome
 

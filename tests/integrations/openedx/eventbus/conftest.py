@@ -94,7 +94,7 @@ def certificate(
     return spec
 
 
-def run_consumer(
+def make_consumer(
     site: Any,
     redis_client: Any,
     prefix: str,
@@ -106,17 +106,14 @@ def run_consumer(
     claim_idle_ms: int = 60_000,
     commit_every: int = 0,
 ) -> Any:
-    """One in-process consumer with the real dispatcher and services, until the group is
-    drained; returns its totals."""
-    import threading
-
+    """One in-process consumer with the real dispatcher and services."""
     from app.integrations.openedx.eventbus.consumer import ConsumerPolicy, StreamConsumer
     from app.integrations.openedx.eventbus.dispatch import Dispatcher
     from app.integrations.openedx.eventbus.envelope import stream_name
 
     stream = stream_name(topic, prefix)
     codec = AvroCodec.from_directory(ROOT / "schemas" / "openedx-events")
-    runner = StreamConsumer(
+    return StreamConsumer(
         redis_client,
         site.services.engine,
         Dispatcher(codec, site.services.openedx, stream),
@@ -132,6 +129,13 @@ def run_consumer(
             progress_every_seconds=0,
         ),
     )
+
+
+def run_consumer(site: Any, redis_client: Any, prefix: str, **options: Any) -> Any:
+    """``make_consumer`` run until the group is drained; returns its totals."""
+    import threading
+
+    runner = make_consumer(site, redis_client, prefix, **options)
     return runner.run(threading.Event(), until_idle=True)
 
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from sqlmodel import Session, func, select
 
+from app.config import Settings
+from app.container import build_services
 from app.integrations.openedx.eventbus.avro import AvroCodec
+from app.integrations.openedx.eventbus.consumer import RetryLater
 from app.integrations.openedx.eventbus.dead_letter import dead_letter_stream
 from app.integrations.openedx.eventbus.envelope import stream_name
 from app.models import BusEvent, CourseGrade, IssuedCredential, Learner
@@ -17,6 +21,7 @@ from tests.integrations.openedx.conftest import RUN, Site
 from tests.integrations.openedx.eventbus.conftest import (
     TOPIC,
     certificate,
+    make_consumer,
     new_group,
     produce,
     run_consumer,
@@ -169,3 +174,22 @@ def test_grades_are_stored_for_the_learner_the_passing_status_named(
         assert learner.lms_id == "9" and grade.learner_id == learner.id
         assert (grade.percent_grade, grade.letter_grade) == (0.87, "B")
     assert _credentials(site) == []  # a grade awards nothing: the certificate does
+
+
+def test_a_missing_key_file_is_retried_not_dead_lettered(
+    site: Site, settings: Settings, redis_client: Any, bus_url: str, prefix: str
+) -> None:
+    """The operator's problem, not the entry's: nothing is acknowledged until it is fixed."""
+    new_group(redis_client, prefix)
+    produce(bus_url, prefix, [certificate("created", course_key=RUN)])
+    [key_file] = settings.keys_dir.glob("org*-ed25519-*.pem")
+    aside = key_file.rename(key_file.with_suffix(".aside"))
+    fresh = Site(site.org, build_services(settings, site.services.engine))  # no cached key
+    consumer = make_consumer(fresh, redis_client, prefix)
+    with pytest.raises(RetryLater, match="missing"):
+        consumer.step()
+    assert _pending(redis_client, prefix) == 1 and consumer.totals.dead_lettered == 0
+    assert not redis_client.exists(dead_letter_stream(stream_name(TOPIC, prefix)))
+    aside.rename(key_file)
+    assert run_consumer(site, redis_client, prefix).outcomes == {"awarded": 1}
+    assert len(_credentials(site)) == 1
