@@ -159,6 +159,36 @@ class Settings(BaseSettings):
         le=30 * 86400,
         description="How long a learner stays signed in (then they sign in again).",
     )
+    event_bus_redis_url: str | None = Field(
+        default=None,
+        description="The Redis of the Open edX event bus that `laurel consume` reads: the "
+        "LMS's EVENT_BUS_REDIS_CONNECTION_URL (redis://[user:pass@]host:6379/0 or rediss://). "
+        "Unset: LAUREL_REDIS_URL.",
+    )
+    event_bus_topic_prefix: str | None = Field(
+        default=None,
+        description="The LMS's EVENT_BUS_TOPIC_PREFIX (streams are PREFIX-TOPIC). Unset: the "
+        "prefix of the one connected Open edX site (`laurel openedx connect --topic-prefix`).",
+    )
+    event_bus_batch_size: int = Field(
+        default=100, ge=1, le=1000, description="Entries one consumer reads and commits at once."
+    )
+    event_bus_commit_every: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Entries per transaction (0: the whole batch). Smaller holds the issuance "
+        "path's row locks for less time when several consumers share one database.",
+    )
+    event_bus_claim_idle_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="Entries pending this long with a consumer are taken over by another "
+        "(the first consumer presumed dead).",
+    )
+    event_bus_progress_seconds: float = Field(
+        default=10, ge=0, description="How often `laurel consume` prints its progress (0: never)."
+    )
     log_level: str = "INFO"
 
     @field_validator("base_url")

@@ -15,6 +15,7 @@ from benchmarks import (
     status,
     verification,
     verifier_cost,
+    wave,
 )
 
 
@@ -31,6 +32,7 @@ def main() -> None:
         ("mail", mail),
         ("openedx_rest", openedx_rest),
         ("clr", clr),
+        ("wave", wave),
     ):
         if not only or name in only:
             module.run()

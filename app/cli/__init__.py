@@ -7,6 +7,7 @@ import sys
 import typer
 
 from app.cli.clients import clients_app
+from app.cli.eventbus import consume
 from app.cli.imports import import_app
 from app.cli.keys import keys_app
 from app.cli.mail import orgs_mail, outbox_app, worker
@@ -28,6 +29,7 @@ app.add_typer(clients_app, name="clients")
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
 app.command()(worker)
+app.command()(consume)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(oidc_app, name="oidc")
 orgs_app.command("mail")(orgs_mail)

@@ -4,6 +4,7 @@ from app.models.access_token import AccessToken
 from app.models.api_client import ApiClient
 from app.models.api_profile import ApiProfile
 from app.models.audit_event import AuditEvent
+from app.models.bus_event import BusEvent
 from app.models.course import Course
 from app.models.course_award import CourseAward
 from app.models.course_grade import CourseGrade
@@ -41,6 +42,7 @@ __all__ = [
     "ApiClient",
     "ApiProfile",
     "AuditEvent",
+    "BusEvent",
     "Course",
     "CourseAward",
     "CourseGrade",

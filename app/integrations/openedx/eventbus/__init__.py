@@ -1,0 +1,2 @@
+"""The Open edX event bus over Redis Streams (edx-event-bus-redis wire format), consumed by
+`laurel consume`: decode (``envelope``, ``avro``), decide (``dispatch``), loop (``consumer``)."""
