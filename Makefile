@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint migrate install clean
+.PHONY: run test bench lint migrate install clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests benchmarks
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
+
+# Translations: extract marked strings (templates and app/), update every catalog, compile the
+# .mo files (committed: a fresh clone serves every language). New language: pybabel init.
+LOCALES := app/web/locales
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
+		--project=Laurel --copyright-holder="Laurel contributors" -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel -q update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile --statistics -d $(LOCALES)
 
 clean:
 	rm -rf $(VENV) *.db test-artifacts

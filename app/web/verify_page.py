@@ -22,6 +22,7 @@ from app.http.guard import GuardedRoute
 from app.verification.baked import looks_like_image, unbake_text
 from app.verification.report import VerificationReport
 from app.verification.submission import MAX_BYTES, SubmissionError, parse_json
+from app.web import i18n
 from app.web.verify import verdict_view
 
 router = APIRouter(tags=["verification"], route_class=GuardedRoute)
@@ -34,7 +35,9 @@ MAX_FORM_BYTES = MAX_BYTES + _FORM_OVERHEAD
 
 @lru_cache(maxsize=4)
 def _templates(directory: str) -> Jinja2Templates:
-    return Jinja2Templates(directory=directory)
+    templates = Jinja2Templates(directory=directory)
+    i18n.install(templates.env)
+    return templates
 
 
 def _page(
