@@ -123,6 +123,12 @@ class RequestLanguage:
     def locale(self) -> Locale:
         return Locale.parse(self.language.babel_locale)
 
+    @property
+    def chosen(self) -> str:
+        """ "?lang=xx" when the reader picked the language by the query, else "": for form
+        actions and links that must keep the choice (Accept-Language needs no help)."""
+        return f"?lang={self.code}" if any(k == "lang" for k, _ in self.query) else ""
+
     def switch_links(self) -> list[dict[str, Any]]:
         """One link per language to this page in it: a query-only relative reference keeps
         the path (and any mount prefix) and every other parameter."""
