@@ -19,12 +19,14 @@ from starlette.responses import Response
 from app.errors import AppError
 from app.http import media
 from app.web.context import WebContext
+from app.web.i18n import N_
+from app.web.i18n import gettext as _
 from app.web.themes import DEFAULT_THEME
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 #: What ``app.exception_handlers`` holds (Starlette allows sync handlers too).
 AnyHandler = Callable[[Request, Any], Response | Awaitable[Response]]
-_TITLES = {404: "Page not found", 406: "Not acceptable", 500: "Something went wrong"}
+_TITLES = {404: N_("Page not found"), 406: N_("Not acceptable"), 500: N_("Something went wrong")}
 
 
 def wants_html(request: Request) -> bool:
@@ -35,7 +37,7 @@ def wants_html(request: Request) -> bool:
 
 
 def render_error(web: WebContext, status: int, detail: str | None = None) -> HTMLResponse:
-    title = _TITLES.get(status, "Error")
+    title = _(_TITLES.get(status, N_("Error")))
     try:
         html = web.render(
             [f"errors/{status}.html", "errors/error.html"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -25,6 +26,7 @@ from app.wallet.links import wallet_links
 from app.web.certificate import certificate_view
 from app.web.context import WebContext, WebDep
 from app.web.i18n import N_, format_date, format_time
+from app.web.i18n import gettext as _
 
 #: Where to get the Learner Credential Wallet (Digital Credentials Consortium).
 LCW_APP_STORES = {
@@ -104,11 +106,23 @@ def _unknown_link(session: Session, services: Services, web: WebContext, uuid: s
     return HTMLResponse(html, status_code=404, headers=PRIVATE_HEADERS)
 
 
+#: The QR codes' accessible names, in the reader's language (app/wallet/links.py names them
+#: in English for API clients).
+_QR_LABELS = {
+    "lcw_qr_svg": N_("QR code for the phone's camera (Learner Credential Wallet)"),
+    "lcw_scan_qr_svg": N_("QR code for the scanner inside the Learner Credential Wallet"),
+    "openid_credential_offer_qr_svg": N_("QR code for an OpenID4VCI wallet"),
+}
+_ARIA_LABEL = re.compile(r'aria-label="[^"]*"')
+
+
 def _page_links(opened: offers.OpenOffer) -> dict[str, object]:
     links: dict[str, object] = dict(wallet_links(opened))
-    for name in ("lcw_qr_svg", "lcw_scan_qr_svg", "openid_credential_offer_qr_svg"):
+    for name, label in _QR_LABELS.items():
         if name in links:
-            links[name] = Markup(links[name])  # segno's SVG: no user data in it
+            named = f'aria-label="{escape(_(label))}"'
+            svg = _ARIA_LABEL.sub(named.replace("\\", "\\\\"), str(links[name]), count=1)
+            links[name] = Markup(svg)  # segno's SVG: no user data in it
     return links
 
 
