@@ -41,6 +41,38 @@ class ResultLine:
 
 
 @dataclass(frozen=True)
+class Skill:
+    """An Alignment (OB 3.0 §B.1.1): a skill or competency framework entry the achievement
+    aligns to; ``url`` is its ``targetUrl`` when a page may link it."""
+
+    name: str
+    url: str | None = None
+    framework: str | None = None
+
+
+#: The heading word by OB 3.0 AchievementType (§B.2.1); themes override it per type.
+TYPE_WORDS = {
+    "Course": "Certificate of completion",
+    "Badge": "Badge",
+    "Certificate": "Certificate",
+    "Certification": "Certification",
+    "Diploma": "Diploma",
+    "Degree": "Degree",
+    "AssociateDegree": "Associate degree",
+    "BachelorDegree": "Bachelor's degree",
+    "MasterDegree": "Master's degree",
+    "DoctoralDegree": "Doctoral degree",
+    "MicroCredential": "Micro-credential",
+    "LearningProgram": "Program certificate",
+    "Competency": "Competency",
+    "License": "Licence",
+    "Membership": "Membership",
+    "Award": "Award",
+    "Achievement": "Certificate of achievement",
+}
+
+
+@dataclass(frozen=True)
 class CertificateView:
     credential_id: str
     title: str
@@ -58,6 +90,13 @@ class CertificateView:
     credits: str | None = None
     #: Names of the evidence (OB 3.0 §B.1.8), e.g. the course credentials a program rests on.
     evidence: list[str] = field(default_factory=list)
+    skills: list[Skill] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def human_code(self) -> str:
+        """A short code people can read out and compare (``1B4E-28BA-2D11``)."""
+        return human_code(self.credential_id)
 
     @property
     def awarded_text(self) -> str | None:
@@ -70,6 +109,14 @@ class CertificateView:
     @property
     def is_program(self) -> bool:
         return self.achievement_type in PROGRAM_TYPES
+
+
+def human_code(credential_id: str) -> str:
+    """The first 12 hex digits of the credential's UUID in three groups of four: enough to tell
+    two certificates apart by eye; the page URL carries the whole UUID."""
+    hexdigits = "".join(c for c in credential_id.removeprefix("urn:uuid:") if c.isalnum())
+    head = hexdigits[:12].upper()
+    return "-".join(head[i : i + 4] for i in range(0, len(head), 4)) or credential_id
 
 
 def human_date(value: date) -> str:
@@ -166,6 +213,27 @@ def _results(subject: dict[str, Any], achievement: dict[str, Any]) -> list[Resul
     return lines
 
 
+def _skills(achievement: dict[str, Any]) -> list[Skill]:
+    skills = []
+    for item in _as_list(achievement.get("alignment"))[:24]:
+        if not isinstance(item, dict):
+            continue
+        name = _text(item.get("targetName"))
+        if name:
+            skills.append(
+                Skill(
+                    name=name,
+                    url=allowed_url(_text(item.get("targetUrl"))) or None,
+                    framework=_text(item.get("targetFramework")),
+                )
+            )
+    return skills
+
+
+def _tags(achievement: dict[str, Any]) -> list[str]:
+    return [t for item in _as_list(achievement.get("tag"))[:24] if (t := _text(item))]
+
+
 def certificate_view(credential: dict[str, Any]) -> CertificateView:
     subject: dict[str, Any] = next(
         (s for s in _as_list(credential.get("credentialSubject")) if isinstance(s, dict)), {}
@@ -200,4 +268,6 @@ def certificate_view(credential: dict[str, Any]) -> CertificateView:
             for item in _as_list(credential.get("evidence"))
             if isinstance(item, dict) and (name := _text(item.get("name")))
         ],
+        skills=_skills(achievement),
+        tags=_tags(achievement),
     )
