@@ -51,7 +51,7 @@ def test_expired_credential_is_neutral_not_a_forgery(factory: Factory) -> None:
     html = _page(factory, uuid)
     text = _text(html)
     assert "Expired on 1 June 2026" in text
-    assert "Valid 2 May 2024 – 1 June 2026" in text
+    assert "Valid 2 May 2024 \u2013 1 June 2026" in text  # an en dash between the dates
     assert "banner--neutral" in html
     assert "could not be verified" not in text
     assert 'aria-label="Expired credential"' in html and ">Expired</span>" in html
