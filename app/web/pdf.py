@@ -9,10 +9,13 @@ out, so a credential cannot make the server request an address of its choosing (
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 log = logging.getLogger("laurel.web")
 
@@ -26,6 +29,16 @@ _MEDIA = {
     ".jpeg": "image/jpeg",
     ".webp": "image/webp",
 }
+
+
+def _blank_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (1, 1), (0, 0, 0, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
+#: A 1x1 transparent PNG: what an image the PDF does not fetch becomes.
+BLANK_PNG = _blank_png()
 
 
 class PdfUnavailable(RuntimeError):
@@ -43,8 +56,9 @@ def _fetcher(assets: AssetLookup) -> Any:
             if url.lower().startswith("data:image/"):
                 return super().fetch(url, headers)
             path = assets(url)
-            if path is None:
-                raise ValueError(f"not fetched for a PDF: {url[:80]}")
+            if path is None:  # left blank, quietly: not an error of the page
+                log.debug("certificate PDF: not fetched: %s", url[:120])
+                return URLFetcherResponse(url, BLANK_PNG, {"Content-Type": "image/png"})
             media = _MEDIA.get(path.suffix.lower(), "application/octet-stream")
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media})
 
@@ -55,6 +69,9 @@ def render_pdf(html: str, base_url: str, assets: AssetLookup) -> bytes:
     """One PDF from the certificate page's HTML, laid out with its print styles."""
     fetcher = _fetcher(assets)
     from weasyprint import HTML
+
+    # WeasyPrint warns about every screen-only CSS value it skips (clamp(), min()): not news.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher, media_type="print")
     pdf = document.write_pdf()
