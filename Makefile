@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint migrate install clean
+.PHONY: run test bench lint migrate install clean messages
 
 #: Debian libraries the Python packages load: Pango for WeasyPrint (certificate PDFs).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0
@@ -39,6 +39,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests benchmarks
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
+
+# Translations: extract marked strings (templates and app/), update every catalog, compile the
+# .mo files (committed: a fresh clone serves every language). New language: pybabel init.
+LOCALES := app/web/locales
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
+		--project=Laurel --copyright-holder="Laurel contributors" -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel -q update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile --statistics -d $(LOCALES)
 
 clean:
 	rm -rf $(VENV) *.db test-artifacts

@@ -17,6 +17,7 @@ from app.web import (
     wallet_page,
 )
 from app.web.context import WebContext
+from app.web.i18n import LanguageMiddleware
 from app.web.security_headers import SecurityHeaders
 
 
@@ -38,3 +39,5 @@ def install(app: FastAPI, services: Services) -> None:
         SecurityHeaders,
         docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
     )
+    # Outermost of the two: the language is chosen before any view or error handler runs.
+    app.add_middleware(LanguageMiddleware)

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.verification.report import VerificationReport
+from app.web import i18n
 from app.web.cache import LruCache
 from app.web.security_headers import InlineScripts
 from app.web.themes import Theme, ThemeRegistry, asset_url
@@ -32,6 +33,7 @@ def make_environment(templates_dir: Path) -> Environment:
     )
     env.filters["allowed_url"] = allowed_url  # every templated href and src goes through it
     env.globals["asset_url"] = asset_url
+    i18n.install(env)  # _(), ngettext(), language(), Babel date/number filters
     return env
 
 

@@ -101,7 +101,7 @@ def test_a_browser_gets_the_certificate_page(factory: Factory) -> None:
     response = factory.client.get(f"/credentials/{uuid}", headers={"Accept": BROWSER_ACCEPT})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["vary"] == "Accept"
+    assert response.headers["vary"] == "Accept, Accept-Language"  # the page is translated
     page = parse(response.text)
     text = " ".join(page.text)
     bare = vc["id"].removeprefix("urn:uuid:")  # printed as the bare UUID, never urn:uuid:
@@ -322,7 +322,7 @@ def test_page_weight_and_no_required_javascript(factory: Factory) -> None:
     without_scripts = re.sub(r"<script.*?</script>", "", html, flags=re.S)
     for needed in (LEARNER, "Data Science Foundations", "Verified"):
         assert needed in without_scripts
-    assert re.search(r'<html lang="en">', html)
+    assert re.search(r'<html lang="en" dir="ltr">', html)
     assert all(img.get("alt") for img in page.images)
     assert html.count("<h1") == 1
 
