@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from app.web.i18n import N_, format_date
 from app.web.urls import allowed_url
 
 #: OB 3.0 achievementType values shown with the program layout.
@@ -52,23 +53,23 @@ class Skill:
 
 #: The heading word by OB 3.0 AchievementType (§B.2.1); themes override it per type.
 TYPE_WORDS = {
-    "Course": "Certificate of completion",
-    "Badge": "Badge",
-    "Certificate": "Certificate",
-    "Certification": "Certification",
-    "Diploma": "Diploma",
-    "Degree": "Degree",
-    "AssociateDegree": "Associate degree",
-    "BachelorDegree": "Bachelor's degree",
-    "MasterDegree": "Master's degree",
-    "DoctoralDegree": "Doctoral degree",
-    "MicroCredential": "Micro-credential",
-    "LearningProgram": "Program certificate",
-    "Competency": "Competency",
-    "License": "Licence",
-    "Membership": "Membership",
-    "Award": "Award",
-    "Achievement": "Certificate of achievement",
+    "Course": N_("Certificate of completion"),
+    "Badge": N_("Badge"),
+    "Certificate": N_("Certificate"),
+    "Certification": N_("Certification"),
+    "Diploma": N_("Diploma"),
+    "Degree": N_("Degree"),
+    "AssociateDegree": N_("Associate degree"),
+    "BachelorDegree": N_("Bachelor's degree"),
+    "MasterDegree": N_("Master's degree"),
+    "DoctoralDegree": N_("Doctoral degree"),
+    "MicroCredential": N_("Micro-credential"),
+    "LearningProgram": N_("Program certificate"),
+    "Competency": N_("Competency"),
+    "License": N_("Licence"),
+    "Membership": N_("Membership"),
+    "Award": N_("Award"),
+    "Achievement": N_("Certificate of achievement"),
 }
 
 
@@ -100,11 +101,12 @@ class CertificateView:
 
     @property
     def awarded_text(self) -> str | None:
-        return human_date(self.awarded) if self.awarded else None
+        return format_date(self.awarded) if self.awarded else None
 
     @property
     def valid_until_text(self) -> str | None:
-        return human_date(self.valid_until) if self.valid_until else None
+        """In the reader's language (Babel): "1 June 2026", "1 de junio de 2026"."""
+        return format_date(self.valid_until) if self.valid_until else None
 
     @property
     def is_program(self) -> bool:

@@ -30,8 +30,11 @@ from app.models import Course, IssuedCredential, Organization
 from app.models.enums import CredentialKind, CredentialStatus
 from app.sharing.linkedin import bare_id
 from app.verification.report import VerificationReport
-from app.web.certificate import TYPE_WORDS, CertificateView, certificate_view, human_date
+from app.web.certificate import TYPE_WORDS, CertificateView, certificate_view
 from app.web.context import WebContext, WebDep
+from app.web.i18n import N_, format_date, format_time
+from app.web.i18n import current as current_language
+from app.web.i18n import gettext as _
 from app.web.pdf import PdfUnavailable, render_pdf
 from app.web.preview import render_preview
 from app.web.sharing import linkedin_add_url, mailto_url, qr_svg
@@ -51,11 +54,11 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 TRUST_GROUPS = ("Signature", "Issuer", "Format")
 #: Verifier check names, grouped as the page explains them to a person.
 CHECK_GROUPS = (
-    ("Signature", ("proof",)),
-    ("Issuer", ("issuer", "issuer_key")),
-    ("Status", ("revocation", "suspension", "status")),
-    ("Validity", ("validity",)),
-    ("Format", ("schema",)),
+    (N_("Signature"), ("proof",)),
+    (N_("Issuer"), ("issuer", "issuer_key")),
+    (N_("Status"), ("revocation", "suspension", "status")),
+    (N_("Validity"), ("validity",)),
+    (N_("Format"), ("schema",)),
 )
 
 
@@ -75,7 +78,7 @@ def _groups(report: VerificationReport) -> list[CheckGroup]:
                 CheckGroup(label, all(c.passed for c in checks), [c.message for c in checks])
             )
         elif label == "Status":
-            groups.append(CheckGroup(label, True, ["this credential carries no status entry"]))
+            groups.append(CheckGroup(label, True, [_("this credential carries no status entry")]))
     return groups
 
 
@@ -97,7 +100,7 @@ def _signatories(course: Course | None, theme: Theme) -> list[Signatory]:
                 name=str(entry["name"]),
                 title=title,
                 image=allowed_url(entry.get("signature_image_url"), "image") or None,
-                image_alt=f"Signature of {entry['name']}",
+                image_alt=_("Signature of %(name)s", name=str(entry["name"])),
             )
         )
     return people or list(theme.signatories)
@@ -107,12 +110,11 @@ def heading_word(theme: Theme, view: CertificateView, layout: str) -> str:
     """What the certificate calls itself: the theme's word for the achievementType, the
     theme's word for the layout, the type's own word, then the layout's default."""
     kind = view.achievement_type or ""
-    return (
-        theme.titles.get(kind)
-        or theme.titles.get(layout)
-        or TYPE_WORDS.get(kind)
-        or ("Program certificate" if layout == "program" else "Certificate of achievement")
-    )
+    own = theme.titles.get(kind) or theme.titles.get(layout)
+    if own:
+        return own  # the theme's own words, in the theme's language
+    default = "Program certificate" if layout == "program" else "Certificate of achievement"
+    return _(TYPE_WORDS.get(kind) or default)
 
 
 def page_state(record: IssuedCredential, view: CertificateView, today: date) -> str:
@@ -175,6 +177,24 @@ class CredentialPage:
         newest = current_renewal(self.session, record)
         return self.services.identity.credential_url(newest.uuid) if newest else None
 
+    def summary(self) -> str:
+        """One sentence for the meta description and the e-mail body."""
+        view, values = self.view, {"issuer": self.view.issuer_name, "title": self.view.title}
+        if view.learner_name and view.awarded_text:
+            return _(
+                "%(issuer)s awarded %(name)s “%(title)s” on %(date)s.",
+                name=view.learner_name,
+                date=view.awarded_text,
+                **values,
+            )
+        if view.learner_name:
+            return _("%(issuer)s awarded %(name)s “%(title)s”.", name=view.learner_name, **values)
+        if view.awarded_text:
+            return _(
+                "%(issuer)s awarded “%(title)s” on %(date)s.", date=view.awarded_text, **values
+            )
+        return _("%(issuer)s awarded “%(title)s”.", **values)
+
     def course(self) -> Course | None:
         return self.services.records.course_of(self.session, self.record)
 
@@ -185,19 +205,15 @@ class CredentialPage:
         course = self.course()
         layout = _layout(record, view)
         headline = view.title + (f" — {view.learner_name}" if view.learner_name else "")
-        summary = (
-            f"{view.issuer_name} awarded "
-            + (f"{view.learner_name} “{view.title}”" if view.learner_name else f"“{view.title}”")
-            + (f" on {view.awarded_text}." if view.awarded_text else ".")
-        )
+        summary = self.summary()
         issuer = self.document.get("issuer")
         changed = None
         if state in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED):
             events = self.services.credential_status.history(self.session, record.uuid)
             if events:
-                changed = human_date(events[-1].at.date())
+                changed = format_date(events[-1].at.date())
         groups = _groups(report)
-        untrusted = [g.label.lower() for g in groups if g.label in TRUST_GROUPS and not g.passed]
+        untrusted = [_(g.label).lower() for g in groups if g.label in TRUST_GROUPS and not g.passed]
         qr = self.web.qr_codes.get_or_make(urls["page"], lambda: qr_svg(urls["page"], inline=True))
         org = self.org
         return self.web.render(
@@ -221,9 +237,9 @@ class CredentialPage:
                 "verified": report.verified,
                 "untrusted": untrusted,
                 "groups": groups,
-                "failed": [g.label.lower() for g in groups if not g.passed],
-                "checked_at": f"{human_date(checked.date())}, {checked:%H:%M} UTC",
-                "checked_time": f"{checked:%H:%M} UTC",
+                "failed": [_(g.label).lower() for g in groups if not g.passed],
+                "checked_at": f"{format_date(checked)}, {format_time(checked)} UTC",
+                "checked_time": f"{format_time(checked)} UTC",
                 "checked_iso": checked.isoformat(timespec="seconds"),
             },
             verified_mark=report.verified and state == CredentialStatus.ACTIVE,
@@ -237,7 +253,11 @@ class CredentialPage:
             share={
                 "headline": headline,
                 "summary": summary,
-                "image_alt": f"Certificate: {view.title}, issued by {view.issuer_name}",
+                "image_alt": _(
+                    "Certificate: %(title)s, issued by %(issuer)s",
+                    title=view.title,
+                    issuer=view.issuer_name,
+                ),
                 "linkedin": linkedin_add_url(
                     name=view.title,
                     organization=view.issuer_name,
@@ -248,8 +268,8 @@ class CredentialPage:
                     organization_id=org.linkedin_organization_id if org else None,
                 ),
                 "mailto": mailto_url(
-                    subject=f"My certificate: {view.title}",
-                    body=f"{summary}\n\nSee and verify it here: {urls['page']}",
+                    subject=_("My certificate: %(title)s", title=view.title),
+                    body=summary + "\n\n" + _("See and verify it here: %(url)s", url=urls["page"]),
                 ),
             },
             qr_inline=Markup(qr),  # segno's own SVG markup; the URL in it is ours
@@ -317,7 +337,8 @@ def certificate_pdf(uuid: str, session: SessionDep, services: ServicesDep, web: 
         return render_pdf(page.render(), page_url, theme_file)
 
     try:
-        pdf = web.pdfs.get_or_make((record.uuid, state, page.theme.version), make)
+        key = (record.uuid, state, page.theme.version, current_language().code)
+        pdf = web.pdfs.get_or_make(key, make)
     except PdfUnavailable as exc:
         log.error("certificate PDF: WeasyPrint cannot run here: %s", exc)
         raise ServiceUnavailable(
