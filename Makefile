@@ -8,7 +8,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench lint migrate install clean messages
 
+#: Debian libraries the Python packages load: Pango for WeasyPrint (certificate PDFs).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0
+
 $(STAMP): pyproject.toml
+	dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null) || \
+	  echo "warning: install $(SYSTEM_PACKAGES) (apt) for PDF certificates"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from app.container import Services
 from app.web import (
+    about,
     badge,
     credential,
     errors,
@@ -31,6 +32,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(share.router)
     app.include_router(badge.router)
     app.include_router(records.router)
+    app.include_router(about.router)
     app.include_router(unsubscribe.router)
     errors.install_html_errors(app, web)
     app.add_middleware(

@@ -19,6 +19,7 @@ from app.web.urls import allowed_url
 
 #: The verifier's answer for a page is reused this long (the JSON is cached as long, too).
 REPORT_TTL_SECONDS = 30
+PDF_TTL_SECONDS = 300
 
 
 def make_environment(templates_dir: Path) -> Environment:
@@ -47,6 +48,9 @@ class WebContext:
     )
     previews: LruCache[bytes] = field(default_factory=lambda: LruCache(512))
     qr_codes: LruCache[str] = field(default_factory=lambda: LruCache(1024))
+    #: Certificate PDFs: a few hundred ms each to lay out; a course setting may change what
+    #: they show (the grade), so they are kept a few minutes only.
+    pdfs: LruCache[bytes] = field(default_factory=lambda: LruCache(256, PDF_TTL_SECONDS))
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.templates_dir)
