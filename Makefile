@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench lint migrate install clean messages
 
-#: Debian libraries the Python packages load: Pango for WeasyPrint (certificate PDFs).
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0
+#: Debian packages the app loads: Pango for WeasyPrint (certificate PDFs); Noto fonts and
+#: FriBiDi (Pillow's libraqm) for the social preview image in every script (app/web/preview.py).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk libfribidi0
 
 $(STAMP): pyproject.toml
 	dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && \

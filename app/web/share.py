@@ -32,11 +32,11 @@ from app.sharing.linkedin import bare_id
 from app.verification.report import VerificationReport
 from app.web.certificate import TYPE_WORDS, CertificateView, certificate_view
 from app.web.context import WebContext, WebDep
-from app.web.i18n import N_, format_date, format_time
+from app.web.i18n import N_, format_date, format_time, language_headers
 from app.web.i18n import current as current_language
 from app.web.i18n import gettext as _
 from app.web.pdf import PdfUnavailable, render_pdf
-from app.web.preview import render_preview
+from app.web.preview import logo_file, render_preview, share_title
 from app.web.sharing import linkedin_add_url, mailto_url, qr_svg
 from app.web.themes import Signatory, Theme
 from app.web.urls import allowed_url
@@ -164,7 +164,8 @@ class CredentialPage:
             "qr": f"{here}/qr.svg",
             "badge_png": f"{here}/badge.png",
             "badge_svg": f"{here}/badge.svg",
-            "preview": f"{page}/preview.png",  # absolute: crawlers fetch it
+            # Absolute (crawlers fetch it), in the page's language when it is not the default.
+            "preview": f"{page}/preview.png" + current_language().chosen,
             "pdf": f"{here}/certificate.pdf",
             "verify": f"../verify?url={quote(page, safe='')}",
             "about": "../about/verification",
@@ -204,7 +205,7 @@ class CredentialPage:
         state = page_state(record, view, utcnow().date())
         course = self.course()
         layout = _layout(record, view)
-        headline = view.title + (f" — {view.learner_name}" if view.learner_name else "")
+        headline = share_title(view.learner_name, view.title)  # name first, <= 70 chars
         summary = self.summary()
         issuer = self.document.get("issuer")
         changed = None
@@ -313,11 +314,25 @@ def preview_image(uuid: str, session: SessionDep, services: ServicesDep, web: We
     """The Open Graph / Twitter card image, 1200x630."""
     record = public_credential(session, uuid)
     page = CredentialPage(services, web, session, record)
-    key = (record.uuid, record.status, page.theme.version)
+    state = page_state(record, page.view, utcnow().date())
+    language = current_language().code  # the card's words and dates are the reader's
+    key = (record.uuid, state, page.theme.version, language)
+    layout = _layout(record, page.view)
     png = web.previews.get_or_make(
-        key, lambda: render_preview(page.view, page.theme, record.status)
+        key,
+        lambda: render_preview(
+            page.view,
+            page.theme,
+            state,
+            heading=heading_word(page.theme, page.view, layout),
+            logo_path=logo_file(page.theme, web.themes.asset_path),
+        ),
     )
-    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+    response = Response(
+        png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"}
+    )
+    language_headers(response.headers)
+    return response
 
 
 @router.get("/credentials/{uuid}/certificate.pdf")

@@ -81,9 +81,9 @@ def untranslated(html: str, code: str) -> list[str]:
         if len(source.split()) == 1 and len(literal) == 1:  # one word: a whole text node
             if source in parser.nodes:
                 found.append(source)
-        elif len(re.sub(r"%\(\w+\)[sd]", " ", source).split()) < 2:
-            continue  # "%(num)s credential": too little English of its own to tell
-        elif re.search(r"(?:.+?)".join(literal), text):
+        elif len(literal) > 1 and len(re.sub(r"%\(\w+\)[sd]", " ", source).split()) < 3:
+            continue  # "%(num)s credential": too little English of its own to tell it from data
+        elif re.search(r"(?:.{1,80}?)".join(literal), text):
             found.append(source)
     return found
 
@@ -122,6 +122,11 @@ def pages(factory: Factory, lms: Lms, app_client: TestClient) -> Pages:
     set_status(factory.services, revoked, "revoke")
     unsubscribe = factory.services.notifier.tokens.token(1, "earned")
     return {
+        "certificate": get(f"/credentials/{mine}"),
+        "certificate-course": get(f"/credentials/{uuids['101']}"),
+        "certificate-program-revoked": get(f"/credentials/{uuids['program']}"),
+        "certificate-revoked": get(f"/credentials/{revoked}"),
+        "about-verification": get("/about/verification"),
         "unsubscribe": get(f"/mail/unsubscribe/{unsubscribe}"),
         "verify-form": get("/verify"),
         "verify-verified": get(f"/verify?url=https://laurel.test/credentials/{mine}"),
