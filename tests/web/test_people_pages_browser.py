@@ -161,3 +161,27 @@ def test_wallet_page_says_which_code_to_scan(
     assert heading == ("This link no longer works" if lang == "en" else "هذا الرابط لم يعد يعمل")
     assert page.locator("a.back").get_attribute("href") == f"../{uuid}"
     look(page, artifacts, "wallet-unknown-link", lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_certificate_and_about_pages_in_each_direction(
+    factory: Factory, live_server: str, page: Any, artifacts: Path, lang: str
+) -> None:
+    """The certificate page (built in the certificate-page work) and /about/verification,
+    read in English and Arabic: direction, axe, no sideways scroll; and the preview image in
+    the reader's language, for a learner with an Arabic name."""
+    credential = named_badge("Data Science Foundations", learner="محمد بن عبد الله")
+    uuid = uuid_of(factory.issue(factory.caller("northwind"), credential))
+    page.goto(f"{live_server}/credentials/{uuid}?lang={lang}")
+    title = page.locator('meta[property="og:title"]').get_attribute("content")
+    assert title.startswith("محمد بن عبد الله — ") and len(title) <= 70
+    look(page, artifacts, "certificate", lang)
+
+    image = page.locator('meta[property="og:image"]').get_attribute("content")
+    assert image.endswith(f"preview.png?lang={lang}")
+    answer = page.request.get(f"{live_server}/credentials/{uuid}/preview.png?lang={lang}")
+    assert answer.ok and answer.headers["content-language"] == lang
+    (artifacts / f"certificate-preview-{lang}.png").write_bytes(answer.body())
+
+    page.goto(f"{live_server}/about/verification?lang={lang}")
+    look(page, artifacts, "about-verification", lang)
