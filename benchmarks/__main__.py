@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import (
+    certificate_page,
     issuance,
     jwt,
     lms,
@@ -25,6 +26,7 @@ def main() -> None:
         ("verification", verification),
         ("verifier_cost", verifier_cost),
         ("share_pages", share_pages),
+        ("certificate_page", certificate_page),
         ("lms", lms),
         ("mail", mail),
     ):

@@ -113,8 +113,9 @@ def heading_word(theme: Theme, view: CertificateView, layout: str) -> str:
     own = theme.titles.get(kind) or theme.titles.get(layout)
     if own:
         return own  # the theme's own words, in the theme's language
-    default = "Program certificate" if layout == "program" else "Certificate of achievement"
-    return _(TYPE_WORDS.get(kind) or default)
+    if layout == "program" and kind in ("", "Certificate", "LearningProgram"):
+        return _("Program certificate")  # a program's default type says no more than that
+    return _(TYPE_WORDS.get(kind) or "Certificate of achievement")
 
 
 def page_state(record: IssuedCredential, view: CertificateView, today: date) -> str:
@@ -266,7 +267,8 @@ class CredentialPage:
                     expires=view.valid_until,
                     cert_url=urls["page"],
                     cert_id=view.credential_id,
-                    organization_id=org.linkedin_organization_id if org else None,
+                    organization_id=(org.linkedin_organization_id if org else None)
+                    or self.theme.linkedin_organization_id,
                 ),
                 "mailto": mailto_url(
                     subject=_("My certificate: %(title)s", title=view.title),

@@ -197,3 +197,12 @@ def test_how_verification_works_page(factory: Factory) -> None:
         assert heading in text
     assert '<svg viewBox="0 0 720 260" role="img"' in response.text  # the diagram
     assert 'href="../verify"' in response.text
+
+
+def test_theme_names_the_linkedin_company_when_the_organization_does_not(
+    factory: Factory,
+) -> None:
+    from app.web.themes import parse_theme
+
+    assert parse_theme("acme", {"linkedin_organization_id": "42"}).linkedin_organization_id == "42"
+    assert parse_theme("acme", {"linkedin_organization_id": "x"}).linkedin_organization_id is None

@@ -32,6 +32,7 @@ def _catalog(lms: Lms) -> None:
         CS.format(101),
         title="Introduction to Computer Science",
         grade_bands=[{"name": "Pass", "min_grade": 0.7}, {"name": "Distinction", "min_grade": 0.9}],
+        public_grade=True,  # the certificate page shows the grade only when the course opts in
         signatories=[
             {"name": "Ada Lovelace", "title": "Professor", "organization": "Acme University",
              "signature_image_url": SIGNATURE},
