@@ -6,9 +6,16 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint migrate install clean oidc-provider
+.PHONY: run test bench lint migrate install clean oidc-provider messages
+
+#: Debian packages the app loads: Pango for WeasyPrint (certificate PDFs); Noto fonts and
+#: FriBiDi (Pillow's libraqm) for the social preview image in every script (app/web/preview.py).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk libfribidi0
 
 $(STAMP): pyproject.toml
+	dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null) || \
+	  echo "warning: install $(SYSTEM_PACKAGES) (apt) for PDF certificates"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -42,6 +49,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests benchmarks
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
+
+# Translations: extract marked strings (templates and app/), update every catalog, compile the
+# .mo files (committed: a fresh clone serves every language). New language: pybabel init.
+LOCALES := app/web/locales
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output \
+		--project=Laurel --copyright-holder="Laurel contributors" -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel -q update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile --statistics -d $(LOCALES)
 
 clean:
 	rm -rf $(VENV) *.db test-artifacts $(OIDC_PROVIDER)/node_modules

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import (
+    certificate_page,
     clr,
     issuance,
     jwt,
@@ -28,6 +29,7 @@ def main() -> None:
         ("verification", verification),
         ("verifier_cost", verifier_cost),
         ("share_pages", share_pages),
+        ("certificate_page", certificate_page),
         ("lms", lms),
         ("mail", mail),
         ("openedx_rest", openedx_rest),

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_learner_sessions"
-down_revision: str | None = "0011_eventbus"
+down_revision: str | None = "0013_page_settings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -65,3 +65,61 @@ def orgs_list() -> None:
         for org in list_all(session):
             did = services.identity.org_did(org, keys.active_key(session, org.id, "Ed25519"))
             typer.echo(f"{org.slug}\t{org.name}\t{did}")
+
+
+@orgs_app.command("update")
+def orgs_update(
+    slug: Annotated[str, typer.Option(help="The organization to change.")],
+    suspension: Annotated[
+        bool | None,
+        typer.Option(
+            "--suspension/--no-suspension",
+            help="Give new Open Badges a suspension status entry too (leaves the strict "
+            "OB 3.0 schema: one credentialStatus). Applies to credentials issued from now on.",
+        ),
+    ] = None,
+    linkedin_organization_id: Annotated[
+        str | None,
+        typer.Option(help='LinkedIn company id for "Add to profile" links ("" clears it).'),
+    ] = None,
+    indexable: Annotated[
+        bool | None,
+        typer.Option(
+            "--indexable/--no-indexable",
+            help="Let search engines index certificate pages (default: noindex).",
+        ),
+    ] = None,
+) -> None:
+    """Change an organization's settings; options left out keep their value."""
+    from pydantic import ValidationError
+
+    from app.issuers.organizations import organization_by_slug
+    from app.issuers.settings import OrganizationSettings, update_settings
+
+    sent: dict[str, object] = {}
+    if suspension is not None:
+        sent["suspension_enabled"] = suspension
+    if indexable is not None:
+        sent["indexable"] = indexable
+    if linkedin_organization_id is not None:
+        sent["linkedin_organization_id"] = linkedin_organization_id or None
+    if not sent:
+        context.fail("nothing to change: give --suspension/--no-suspension, "
+                     "--linkedin-organization-id or --indexable/--no-indexable")  # fmt: skip
+    try:
+        changes = OrganizationSettings.model_validate(sent)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        context.fail(f"{err['loc'][0]}: {err['msg']}")
+    services = context.services()
+    with session_scope(services.engine) as session:
+        org = organization_by_slug(session, slug)
+        if org is None:
+            context.fail(f'no organization "{slug}"')
+        assert org is not None
+        update_settings(session, org, changes)
+        typer.echo(
+            f"{org.slug}: suspension {'on' if org.suspension_enabled else 'off'}, "
+            f"indexable {'yes' if org.indexable else 'no'}, "
+            f"LinkedIn organization id {org.linkedin_organization_id or '(none)'}"
+        )

@@ -63,6 +63,9 @@ class CourseBase(SQLModel):
     #: Whether credentials (and so certificate pages) carry the grade, letter and band.
     #: Off: the credential says only that the learner passed or completed.
     show_grade: bool = Field(default=True)
+    #: Whether the public certificate page shows that grade (off by default: a grade is the
+    #: learner's to share). The credential itself still carries it when ``show_grade`` says so.
+    public_grade: bool = Field(default=False)
     #: ISO 8601 period ("P2Y"): credentials carry validUntil = validFrom + validity.
     validity: str | None = Field(default=None, max_length=32)
     #: How long before validUntil a new passing grade renews the credential ("P90D");
@@ -139,6 +142,7 @@ class CourseUpdate(SQLModel):
     certifies_on: CertifiesOn | None = None
     certificates_enabled: bool | None = None
     show_grade: bool | None = None
+    public_grade: bool | None = None
     validity: Period = None
     renewal_window: Period = None
 
@@ -155,6 +159,7 @@ class CourseUpdate(SQLModel):
             "certifies_on",
             "certificates_enabled",
             "show_grade",
+            "public_grade",
         ):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f'"{name}" cannot be null')

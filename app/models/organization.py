@@ -25,6 +25,12 @@ class OrganizationBase(SQLModel):
     #: This leaves the 1EdTech OB 3.0 JSON Schema, which allows one credentialStatus object:
     #: strict OB validators will reject such badges.
     suspension_enabled: bool = Field(default=False)
+    #: LinkedIn's numeric company id: "Add to profile" then shows the logo and links the
+    #: company page (the organizationId parameter).
+    linkedin_organization_id: str | None = Field(default=None, max_length=32)
+    #: Certificate pages ask search engines not to index them unless the organization opts in:
+    #: a learner's name and achievement are theirs to publish.
+    indexable: bool = Field(default=False)
 
 
 class Organization(OrganizationBase, table=True):

@@ -242,6 +242,7 @@ class Notifier:
                 cert_url=url,
                 cert_id=record.credential_id,
                 expires=as_utc(valid_until).date() if valid_until else None,
+                organization_id=org.linkedin_organization_id,
             ),
         }
 

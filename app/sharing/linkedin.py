@@ -16,16 +16,26 @@ def linkedin_add_url(
     cert_url: str,
     cert_id: str,
     expires: date | None = None,
+    organization_id: str | None = None,
 ) -> str:
-    """LinkedIn's "Add licence or certification" link (startTask=CERTIFICATION_NAME)."""
-    params: list[tuple[str, str]] = [
-        ("startTask", "CERTIFICATION_NAME"),
-        ("name", name),
-        ("organizationName", organization),
-    ]
+    """LinkedIn's "Add licence or certification" link (startTask=CERTIFICATION_NAME).
+
+    ``organization_id`` (LinkedIn's company id) makes the entry show the company's logo and
+    link its page; without it LinkedIn shows only the name. ``certId`` is what the learner's
+    profile prints as "Credential ID": the bare UUID, not the ``urn:uuid:`` form (RFC 9562).
+    """
+    params: list[tuple[str, str]] = [("startTask", "CERTIFICATION_NAME"), ("name", name)]
+    if organization_id:
+        params.append(("organizationId", organization_id))
+    params.append(("organizationName", organization))
     if issued is not None:
         params += [("issueYear", str(issued.year)), ("issueMonth", str(issued.month))]
     if expires is not None:
         params += [("expirationYear", str(expires.year)), ("expirationMonth", str(expires.month))]
-    params += [("certUrl", cert_url), ("certId", cert_id)]
+    params += [("certUrl", cert_url), ("certId", bare_id(cert_id))]
     return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"
+
+
+def bare_id(credential_id: str) -> str:
+    """``urn:uuid:1b4e…`` → ``1b4e…``; anything else unchanged."""
+    return credential_id.removeprefix("urn:uuid:")

@@ -1,8 +1,10 @@
 """Learner records: share links the LMS makes for a learner, and what a record shows.
 
-A record lists the learner's credentials that are public and valid now (not revoked, not
-suspended, past the course's certificate available date) and, for every program that names a
-course they earned, how many of its courses they have.
+A record lists every credential of the learner that is public (past the course's certificate
+available date, not replaced by a newer issue), each with its status now: valid, suspended,
+revoked or expired (a learner whose only credential is suspended must see it, and why, rather
+than an empty record). Program progress counts only the ones that stand (valid or expired);
+for every program that names a course they earned, how many of its courses they have.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class EarnedCredential:
     url: str
     uuid: str
     detail: str | None = None  # e.g. the grade band or the program type
+    #: "active", "suspended", "revoked" or "expired" (valid_until passed), as of the request.
+    status: str = CredentialStatus.ACTIVE
+    #: The signed document, for the record's JSON download.
+    document: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class ProgramProgress:
     courses: list[ProgramCourseState]
     electives_note: str | None = None
     credential_url: str | None = None  # set when the program credential was awarded
+    #: (choose, of how many) per elective group, for pages that word it in their language.
+    elective_groups: tuple[tuple[int, int], ...] = ()
 
     @property
     def percent(self) -> int:
@@ -75,9 +83,23 @@ class LearnerRecord:
 
 
 def _shown(record: IssuedCredential, now: datetime) -> bool:
-    if record.status != CredentialStatus.ACTIVE:
+    """Public now, and not replaced by a newer issue of itself (that one is listed)."""
+    if record.superseded_by:
         return False
     return record.public_from is None or as_utc(record.public_from) <= now
+
+
+def _status(record: IssuedCredential, now: datetime) -> str:
+    if record.status != CredentialStatus.ACTIVE:
+        return str(record.status)
+    if record.valid_until is not None and as_utc(record.valid_until) < now:
+        return "expired"
+    return CredentialStatus.ACTIVE
+
+
+def _stands(status: str) -> bool:
+    """Counts towards a program: valid, or expired (it was earned; a renewal may follow)."""
+    return status in (CredentialStatus.ACTIVE, "expired")
 
 
 class RecordShareService:
@@ -182,6 +204,7 @@ class RecordShareService:
             if not _shown(credential, now) or credential.uuid in hidden:
                 continue
             url = self.identity.credential_url(credential.uuid)
+            status = _status(credential, now)
             out.credentials.append(
                 EarnedCredential(
                     course.title,
@@ -190,8 +213,12 @@ class RecordShareService:
                     url,
                     credential.uuid,
                     award.band,
+                    status,
+                    credential.document,
                 )
             )
+            if not _stands(status):
+                continue
             at = as_utc(award.awarded_at)
             if award.course_key not in earned or at < earned[award.course_key]:
                 earned[award.course_key] = at
@@ -201,7 +228,9 @@ class RecordShareService:
             if not _shown(credential, now) or credential.uuid in hidden:
                 continue
             url = self.identity.credential_url(credential.uuid)
-            awarded_programs[program.id] = url
+            status = _status(credential, now)
+            if _stands(status):
+                awarded_programs[program.id] = url
             out.credentials.append(
                 EarnedCredential(
                     program.title,
@@ -210,6 +239,8 @@ class RecordShareService:
                     url,
                     credential.uuid,
                     program.program_type,
+                    status,
+                    credential.document,
                 )
             )
         out.credentials.sort(key=lambda c: (c.awarded_at, c.kind == "program"), reverse=True)
@@ -258,6 +289,7 @@ class RecordShareService:
                     courses,
                     f"Requires every required course and {note}." if note else None,
                     awarded.get(program.id),
+                    tuple((g.choose, len(g.courses)) for g in rules.electives),
                 )
             )
         return out

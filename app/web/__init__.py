@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from app.container import Services
 from app.web import (
+    about,
     badge,
     consent,
     credential,
@@ -19,6 +20,7 @@ from app.web import (
     wallet_page,
 )
 from app.web.context import WebContext
+from app.web.i18n import LanguageMiddleware
 from app.web.security_headers import SecurityHeaders
 
 
@@ -33,6 +35,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(share.router)
     app.include_router(badge.router)
     app.include_router(records.router)
+    app.include_router(about.router)
     app.include_router(unsubscribe.router)
     app.include_router(signin.router)
     app.include_router(consent.router)
@@ -42,3 +45,5 @@ def install(app: FastAPI, services: Services) -> None:
         SecurityHeaders,
         docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
     )
+    # Outermost of the two: the language is chosen before any view or error handler runs.
+    app.add_middleware(LanguageMiddleware)

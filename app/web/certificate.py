@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from app.web.i18n import N_, format_date
 from app.web.urls import allowed_url
 
 #: OB 3.0 achievementType values shown with the program layout.
@@ -41,6 +42,38 @@ class ResultLine:
 
 
 @dataclass(frozen=True)
+class Skill:
+    """An Alignment (OB 3.0 §B.1.1): a skill or competency framework entry the achievement
+    aligns to; ``url`` is its ``targetUrl`` when a page may link it."""
+
+    name: str
+    url: str | None = None
+    framework: str | None = None
+
+
+#: The heading word by OB 3.0 AchievementType (§B.2.1); themes override it per type.
+TYPE_WORDS = {
+    "Course": N_("Certificate of completion"),
+    "Badge": N_("Badge"),
+    "Certificate": N_("Certificate"),
+    "Certification": N_("Certification"),
+    "Diploma": N_("Diploma"),
+    "Degree": N_("Degree"),
+    "AssociateDegree": N_("Associate degree"),
+    "BachelorDegree": N_("Bachelor's degree"),
+    "MasterDegree": N_("Master's degree"),
+    "DoctoralDegree": N_("Doctoral degree"),
+    "MicroCredential": N_("Micro-credential"),
+    "LearningProgram": N_("Program certificate"),
+    "Competency": N_("Competency"),
+    "License": N_("Licence"),
+    "Membership": N_("Membership"),
+    "Award": N_("Award"),
+    "Achievement": N_("Certificate of achievement"),
+}
+
+
+@dataclass(frozen=True)
 class CertificateView:
     credential_id: str
     title: str
@@ -58,18 +91,34 @@ class CertificateView:
     credits: str | None = None
     #: Names of the evidence (OB 3.0 §B.1.8), e.g. the course credentials a program rests on.
     evidence: list[str] = field(default_factory=list)
+    skills: list[Skill] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def human_code(self) -> str:
+        """A short code people can read out and compare (``1B4E-28BA-2D11``)."""
+        return human_code(self.credential_id)
 
     @property
     def awarded_text(self) -> str | None:
-        return human_date(self.awarded) if self.awarded else None
+        return format_date(self.awarded) if self.awarded else None
 
     @property
     def valid_until_text(self) -> str | None:
-        return human_date(self.valid_until) if self.valid_until else None
+        """In the reader's language (Babel): "1 June 2026", "1 de junio de 2026"."""
+        return format_date(self.valid_until) if self.valid_until else None
 
     @property
     def is_program(self) -> bool:
         return self.achievement_type in PROGRAM_TYPES
+
+
+def human_code(credential_id: str) -> str:
+    """The first 12 hex digits of the credential's UUID in three groups of four: enough to tell
+    two certificates apart by eye; the page URL carries the whole UUID."""
+    hexdigits = "".join(c for c in credential_id.removeprefix("urn:uuid:") if c.isalnum())
+    head = hexdigits[:12].upper()
+    return "-".join(head[i : i + 4] for i in range(0, len(head), 4)) or credential_id
 
 
 def human_date(value: date) -> str:
@@ -166,6 +215,27 @@ def _results(subject: dict[str, Any], achievement: dict[str, Any]) -> list[Resul
     return lines
 
 
+def _skills(achievement: dict[str, Any]) -> list[Skill]:
+    skills = []
+    for item in _as_list(achievement.get("alignment"))[:24]:
+        if not isinstance(item, dict):
+            continue
+        name = _text(item.get("targetName"))
+        if name:
+            skills.append(
+                Skill(
+                    name=name,
+                    url=allowed_url(_text(item.get("targetUrl"))) or None,
+                    framework=_text(item.get("targetFramework")),
+                )
+            )
+    return skills
+
+
+def _tags(achievement: dict[str, Any]) -> list[str]:
+    return [t for item in _as_list(achievement.get("tag"))[:24] if (t := _text(item))]
+
+
 def certificate_view(credential: dict[str, Any]) -> CertificateView:
     subject: dict[str, Any] = next(
         (s for s in _as_list(credential.get("credentialSubject")) if isinstance(s, dict)), {}
@@ -200,4 +270,6 @@ def certificate_view(credential: dict[str, Any]) -> CertificateView:
             for item in _as_list(credential.get("evidence"))
             if isinstance(item, dict) and (name := _text(item.get("name")))
         ],
+        skills=_skills(achievement),
+        tags=_tags(achievement),
     )

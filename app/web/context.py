@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.verification.report import VerificationReport
+from app.web import i18n
 from app.web.cache import LruCache
 from app.web.security_headers import InlineScripts
 from app.web.themes import Theme, ThemeRegistry, asset_url
@@ -18,6 +19,7 @@ from app.web.urls import allowed_url
 
 #: The verifier's answer for a page is reused this long (the JSON is cached as long, too).
 REPORT_TTL_SECONDS = 30
+PDF_TTL_SECONDS = 300
 
 
 def make_environment(templates_dir: Path) -> Environment:
@@ -31,6 +33,7 @@ def make_environment(templates_dir: Path) -> Environment:
     )
     env.filters["allowed_url"] = allowed_url  # every templated href and src goes through it
     env.globals["asset_url"] = asset_url
+    i18n.install(env)  # _(), ngettext(), language(), Babel date/number filters
     return env
 
 
@@ -45,6 +48,9 @@ class WebContext:
     )
     previews: LruCache[bytes] = field(default_factory=lambda: LruCache(512))
     qr_codes: LruCache[str] = field(default_factory=lambda: LruCache(1024))
+    #: Certificate PDFs: a few hundred ms each to lay out; a course setting may change what
+    #: they show (the grade), so they are kept a few minutes only.
+    pdfs: LruCache[bytes] = field(default_factory=lambda: LruCache(256, PDF_TTL_SECONDS))
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.templates_dir)

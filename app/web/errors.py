@@ -21,17 +21,19 @@ from app.accounts.errors import SignInRequired
 from app.errors import AppError
 from app.http import media
 from app.web.context import WebContext
+from app.web.i18n import N_
+from app.web.i18n import gettext as _
 from app.web.themes import DEFAULT_THEME
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 #: What ``app.exception_handlers`` holds (Starlette allows sync handlers too).
 AnyHandler = Callable[[Request, Any], Response | Awaitable[Response]]
 _TITLES = {
-    403: "Not allowed",
-    404: "Page not found",
-    406: "Not acceptable",
-    422: "Please check what you entered",
-    500: "Something went wrong",
+    403: N_("Not allowed"),
+    404: N_("Page not found"),
+    406: N_("Not acceptable"),
+    422: N_("Please check what you entered"),
+    500: N_("Something went wrong"),
 }
 #: Pages whose forms a browser posts (learner sign-in and /me): refusals come back as a page.
 _FORM_PAGES = ("/me", "/signin", "/signout")
@@ -56,7 +58,7 @@ def _browser_form(request: Request) -> bool:
 
 
 def render_error(web: WebContext, status: int, detail: str | None = None) -> HTMLResponse:
-    title = _TITLES.get(status, "Error")
+    title = _(_TITLES.get(status, N_("Error")))
     try:
         html = web.render(
             [f"errors/{status}.html", "errors/error.html"],

@@ -7,9 +7,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -20,33 +23,43 @@ from app.container import Services
 from app.credentials.visibility import current_renewal, public_credential
 from app.db import utcnow
 from app.deps import OptionalLearner, ServicesDep, SessionDep
-from app.errors import NotFound
+from app.errors import NotFound, ServiceUnavailable
 from app.http.guard import GuardedRoute
 from app.issuers.organizations import organization_or_none
-from app.models import IssuedCredential, Organization
+from app.models import Course, IssuedCredential, Organization
 from app.models.enums import CredentialKind, CredentialStatus
+from app.sharing.linkedin import bare_id
 from app.verification.report import VerificationReport
-from app.web.certificate import CertificateView, certificate_view, human_date
+from app.web.certificate import TYPE_WORDS, CertificateView, certificate_view
 from app.web.context import WebContext, WebDep
-from app.web.preview import render_preview
+from app.web.i18n import N_, format_date, format_time, language_headers
+from app.web.i18n import current as current_language
+from app.web.i18n import gettext as _
+from app.web.pdf import PdfUnavailable, render_pdf
+from app.web.preview import logo_file, render_preview, share_title
 from app.web.sharing import linkedin_add_url, mailto_url, qr_svg
 from app.web.themes import Signatory, Theme
 from app.web.urls import allowed_url
 from app.web.viewer import private_if_hidden, viewer_account
 
 router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
+log = logging.getLogger("laurel.web")
 
 PAGE_CACHE = "public, max-age=60"
 ENHANCE_SCRIPT = "credentials/enhance.js"
 #: SVG opened on its own is a document: no scripts, no fetches.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+#: Check groups whose failure means the document itself cannot be trusted (a forgery, a
+#: changed copy, an unknown issuer): only they give "could not be verified". Status and
+#: validity are states of a genuine credential and have banners of their own.
+TRUST_GROUPS = ("Signature", "Issuer", "Format")
 #: Verifier check names, grouped as the page explains them to a person.
 CHECK_GROUPS = (
-    ("Signature", ("proof",)),
-    ("Issuer", ("issuer", "issuer_key")),
-    ("Status", ("revocation", "suspension", "status")),
-    ("Validity", ("validity",)),
-    ("Format", ("schema",)),
+    (N_("Signature"), ("proof",)),
+    (N_("Issuer"), ("issuer", "issuer_key")),
+    (N_("Status"), ("revocation", "suspension", "status")),
+    (N_("Validity"), ("validity",)),
+    (N_("Format"), ("schema",)),
 )
 
 
@@ -66,7 +79,7 @@ def _groups(report: VerificationReport) -> list[CheckGroup]:
                 CheckGroup(label, all(c.passed for c in checks), [c.message for c in checks])
             )
         elif label == "Status":
-            groups.append(CheckGroup(label, True, ["this credential carries no status entry"]))
+            groups.append(CheckGroup(label, True, [_("this credential carries no status entry")]))
     return groups
 
 
@@ -76,11 +89,8 @@ def _json_ld_script(document: str) -> str:
     return document.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _signatories(
-    services: Services, session: Session, theme: Theme, record: IssuedCredential
-) -> list[Signatory]:
+def _signatories(course: Course | None, theme: Theme) -> list[Signatory]:
     """The course's signatories when it names any, else the theme's signatory block."""
-    course = services.records.course_of(session, record)
     people = []
     for entry in course.signatories if course else []:
         if not isinstance(entry, dict) or not entry.get("name"):
@@ -91,10 +101,31 @@ def _signatories(
                 name=str(entry["name"]),
                 title=title,
                 image=allowed_url(entry.get("signature_image_url"), "image") or None,
-                image_alt=f"Signature of {entry['name']}",
+                image_alt=_("Signature of %(name)s", name=str(entry["name"])),
             )
         )
     return people or list(theme.signatories)
+
+
+def heading_word(theme: Theme, view: CertificateView, layout: str) -> str:
+    """What the certificate calls itself: the theme's word for the achievementType, the
+    theme's word for the layout, the type's own word, then the layout's default."""
+    kind = view.achievement_type or ""
+    own = theme.titles.get(kind) or theme.titles.get(layout)
+    if own:
+        return own  # the theme's own words, in the theme's language
+    if layout == "program" and kind in ("", "Certificate", "LearningProgram"):
+        return _("Program certificate")  # a program's default type says no more than that
+    return _(TYPE_WORDS.get(kind) or "Certificate of achievement")
+
+
+def page_state(record: IssuedCredential, view: CertificateView, today: date) -> str:
+    """revoked, suspended, expired (past validUntil) or active."""
+    if record.status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED):
+        return str(record.status)
+    if view.valid_until is not None and view.valid_until < today:
+        return "expired"
+    return str(CredentialStatus.ACTIVE)
 
 
 def _layout(record: IssuedCredential, view: CertificateView) -> str:
@@ -135,7 +166,11 @@ class CredentialPage:
             "qr": f"{here}/qr.svg",
             "badge_png": f"{here}/badge.png",
             "badge_svg": f"{here}/badge.svg",
-            "preview": f"{page}/preview.png",  # absolute: crawlers fetch it
+            # Absolute (crawlers fetch it), in the page's language when it is not the default.
+            "preview": f"{page}/preview.png" + current_language().chosen,
+            "pdf": f"{here}/certificate.pdf",
+            "verify": f"../verify?url={quote(page, safe='')}",
+            "about": "../about/verification",
         }
 
     def _renewed_url(self, record: IssuedCredential) -> str | None:
@@ -145,28 +180,45 @@ class CredentialPage:
         newest = current_renewal(self.session, record)
         return self.services.identity.credential_url(newest.uuid) if newest else None
 
+    def summary(self) -> str:
+        """One sentence for the meta description and the e-mail body."""
+        view, values = self.view, {"issuer": self.view.issuer_name, "title": self.view.title}
+        if view.learner_name and view.awarded_text:
+            return _(
+                "%(issuer)s awarded %(name)s “%(title)s” on %(date)s.",
+                name=view.learner_name,
+                date=view.awarded_text,
+                **values,
+            )
+        if view.learner_name:
+            return _("%(issuer)s awarded %(name)s “%(title)s”.", name=view.learner_name, **values)
+        if view.awarded_text:
+            return _(
+                "%(issuer)s awarded “%(title)s” on %(date)s.", date=view.awarded_text, **values
+            )
+        return _("%(issuer)s awarded “%(title)s”.", **values)
+
+    def course(self) -> Course | None:
+        return self.services.records.course_of(self.session, self.record)
+
     def render(self) -> str:
         view, record, urls = self.view, self.record, self.urls()
         report, checked = self.report()
-        state = (
-            record.status
-            if record.status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED)
-            else CredentialStatus.ACTIVE
-        )
+        state = page_state(record, view, utcnow().date())
+        course = self.course()
         layout = _layout(record, view)
-        headline = view.title + (f" — {view.learner_name}" if view.learner_name else "")
-        summary = (
-            f"{view.issuer_name} awarded "
-            + (f"{view.learner_name} “{view.title}”" if view.learner_name else f"“{view.title}”")
-            + (f" on {view.awarded_text}." if view.awarded_text else ".")
-        )
+        headline = share_title(view.learner_name, view.title)  # name first, <= 70 chars
+        summary = self.summary()
         issuer = self.document.get("issuer")
         changed = None
-        if state != CredentialStatus.ACTIVE:
+        if state in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED):
             events = self.services.credential_status.history(self.session, record.uuid)
             if events:
-                changed = human_date(events[-1].at.date())
+                changed = format_date(events[-1].at.date())
+        groups = _groups(report)
+        untrusted = [_(g.label).lower() for g in groups if g.label in TRUST_GROUPS and not g.passed]
         qr = self.web.qr_codes.get_or_make(urls["page"], lambda: qr_svg(urls["page"], inline=True))
+        org = self.org
         return self.web.render(
             self.web.theme_template(self.theme, layout),
             theme=self.theme,
@@ -183,20 +235,32 @@ class CredentialPage:
             root="../",
             layout=f"credentials/{layout}.html",
             layout_kind=layout,
+            kicker=heading_word(self.theme, view, layout),
             verification={
                 "verified": report.verified,
-                "groups": _groups(report),
-                "failed": [g.label.lower() for g in _groups(report) if not g.passed],
-                "checked_at": f"{human_date(checked.date())}, {checked:%H:%M} UTC",
+                "untrusted": untrusted,
+                "groups": groups,
+                "failed": [_(g.label).lower() for g in groups if not g.passed],
+                "checked_at": f"{format_date(checked)}, {format_time(checked)} UTC",
+                "checked_time": f"{format_time(checked)} UTC",
+                "checked_iso": checked.isoformat(timespec="seconds"),
             },
             verified_mark=report.verified and state == CredentialStatus.ACTIVE,
-            signatories=_signatories(self.services, self.session, self.theme, record),
+            # A grade is the learner's: the page shows it only when the course opts in.
+            show_results=bool(course and course.public_grade),
+            indexable=bool(org and org.indexable) and state == CredentialStatus.ACTIVE,
+            signatories=_signatories(course, self.theme),
             urls=urls,
             issuer_id=issuer.get("id") if isinstance(issuer, dict) else issuer,
+            credential_uuid=bare_id(view.credential_id),
             share={
                 "headline": headline,
                 "summary": summary,
-                "image_alt": f"Certificate: {view.title}, issued by {view.issuer_name}",
+                "image_alt": _(
+                    "Certificate: %(title)s, issued by %(issuer)s",
+                    title=view.title,
+                    issuer=view.issuer_name,
+                ),
                 "linkedin": linkedin_add_url(
                     name=view.title,
                     organization=view.issuer_name,
@@ -204,10 +268,12 @@ class CredentialPage:
                     expires=view.valid_until,
                     cert_url=urls["page"],
                     cert_id=view.credential_id,
+                    organization_id=(org.linkedin_organization_id if org else None)
+                    or self.theme.linkedin_organization_id,
                 ),
                 "mailto": mailto_url(
-                    subject=f"My certificate: {view.title}",
-                    body=f"{summary}\n\nSee and verify it here: {urls['page']}",
+                    subject=_("My certificate: %(title)s", title=view.title),
+                    body=summary + "\n\n" + _("See and verify it here: %(url)s", url=urls["page"]),
                 ),
             },
             qr_inline=Markup(qr),  # segno's own SVG markup; the URL in it is ours
@@ -219,13 +285,16 @@ def credential_page(request: Request, session: Session, record: IssuedCredential
     """The certificate as HTML (what ``GET /credentials/{uuid}`` answers a browser)."""
     services: Services = request.app.state.services
     web: WebContext = request.app.state.web
-    html = CredentialPage(services, web, session, record).render()
+    page = CredentialPage(services, web, session, record)
+    html = page.render()
     headers = {
         "Cache-Control": PAGE_CACHE,
         "Vary": "Accept",
         # Copy link and Print: templates/credentials/_enhance.html.
         "Content-Security-Policy": web.scripts.policy(ENHANCE_SCRIPT),
     }
+    if not (page.org and page.org.indexable):
+        headers["X-Robots-Tag"] = "noindex"  # also for crawlers that skip the <meta>
     return HTMLResponse(html, headers=headers)
 
 
@@ -249,11 +318,56 @@ def preview_image(uuid: str, session: SessionDep, services: ServicesDep, web: We
     """The Open Graph / Twitter card image, 1200x630."""
     record = public_credential(session, uuid)
     page = CredentialPage(services, web, session, record)
-    key = (record.uuid, record.status, page.theme.version)
+    state = page_state(record, page.view, utcnow().date())
+    language = current_language().code  # the card's words and dates are the reader's
+    key = (record.uuid, state, page.theme.version, language)
+    layout = _layout(record, page.view)
     png = web.previews.get_or_make(
-        key, lambda: render_preview(page.view, page.theme, record.status)
+        key,
+        lambda: render_preview(
+            page.view,
+            page.theme,
+            state,
+            heading=heading_word(page.theme, page.view, layout),
+            logo_path=logo_file(page.theme, web.themes.asset_path),
+        ),
     )
-    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+    response = Response(
+        png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"}
+    )
+    language_headers(response.headers)
+    return response
+
+
+@router.get("/credentials/{uuid}/certificate.pdf")
+def certificate_pdf(uuid: str, session: SessionDep, services: ServicesDep, web: WebDep) -> Response:
+    """The certificate's print layout as a one-page landscape PDF (QR code and code on it)."""
+    record = public_credential(session, uuid)
+    page = CredentialPage(services, web, session, record)
+    state = page_state(record, page.view, utcnow().date())
+    themes_root = f"{services.identity.base_url}/themes/"
+
+    def theme_file(url: str) -> Path | None:
+        slug, _, name = url.removeprefix(themes_root).partition("/")
+        return web.themes.asset_path(slug, name) if url.startswith(themes_root) else None
+
+    def make() -> bytes:
+        page_url = services.identity.credential_url(record.uuid)
+        return render_pdf(page.render(), page_url, theme_file)
+
+    try:
+        key = (record.uuid, state, page.theme.version, current_language().code)
+        pdf = web.pdfs.get_or_make(key, make)
+    except PdfUnavailable as exc:
+        log.error("certificate PDF: WeasyPrint cannot run here: %s", exc)
+        raise ServiceUnavailable(
+            "PDF certificates are not available on this server; print the page instead"
+        ) from None
+    headers = {
+        "Cache-Control": PAGE_CACHE,
+        "Content-Disposition": f'inline; filename="certificate-{record.uuid}.pdf"',
+    }
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 @router.get("/credentials/{uuid}/qr.svg")

@@ -78,6 +78,8 @@ class Theme:
     #: Certificate titles per layout; the templates have defaults.
     titles: dict[str, str] = field(default_factory=dict)
     version: str = "default"  # changes when the theme files change (cache keys)
+    #: LinkedIn company id for "Add to profile" when the organization's settings name none.
+    linkedin_organization_id: str | None = None
 
 
 DEFAULT_THEME = Theme()
@@ -199,7 +201,17 @@ def parse_theme(slug: str, raw: dict[str, Any], version: str = "") -> Theme:
         tagline=raw.get("tagline") if isinstance(raw.get("tagline"), str) else None,
         titles=titles,
         version=version or slug,
+        linkedin_organization_id=_linkedin_id(slug, raw.get("linkedin_organization_id")),
     )
+
+
+def _linkedin_id(slug: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str | int) and re.fullmatch(r"[0-9]{1,20}", str(value)):
+        return str(value)
+    log.warning("theme %s: linkedin_organization_id=%r is not a number; ignored", slug, value)
+    return None
 
 
 def _image_url(slug: str, value: Any) -> str | None:

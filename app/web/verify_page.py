@@ -5,16 +5,15 @@ OB 3.0 §5.3), or give a share link (``?url=``); the same checks as
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
+from app.db import as_utc
 from app.deps import ServicesDep, SessionDep
 from app.errors import PayloadTooLarge
 from app.http.body import read_limited
@@ -22,6 +21,10 @@ from app.http.guard import GuardedRoute
 from app.verification.baked import looks_like_image, unbake_text
 from app.verification.report import VerificationReport
 from app.verification.submission import MAX_BYTES, SubmissionError, parse_json
+from app.web.context import WebContext
+from app.web.i18n import format_number
+from app.web.i18n import gettext as _
+from app.web.themes import DEFAULT_THEME
 from app.web.verify import verdict_view
 
 router = APIRouter(tags=["verification"], route_class=GuardedRoute)
@@ -32,9 +35,19 @@ _FORM_OVERHEAD = 16_384
 MAX_FORM_BYTES = MAX_BYTES + _FORM_OVERHEAD
 
 
-@lru_cache(maxsize=4)
-def _templates(directory: str) -> Jinja2Templates:
-    return Jinja2Templates(directory=directory)
+def _status_changed(services: Any, session: Any, report: VerificationReport) -> date | None:
+    """When a credential this service issued was revoked or suspended (the status list says
+    only that it is; our own history says since when). Only for an intact signature."""
+    codes = {c.code for c in report.failed()}
+    if not codes & {"REVOKED", "SUSPENDED"} or not any(
+        c.name == "proof" and c.passed for c in report.checks
+    ):
+        return None
+    credential_id = str((report.credential or {}).get("id") or "")
+    if not credential_id.startswith("urn:uuid:"):
+        return None
+    events = services.credential_status.history(session, credential_id.removeprefix("urn:uuid:"))
+    return as_utc(events[-1].at).date() if events else None
 
 
 def _page(
@@ -42,25 +55,27 @@ def _page(
     services: Any,
     *,
     report: VerificationReport | None = None,
+    status_changed: date | None = None,
     error: str | None = None,
     status: int = 200,
     text: str = "",
     url: str = "",
 ) -> HTMLResponse:
-    templates = _templates(str(Path(services.settings.templates_dir)))
-    context = {
-        "view": verdict_view(report) if report is not None else None,
-        "report_json": json.dumps(report.to_json(), indent=2) if report is not None else None,
-        "error": error,
-        "text": text,
-        "url": url,
-        "max_kb": MAX_BYTES // 1000,
-    }
-    response = templates.TemplateResponse(request, "verify.html", context, status_code=status)
+    web: WebContext = request.app.state.web
+    html = web.render(
+        ["verify.html"],
+        theme=DEFAULT_THEME,
+        root="",
+        view=verdict_view(report, status_changed) if report is not None else None,
+        report_json=json.dumps(report.to_json(), indent=2) if report is not None else None,
+        error=error,
+        text=text,
+        url=url,
+        max_kb=MAX_BYTES // 1000,
+    )
     # The Content-Security-Policy (no script) and nosniff: app/web/security_headers.py.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 @router.get(
@@ -83,7 +98,7 @@ async def verify_page_submit(
     try:
         raw = await read_limited(request, MAX_FORM_BYTES)
     except PayloadTooLarge:
-        message = f"That is more than {MAX_BYTES // 1000} kB: no credential is that large."
+        message = _("That is more than %(size)s kB: no credential is that large.", size=_kb())
         return _page(request, services, error=message, status=413)
     form = await _replay(request, raw).form(max_files=1, max_fields=8, max_part_size=MAX_BYTES + 1)
     upload = form.get("file")
@@ -94,7 +109,9 @@ async def verify_page_submit(
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
-            message = f"The file is more than {MAX_BYTES // 1000} kB: no credential is that large."
+            message = _(
+                "The file is more than %(size)s kB: no credential is that large.", size=_kb()
+            )
             return _page(request, services, error=message, status=413)
         if looks_like_image(data):  # a baked badge (OB 3.0 §5.3): PNG or SVG
             try:
@@ -107,7 +124,7 @@ async def verify_page_submit(
         return await _verify_for_page(request, services, session, text, "")
     if url:
         return await _verify_for_page(request, services, session, None, url)
-    message = "Paste a credential, choose a file or give a link to one."
+    message = _("Give a link to a credential, paste one or choose a file.")
     return _page(request, services, error=message, status=422)
 
 
@@ -128,7 +145,12 @@ async def _verify_for_page(
         status = exc.status if exc.status in (400, 413) else 422
         return _page(request, services, error=str(exc), status=status, text=text or "", url=url)
     shown = text if text is not None and len(text) <= 200_000 else ""
-    return _page(request, services, report=report, text=shown, url=url)
+    changed = await run_in_threadpool(_status_changed, services, session, report)
+    return _page(request, services, report=report, status_changed=changed, text=shown, url=url)
+
+
+def _kb() -> str:
+    return format_number(MAX_BYTES // 1000)
 
 
 def _replay(request: Request, body: bytes) -> Request:

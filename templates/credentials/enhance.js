@@ -1,14 +1,16 @@
 // Progressive enhancement only: everything is readable and usable without it. Written into the
 // page by inline_script(); the Content-Security-Policy allows it by its hash and nothing else.
+// Texts come from data- attributes, so the page's language applies to them too.
 (function () {
   var copy = document.querySelector("[data-copy]");
   if (copy && navigator.clipboard) {
     copy.hidden = false;
+    var status = document.getElementById(copy.getAttribute("data-status"));
     copy.addEventListener("click", function () {
-      var input = document.getElementById(copy.getAttribute("data-copy"));
-      navigator.clipboard.writeText(input.value).then(function () { copy.textContent = "Link copied"; });
+      navigator.clipboard.writeText(copy.getAttribute("data-copy")).then(function () {
+        copy.textContent = copy.getAttribute("data-copied");
+        if (status) { status.textContent = copy.getAttribute("data-copied"); }
+      });
     });
   }
-  var print = document.querySelector("[data-print]");
-  if (print) { print.hidden = false; print.addEventListener("click", function () { window.print(); }); }
 })();

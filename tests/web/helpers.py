@@ -118,3 +118,36 @@ def rasterize_segno_svg(svg: str, module: int = 6) -> Image.Image:
             )
             x += length
     return image
+
+
+def expired_badge(title: str = "First Aid at Work") -> dict[str, Any]:
+    """A credential valid from 2 May 2024 to 1 June 2026: genuine, and past its end date."""
+    return named_badge(title, validFrom="2024-05-02T09:00:00Z", validUntil="2026-06-01T00:00:00Z")
+
+
+SKILL_URL = "https://skills.example.org/frameworks/data/statistics"
+
+
+def whole_badge(title: str = "Statistics for Data Work") -> dict[str, Any]:
+    """A Badge with an image, two skills (alignments) and tags (OB 3.0 §B.1.1, §B.1.2)."""
+    credential = named_badge(title)
+    achievement = credential["credentialSubject"]["achievement"]
+    achievement["achievementType"] = "Badge"
+    achievement["image"] = {"id": BADGE_IMAGE, "type": "Image", "caption": "Badge"}
+    achievement["alignment"] = [
+        {"type": ["Alignment"], "targetName": "Descriptive statistics", "targetUrl": SKILL_URL,
+         "targetFramework": "Example Data Skills", "targetType": "ceasn:Competency"},
+        {"type": ["Alignment"], "targetName": "Hypothesis testing",
+         "targetUrl": "javascript:alert(1)"},
+    ]  # fmt: skip
+    achievement["tag"] = ["statistics", "data"]
+    return credential
+
+
+#: A small SVG badge as a data: URL: pages and PDFs show it without fetching anything.
+BADGE_IMAGE = (
+    "data:image/svg+xml;base64,"
+    "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxMDAgMTAwIj48Y2lyY2xl"
+    "IGN4PSI1MCIgY3k9IjUwIiByPSI0NiIgZmlsbD0iIzFmM2E1ZiIvPjxwYXRoIGQ9Ik0zMCA1MmwxNCAxNCAyNi0yOCIg"
+    "ZmlsbD0ibm9uZSIgc3Ryb2tlPSIjZmZmIiBzdHJva2Utd2lkdGg9IjgiLz48L3N2Zz4="
+)

@@ -192,7 +192,7 @@ def test_content_security_policy_runs_the_pages_script_and_no_other(
         )
         uuid = uuid_of(factory.issue(factory.caller("northwind"), graded_badge()))
         page.goto(f"{live_server}/credentials/{uuid}")
-        assert page.get_by_role("button", name="Print").is_visible()
+        assert page.get_by_role("link", name="Print (PDF)").is_visible()
         page.get_by_role("button", name="Copy link").click()
         page.get_by_role("button", name="Link copied").wait_for()
         assert page.evaluate("navigator.clipboard.readText()") == f"{BASE_URL}/credentials/{uuid}"

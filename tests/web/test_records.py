@@ -32,6 +32,7 @@ def _catalog(lms: Lms) -> None:
         CS.format(101),
         title="Introduction to Computer Science",
         grade_bands=[{"name": "Pass", "min_grade": 0.7}, {"name": "Distinction", "min_grade": 0.9}],
+        public_grade=True,  # the certificate page shows the grade only when the course opts in
         signatories=[
             {"name": "Ada Lovelace", "title": "Professor", "organization": "Acme University",
              "signature_image_url": SIGNATURE},
@@ -127,13 +128,16 @@ def test_record_lists_credentials_and_program_progress(lms: Lms) -> None:
     assert len(html.encode()) < 150_000
 
 
-def test_record_hides_revoked_and_not_yet_public_credentials(lms: Lms) -> None:
+def test_record_labels_revoked_and_hides_not_yet_public_credentials(lms: Lms) -> None:
+    """A revoked credential is listed as revoked (the learner must not be told they have
+    none) and no longer counts towards a program; one not yet public is not listed."""
     uuids = _learner_with_awards(lms)
     path = _share(lms)["url"].removeprefix(BASE_URL)
     set_status(lms.services, uuids["102"], "revoke")  # the program cascade follows
     set_public_from(lms.services, uuids["103"], datetime.now(UTC) + timedelta(days=1))
     html = lms.client.get(path).text
-    assert f"/credentials/{uuids['102']}" not in html
+    revoked = re.search(rf"<li>\s*<img[^>]*{uuids['102']}.*?</li>", html, re.S)
+    assert revoked and '<span class="chip chip--revoked">Revoked</span>' in revoked.group(0)
     assert f"/credentials/{uuids['103']}" not in html
     assert f"/credentials/{uuids['101']}" in html
     fundamentals = re.search(r"Computer Science Fundamentals.*?</article>", html, re.S)
