@@ -27,6 +27,7 @@ from pyld import jsonld as _pyld
 
 from app.core import jsonld_nodemap, rdfc
 from app.core.budget import WorkBudgetExceeded, checkpoint
+from app.core.jsonld_compiled import ShapeCompiler
 
 JsonObject = dict[str, Any]
 
@@ -92,6 +93,16 @@ class ContextStore:
 
     def urls(self) -> list[str]:
         return sorted(self._contexts)
+
+    def terms(self) -> frozenset[str]:
+        """Every key of every object in every pinned context (a superset of their terms)."""
+        return frozenset(
+            key
+            for pinned in self._contexts.values()
+            for obj in _containers(pinned.document)
+            if isinstance(obj, dict)
+            for key in obj
+        )
 
     def get(self, url: str) -> PinnedContext:
         try:
@@ -242,10 +253,12 @@ def _containers(node: Any) -> list[Any]:
 class JsonLdProcessor:
     """Expansion and RDF conversion over pinned contexts, with safe-mode checks."""
 
-    def __init__(self, store: ContextStore) -> None:
+    def __init__(self, store: ContextStore, *, compiled: bool = True) -> None:
         self.store = store
         self._loader = store.pyld_loader()
         self._processor = _MemoizingProcessor(store.owned_object_ids)
+        #: N-Quads by per-shape template (``jsonld_compiled``); None: pyld for every document.
+        self.compiler = ShapeCompiler(self.pyld_nquads, store.terms()) if compiled else None
 
     def _options(self, **extra: Any) -> dict[str, Any]:
         return {"documentLoader": self._loader, "base": None, **extra}
@@ -297,7 +310,17 @@ class JsonLdProcessor:
             raise UndefinedTermError(terms)
 
     def to_nquads(self, document: Mapping[str, Any]) -> str:
-        """JSON-LD -> RDF (N-Quads, not canonical)."""
+        """JSON-LD -> RDF (N-Quads, not canonical): by the template of the document's shape
+        when there is one (the same text as pyld's, ``jsonld_compiled``), else by pyld."""
+        self.check_contexts(document)
+        if self.compiler is not None:
+            compiled = self.compiler.to_nquads(document)
+            if compiled is not None:
+                return compiled
+        return self.pyld_nquads(document)
+
+    def pyld_nquads(self, document: Mapping[str, Any]) -> str:
+        """pyld's JSON-LD -> RDF (N-Quads, not canonical), with pinned contexts only."""
         self.check_contexts(document)
         try:
             return self._processor.to_rdf(
