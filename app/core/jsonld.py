@@ -7,6 +7,10 @@ Canonicalization (RDF Dataset Canonicalization, RDFC-1.0) is one swappable piece
 ``PyldCanonicalizer`` is the pure-Python reference; ``FastCanonicalizer`` keeps pyld for the
 JSON-LD -> RDF step and hands the dataset to pyoxigraph's RDFC-1.0 (Rust). Tests check that both
 give the same bytes on the spec vectors and on generated documents.
+
+JSON-LD -> RDF itself runs by per-shape template for documents whose shape was seen before
+(``jsonld_compiled``: pyld proves each template on placeholders; the output is pyld's text byte
+for byte, checked by a hypothesis test); anything else goes through pyld.
 """
 
 from __future__ import annotations
@@ -312,12 +316,17 @@ class JsonLdProcessor:
     def to_nquads(self, document: Mapping[str, Any]) -> str:
         """JSON-LD -> RDF (N-Quads, not canonical): by the template of the document's shape
         when there is one (the same text as pyld's, ``jsonld_compiled``), else by pyld."""
+        return self.to_nquads_checked(document)[0]
+
+    def to_nquads_checked(self, document: Mapping[str, Any]) -> tuple[str, bool]:
+        """``to_nquads`` and whether its blank nodes are proven distinct by their first-degree
+        hashes (a template's property: then RDFC-1.0 needs no poison check)."""
         self.check_contexts(document)
         if self.compiler is not None:
-            compiled = self.compiler.to_nquads(document)
+            compiled = self.compiler.render(document)
             if compiled is not None:
                 return compiled
-        return self.pyld_nquads(document)
+        return self.pyld_nquads(document), False
 
     def pyld_nquads(self, document: Mapping[str, Any]) -> str:
         """pyld's JSON-LD -> RDF (N-Quads, not canonical), with pinned contexts only."""
@@ -366,11 +375,11 @@ class FastCanonicalizer:
         self.processor = processor
 
     def canonicalize(self, document: Mapping[str, Any]) -> str:
-        nquads = self.processor.to_nquads(document)
+        nquads, distinct = self.processor.to_nquads_checked(document)
         if not nquads:
             return ""
         checkpoint(force=True)
-        canonical = rdfc.canonicalize_nquads(nquads)
+        canonical = rdfc.canonicalize_nquads(nquads, distinct_blank_nodes=distinct)
         checkpoint(force=True)
         return canonical
 

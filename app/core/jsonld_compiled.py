@@ -36,7 +36,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,9 +52,11 @@ _IRI = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):(//)?([^\s<>\"{}|\\^`\x00-\x20]*)
 _VERBATIM_KEYS = frozenset(
     {"@type", "type", "@language", "@direction", "@index", "@vocab", "@base", "@version"}
 )
-#: The key of a hole in a skeleton (refused as a key of real data).
-_HOLE = "\u0000hole"
 _LIST_NODE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>"
+
+#: Larger documents are not compiled (a template costs a few pyld runs to prove).
+_MAX_PARTS = 4000
+_MAX_LEAVES = 512
 
 _LITERAL = 0
 _IRI_TAIL = 1
@@ -78,7 +80,7 @@ def escape_literal(value: str) -> str:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Leaf:
     """A string of the document that may become a hole."""
 
@@ -99,7 +101,7 @@ class _Leaf:
 class _Shape:
     """A document taken apart: its shape key and the strings that may be holes."""
 
-    key: str
+    key: tuple[Any, ...]
     leaves: list[_Leaf]
     #: Rebuilds the document with some leaves replaced (index -> replacement).
     rebuild: Callable[[Mapping[int, str]], dict[str, Any]]
@@ -110,6 +112,9 @@ class _Template:
     """pyld's N-Quads of a template, as lines of constant text and holes."""
 
     lines: tuple[tuple[str | tuple[int, int], ...], ...]
+    #: Every blank node has its own multiset of (position, predicate): their first-degree
+    #: hashes (RDFC-1.0 §4.6) differ whatever the values, so no Hash N-Degree Quads is needed.
+    distinct_blank_nodes: bool = False
 
     def render(self, leaves: list[_Leaf]) -> str | None:
         out: list[str] = []
@@ -155,12 +160,17 @@ class ShapeCompiler:
     def __init__(self, run_pyld: RunPyld, pinned_terms: Iterable[str]) -> None:
         self._run_pyld = run_pyld
         self._terms = frozenset(pinned_terms)
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.stats = {"compiled": 0, "fallback": 0, "templates": 0}
 
     def to_nquads(self, document: Mapping[str, Any]) -> str | None:
         """pyld's N-Quads of ``document`` by template, or None (then the caller runs pyld)."""
+        found = self.render(document)
+        return None if found is None else found[0]
+
+    def render(self, document: Mapping[str, Any]) -> tuple[str, bool] | None:
+        """``(N-Quads, blank nodes distinct by first degree)`` by template, or None."""
         try:
             shape = _take_apart(document, self._terms)
         except _Refused:
@@ -180,19 +190,19 @@ class ShapeCompiler:
         compiled = self._compile(shape, entry)
         return self._miss() if compiled is None else self._rendered(compiled, shape)
 
-    def _rendered(self, template: _Template, shape: _Shape) -> str | None:
+    def _rendered(self, template: _Template, shape: _Shape) -> tuple[str, bool] | None:
         checkpoint()
         out = template.render(shape.leaves)
         if out is None:
             return self._miss()
         self.stats["compiled"] += 1
-        return out
+        return out, template.distinct_blank_nodes
 
-    def _miss(self) -> str | None:
+    def _miss(self) -> tuple[str, bool] | None:
         self.stats["fallback"] += 1
         return None
 
-    def _entry(self, key: str) -> _Entry:
+    def _entry(self, key: tuple[Any, ...]) -> _Entry:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -205,21 +215,27 @@ class ShapeCompiler:
             return entry
 
     def _compile(self, shape: _Shape, entry: _Entry) -> _Template | None:
-        """Run pyld on templates until every remaining placeholder is a proven hole."""
+        """Run pyld on templates until every remaining placeholder is a proven hole.
+
+        The first round (every candidate a placeholder) is the same for every document of
+        the shape: when it fails (pyld refuses it, or it makes lists) the shape is refused for
+        good. Later rounds put some real values back, so a failure there refuses only this
+        document: another document of the same shape cannot spoil the shape for others.
+        """
         from app.core.jsonld import JsonLdError  # the processor module imports this one
 
         verbatim: set[int] = set()
-        for _ in range(self.MAX_ROUNDS):
+        for round_number in range(self.MAX_ROUNDS):
             holes = {
                 i: leaf.placeholder(i) for i, leaf in enumerate(shape.leaves) if i not in verbatim
             }
             try:
                 nquads = self._run_pyld(shape.rebuild(holes))
             except JsonLdError:
-                entry.refused = True
+                entry.refused = entry.refused or round_number == 0
                 return None
             if _LIST_NODE in nquads:
-                entry.refused = True
+                entry.refused = entry.refused or round_number == 0
                 return None
             template, bad = _read_template(nquads, shape.leaves, holes)
             if template is None:
@@ -231,7 +247,6 @@ class ShapeCompiler:
                 entry.variants.setdefault(key, {})[values] = template
             self.stats["templates"] += 1
             return template
-        entry.refused = True
         return None
 
 
@@ -268,7 +283,62 @@ def _read_template(
     bad |= set(holes) - seen  # dropped from the output: the value may matter
     if bad:
         return None, bad
-    return _Template(tuple(lines)), set()
+    return _Template(tuple(lines), _blank_nodes_distinct(nquads)), set()
+
+
+def _blank_nodes_distinct(nquads: str) -> bool:
+    """True when no two blank nodes share the multiset of (their positions in a quad, the
+    predicate) over the quads that mention them.
+
+    Their first-degree hash inputs (RDFC-1.0 §4.6: each quad mentioning the node, the node as
+    ``_:a``, any other as ``_:z``) then differ in the predicates or the positions alone, for
+    any values filled into the holes (holes are literals and IRIs, never blank nodes or
+    predicates), so every first-degree hash is unique and RDFC-1.0 needs no N-degree step.
+    """
+    signatures: dict[str, list[tuple[str, str]]] = {}
+    for line in nquads.splitlines():
+        terms = _quad_terms(line)
+        if terms is None:
+            return False
+        subject, predicate, obj, graph = terms
+        labels = {t for t in (subject, obj, graph) if t.startswith("_:")}
+        for label in labels:
+            where = "".join(
+                mark for mark, term in (("s", subject), ("o", obj), ("g", graph)) if term == label
+            )
+            signatures.setdefault(label, []).append((where, predicate))
+    seen = {tuple(sorted(items)) for items in signatures.values()}
+    return len(seen) == len(signatures)
+
+
+def _quad_terms(line: str) -> tuple[str, str, str, str] | None:
+    """Subject, predicate, object (literals as ``"``) and graph of one pyld N-Quads line."""
+    subject, _, rest = line.partition(" ")
+    predicate, _, rest = rest.partition(" ")
+    if not rest.endswith(" ."):
+        return None
+    rest = rest[:-2]
+    if rest.startswith('"'):
+        end = rest.rfind('"')
+        tail = rest[end + 1 :]
+        obj, graph = '"', (tail.split(" ")[-1] if " " in tail else "")
+    else:
+        obj, _, graph = rest.partition(" ")
+    terms = [subject, predicate] + ([] if obj == '"' else [obj]) + ([graph] if graph else [])
+    if not all(_is_term(t) for t in terms) or not predicate.startswith("<"):
+        return None  # not a line this reader understands: no claim about it
+    return subject, predicate, obj, graph
+
+
+def _is_term(term: str) -> bool:
+    """An IRI ``<...>`` or a blank node ``_:x``, with no space, quote or bracket inside."""
+    if term.startswith("_:"):
+        body = term[2:]
+    elif term.startswith("<") and term.endswith(">"):
+        body = term[1:-1]
+    else:
+        return False
+    return bool(body) and not any(c in body for c in ' "<>')
 
 
 def _is_whole_literal(line: str, start: int, end: int) -> bool:
@@ -295,64 +365,99 @@ def _iri_holes_distinct(leaves: list[_Leaf]) -> bool:
 
 
 def _take_apart(document: Mapping[str, Any], pinned_terms: frozenset[str]) -> _Shape:
-    """The shape key (JSON with hole candidates abstracted) and the candidate strings."""
+    """The shape key and the strings that may be holes, in one walk of the document.
+
+    The key is a tuple naming, in document order, every object (its size and keys), array
+    (its length), number, boolean, null and kept string, and for each hole candidate only its
+    kind: bare, or the IRI prefix (and ``//``). Two documents with the same key differ only
+    in the values of their hole candidates.
+    """
     context = document.get("@context")
-    inline_terms = _keys_in(context)
-    leaves: list[_Leaf] = []
-
-    def leaf_of(value: str) -> Any:
-        if MARKER in value:
-            raise _Refused
-        if value.startswith(("@", "_:")) or value in pinned_terms or value in inline_terms:
-            return value  # part of the shape, as it is
-        match = _IRI.match(value)
-        head = f"{match.group(1)}:{match.group(2) or ''}" if match else None
-        leaves.append(_Leaf(value, head))
-        # the key names the kind of the hole: bare, or the IRI prefix (and //)
-        return {_HOLE: len(leaves) - 1, "k": head}
-
-    def skeleton(value: Any, key: str | None) -> Any:
-        if isinstance(value, dict):
-            out = {}
-            for k, v in value.items():
-                if not isinstance(k, str) or MARKER in k or _HOLE in k or k == "@context":
-                    raise _Refused  # a nested @context (or an odd key): pyld
-                out[k] = skeleton(v, k)
-            return out
-        if isinstance(value, list):
-            return [skeleton(v, key) for v in value]
-        if isinstance(value, str):
-            if key in _VERBATIM_KEYS:
-                if MARKER in value:
-                    raise _Refused
-                return value
-            return leaf_of(value)
-        return value
-
-    body = {k: v for k, v in document.items() if k != "@context"}
-    skel = skeleton(body, None)
     try:
-        key = json.dumps([context, skel], ensure_ascii=False, separators=(",", ":"))
+        parts: list[Any] = [json.dumps(context, ensure_ascii=False)]
     except (TypeError, ValueError):
         raise _Refused from None
-    if MARKER in key:
+    if MARKER in parts[0]:
         raise _Refused
+    inline_terms = _keys_in(context)
+    leaves: list[_Leaf] = []
+    append = parts.append
+
+    def walk(value: Any, key: str | None) -> None:
+        if isinstance(value, str):
+            if MARKER in value:
+                raise _Refused
+            if _kept(value, key, pinned_terms, inline_terms):
+                append("s" + value)
+                return
+            match = _IRI.match(value)
+            head = f"{match.group(1)}:{match.group(2) or ''}" if match else None
+            leaves.append(_Leaf(value, head))
+            append("?" if head is None else "i" + head)
+        elif isinstance(value, dict):
+            append(len(value))
+            for k, v in value.items():
+                if not isinstance(k, str) or k == "@context" or MARKER in k:
+                    raise _Refused  # a nested @context (or an odd key): pyld
+                append("k" + k)
+                walk(v, k)
+        elif isinstance(value, list):
+            append(("list", len(value)))
+            for item in value:
+                walk(item, key)
+        elif value is None or isinstance(value, bool | int):
+            append((type(value).__name__, value))
+        elif isinstance(value, float):
+            append(("float", repr(value)))  # -0.0 == 0.0, yet pyld writes them apart
+        else:
+            raise _Refused
+
+    body = {k: v for k, v in document.items() if k != "@context"}
+    walk(body, None)
+    if len(parts) > _MAX_PARTS or len(leaves) > _MAX_LEAVES:
+        raise _Refused  # not a credential-sized document: compiling it would not pay
 
     def rebuild(replacements: Mapping[int, str]) -> dict[str, Any]:
-        copy = _replace(body, skel, replacements)
+        counter = iter(range(len(leaves)))
+        copy = _replace(body, None, replacements, counter, pinned_terms, inline_terms)
         return {"@context": context, **copy} if "@context" in document else copy
 
-    return _Shape(key, leaves, rebuild)
+    return _Shape(tuple(parts), leaves, rebuild)
 
 
-def _replace(value: Any, skel: Any, replacements: Mapping[int, str]) -> Any:
-    """The body with hole candidates swapped for their placeholders (others as they were)."""
-    if isinstance(skel, dict):
-        if isinstance(value, str):
-            return replacements.get(skel[_HOLE], value)
-        return {k: _replace(value[k], s, replacements) for k, s in skel.items()}
-    if isinstance(skel, list):
-        return [_replace(v, s, replacements) for v, s in zip(value, skel, strict=True)]
+def _kept(
+    value: str, key: str | None, pinned_terms: frozenset[str], inline_terms: frozenset[str]
+) -> bool:
+    """A string that is part of the shape as it is, never a hole: a value of a key that may
+    select contexts or be a keyword, a keyword or blank node look-alike, or a term."""
+    return (
+        key in _VERBATIM_KEYS
+        or value.startswith(("@", "_:"))
+        or value in pinned_terms
+        or value in inline_terms
+    )
+
+
+def _replace(
+    value: Any,
+    key: str | None,
+    replacements: Mapping[int, str],
+    counter: Iterator[int],
+    pinned_terms: frozenset[str],
+    inline_terms: frozenset[str],
+) -> Any:
+    """The body with hole candidates (numbered in the walk's order) swapped as asked."""
+    if isinstance(value, str):
+        if _kept(value, key, pinned_terms, inline_terms):
+            return value
+        return replacements.get(next(counter), value)
+    if isinstance(value, dict):
+        return {
+            k: _replace(v, k, replacements, counter, pinned_terms, inline_terms)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_replace(v, key, replacements, counter, pinned_terms, inline_terms) for v in value]
     return value
 
 

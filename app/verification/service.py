@@ -53,7 +53,7 @@ from app.credentials.visibility import is_public
 from app.issuers.identity import IssuerIdentity
 from app.verification.envelopes import envelope_context_problem
 from app.verification.fetch import Fetcher, FetchError
-from app.verification.keys import KeyResolver, ResolvedKey
+from app.verification.keys import KeyResolver, OwnKeyCache, ResolvedKey
 from app.verification.presentations import PresentationReport, verify_presentation
 from app.verification.report import Check, VerificationReport
 from app.verification.status import StatusChecker
@@ -135,6 +135,8 @@ class Verifier:
         self.schemas = schemas
         self.identity = identity
         self.fetcher = fetcher
+        #: our own did:web keys, reused while their organization's key_version holds
+        self.own_keys = OwnKeyCache()
         self.status = StatusChecker(
             self.engine, status_lists, self.key_resolver, remote_fetch=self._remote_list
         )
@@ -149,7 +151,7 @@ class Verifier:
             raise TooCostly(str(exc)) from None
 
     def key_resolver(self, session: Session) -> KeyResolver:
-        return KeyResolver(session, self.identity, self.fetcher)
+        return KeyResolver(session, self.identity, self.fetcher, self.own_keys)
 
     def _remote_list(self, session: Session, url: str) -> str:
         if self.fetcher is None:
