@@ -35,8 +35,8 @@ from app.credentials.signing import (
 from app.credentials.status_lists import Allocation, StatusListService
 from app.db import RetryableConflict, as_utc, retrying
 from app.errors import Conflict, InvalidInput, PayloadTooLarge
-from app.models import IssuedCredential, Organization, StatusEvent
-from app.models.enums import CredentialKind, StatusAction, StatusListFormat, StatusPurpose
+from app.models import IssuedCredential, Organization
+from app.models.enums import CredentialKind, StatusListFormat, StatusPurpose
 
 #: CPU seconds signing one credential may use (its JSON-LD work; ours take a few ms).
 DEFAULT_BUDGET_SECONDS = 5.0
@@ -101,8 +101,14 @@ class IssuanceService:
                 field="credential.credentialStatus",
             )
 
+        attempts = 0
+
         def unit() -> IssuedCredential:
-            return self._issue_once(session, org, credential, version, options, client_id, kind)
+            nonlocal attempts
+            attempts += 1  # after an index clash, draw only among positions known free
+            return self._issue_once(
+                session, org, credential, version, options, client_id, kind, attempts > 1
+            )
 
         return retrying(session, unit)
 
@@ -115,16 +121,20 @@ class IssuanceService:
         options: IssueOptions,
         client_id: str | None,
         kind: str | None,
+        careful: bool = False,
     ) -> IssuedCredential:
         ctx = self.signer.context_for(session, org, options.cryptosuite)
+        chosen_id = "id" in credential or options.credential_id is not None
         document = self._complete(credential, version, ctx, options)
         open_badge = is_open_badge(document)
         storage_uuid = self._storage_uuid(document["id"])
-        self._refuse_duplicate(session, document["id"], storage_uuid)
+        if chosen_id:  # a fresh urn:uuid cannot clash; the unique constraint stays the guard
+            self._refuse_duplicate(session, document["id"], storage_uuid)
         fmt = StatusListFormat.BITSTRING if version == 2 else StatusListFormat.SL2021
         allocations = [
-            self.lists.allocate(session, org, purpose, fmt)
+            allocation
             for purpose in status_purposes(org, open_badge)
+            for allocation in self.lists.allocate(session, org, purpose, fmt, careful=careful)
         ]
         entries = [a.entry_json(self.lists.identity) for a in allocations]
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
@@ -235,9 +245,10 @@ class IssuanceService:
         allocations: list[Allocation],
         client_id: str | None,
     ) -> None:
-        session.add(record)
+        """Three plain INSERTs (no unit-of-work flush), then the row joins the session as a
+        persistent object: callers may still change it (public_from, renewal_of, ...)."""
         try:
-            session.flush()
+            repository.insert_credential(session, record)
         except IntegrityError:  # a concurrent request stored the same id first
             raise Conflict(
                 f'a credential with id "{record.credential_id}" already exists',
@@ -247,9 +258,8 @@ class IssuanceService:
             self.lists.record(session, allocations, record.uuid)
         except IntegrityError:
             raise IndexClash(record.uuid) from None
-        session.add(
-            StatusEvent(credential_uuid=record.uuid, action=StatusAction.ISSUED, actor=client_id)
-        )
+        repository.insert_issued_event(session, record.uuid, client_id)
+        repository.attach(session, record)
 
 
 def _instant(value: Any) -> datetime | None:
