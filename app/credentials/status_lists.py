@@ -175,8 +175,12 @@ class StatusListService:
 
     def record(self, session: Session, allocations: list[Allocation], credential_uuid: str) -> None:
         """Insert the entries (the unique constraint catches a race); slots were claimed."""
+        self.record_many(session, [(a, credential_uuid) for a in allocations])
+
+    @staticmethod
+    def record_many(session: Session, entries: list[tuple[Allocation, str]]) -> None:
         repository.insert_entries(
-            session, [(a.status_list.id, a.position, credential_uuid) for a in allocations]
+            session, [(a.status_list.id, a.position, uuid) for a, uuid in entries]
         )
 
     # -- status changes -------------------------------------------------------------------

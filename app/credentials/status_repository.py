@@ -25,6 +25,8 @@ def open_lists(session: Session, org_id: int, purpose: str, fmt: str) -> list[St
 _STATUS_LISTS = StatusList.__table__  # type: ignore[attr-defined]
 _STATUS_ENTRIES = StatusEntry.__table__  # type: ignore[attr-defined]
 
+_INSERT_ENTRY = insert(_STATUS_ENTRIES)
+
 _CLAIM = (
     update(_STATUS_LISTS)
     .where(
@@ -49,16 +51,16 @@ def claim_slots(session: Session, list_id: int, count: int) -> int | None:
 
 
 def insert_entries(session: Session, entries: list[tuple[int, int, str]]) -> None:
-    """(list id, position, credential uuid) rows in one multi-row INSERT; a position taken
+    """(list id, position, credential uuid) rows in one executemany; a position taken
     meanwhile raises ``IntegrityError`` (uq_status_entry_position)."""
-    session.connection().execute(
-        insert(_STATUS_ENTRIES).values(
+    if entries:
+        session.connection().execute(
+            _INSERT_ENTRY,
             [
                 {"list_id": list_id, "position": position, "credential_uuid": uuid, "is_set": False}
                 for list_id, position, uuid in entries
-            ]
+            ],
         )
-    )
 
 
 def by_public_id(session: Session, public_id: str) -> StatusList | None:
