@@ -13,6 +13,7 @@ from benchmarks import (
     status,
     verification,
     verifier_cost,
+    wire_speed,
     yardstick,
 )
 
@@ -29,6 +30,7 @@ def main() -> None:
         ("share_pages", share_pages),
         ("lms", lms),
         ("mail", mail),
+        ("wire_speed", wire_speed),
     ):
         if not only or name in only:
             module.run()

@@ -52,12 +52,14 @@ class Server:
 
 
 @contextmanager
-def running_server() -> Iterator[Server]:
+def running_server(database_url: str | None = None) -> Iterator[Server]:
+    """uvicorn (one worker) on a throwaway SQLite file, or on ``database_url`` (a PostgreSQL
+    database whose schema the caller has emptied)."""
     tmp = Path(tempfile.mkdtemp(prefix="laurel-bench-http-"))
     port = free_port()
     env = {
         **os.environ,
-        "LAUREL_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "LAUREL_DATABASE_URL": database_url or f"sqlite:///{tmp / 'bench.db'}",
         "LAUREL_KEYS_DIR": str(tmp / "keys"),
         "LAUREL_BASE_URL": f"http://127.0.0.1:{port}",
         "LAUREL_LOG_LEVEL": "WARNING",
