@@ -6,7 +6,8 @@
 - memory: RSS of an in-process issuer after 1,000 credentials and after many more.
 
 Every figure is the median of 5 runs. PostgreSQL figures need ``BENCH_DATABASE_URL`` (or
-``TEST_DATABASE_URL``): a throwaway database whose ``public`` schema is dropped and made again.
+``TEST_DATABASE_URL``): a throwaway database whose ``public`` schema (or the one its URL's
+``options=-csearch_path%3D<schema>`` names) is dropped and made again.
 ``BENCH_MEMORY_COUNT`` sets how many credentials the memory figure issues (default 20,000).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -41,10 +43,14 @@ def _postgres_url() -> str | None:
 
 
 def _empty_postgres(url: str) -> None:
+    """Drop and make again the schema the URL works in: ``public``, or the one named by
+    ``?options=-csearch_path%3D<schema>`` (to bench beside a test database)."""
+    match = re.search(r"search_path(?:%3D|=)(\w+)", url)
+    schema = match.group(1) if match else "public"
     engine = create_engine(Settings(database_url=url).database_url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
 
 
