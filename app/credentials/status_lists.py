@@ -144,15 +144,31 @@ class StatusListService:
     def _positions(
         self, session: Session, status_list: OpenList, count: int, careful: bool
     ) -> list[int]:
+        if count > 1 and not careful:
+            return self._free_positions(session, status_list, count)
         if not careful:
-            drawn: set[int] = set()
-            while len(drawn) < count:
-                drawn.add(secrets.randbelow(status_list.size))
-            return list(drawn)
+            return [secrets.randbelow(status_list.size)]
         chosen: list[int] = []
         for _ in range(count):
             chosen.append(self._free_position(session, status_list, set(chosen)))
         return chosen
+
+    def _free_positions(self, session: Session, status_list: OpenList, count: int) -> list[int]:
+        """``count`` distinct random positions, those already taken drawn again: one query
+        per round (for a batch, a clash somewhere among many draws is likely, not rare)."""
+        chosen: set[int] = set()
+        for _ in range(_RANDOM_TRIES):
+            drawn: set[int] = set()
+            while len(drawn) < count - len(chosen):
+                candidate = secrets.randbelow(status_list.size)
+                if candidate not in chosen:
+                    drawn.add(candidate)
+            chosen |= drawn - repository.taken_positions(session, status_list.id, list(drawn))
+            if len(chosen) == count:
+                return list(chosen)
+        while len(chosen) < count:  # nearly full: one careful draw at a time
+            chosen.add(self._free_position(session, status_list, chosen))
+        return list(chosen)
 
     def _free_position(self, session: Session, status_list: OpenList, exclude: set[int]) -> int:
         candidates = [secrets.randbelow(status_list.size) for _ in range(_RANDOM_TRIES)]
