@@ -14,6 +14,7 @@ from benchmarks import (
     status,
     verification,
     verifier_cost,
+    wire_speed,
     yardstick,
 )
 
@@ -31,6 +32,7 @@ def main() -> None:
         ("share_pages", share_pages),
         ("lms", lms),
         ("mail", mail),
+        ("wire_speed", wire_speed),
     ):
         if not only or name in only:
             module.run()
