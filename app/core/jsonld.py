@@ -293,10 +293,19 @@ class JsonLdProcessor:
             contexts = [contexts]
         if any(self._defines_vocab(c) for c in contexts):
             return []  # a @vocab maps every term to an IRI: nothing is dropped
-        probe = copy.deepcopy(dict(document))
-        probe["@context"] = [*contexts, _SENTINEL_CONTEXT]
+        probe = {**document, "@context": [*contexts, _SENTINEL_CONTEXT]}
+        if self.compiler is not None:
+            self.check_contexts(probe)
+            per_template = self.compiler.derived(
+                probe, "undefined_terms", lambda: self._undefined_terms(probe)
+            )
+            if per_template is not None:
+                return list(per_template)
+        return self._undefined_terms(probe)
+
+    def _undefined_terms(self, probe: Mapping[str, Any]) -> list[str]:
         found: list[str] = []
-        for iri in _all_iris(self.expand(probe)):
+        for iri in _all_iris(self.expand(copy.deepcopy(dict(probe)))):
             if iri.startswith(_UNDEFINED_VOCAB):
                 term = iri[len(_UNDEFINED_VOCAB) :]
                 if term not in found:

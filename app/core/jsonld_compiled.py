@@ -115,6 +115,8 @@ class _Template:
     #: Every blank node has its own multiset of (position, predicate): their first-degree
     #: hashes (RDFC-1.0 §4.6) differ whatever the values, so no Hash N-Degree Quads is needed.
     distinct_blank_nodes: bool = False
+    #: Values computed once per template (``ShapeCompiler.derived``).
+    derived: dict[str, Any] = field(default_factory=dict)
 
     def render(self, leaves: list[_Leaf]) -> str | None:
         out: list[str] = []
@@ -171,24 +173,48 @@ class ShapeCompiler:
 
     def render(self, document: Mapping[str, Any]) -> tuple[str, bool] | None:
         """``(N-Quads, blank nodes distinct by first degree)`` by template, or None."""
+        found = self._template_of(document)
+        return self._miss() if found is None else self._rendered(*found)
+
+    def derived(
+        self, document: Mapping[str, Any], name: str, compute: Callable[[], Any]
+    ) -> Any | None:
+        """A value that depends only on what a template keeps (keys, contexts, types and the
+        strings kept as they are), computed by ``compute`` once per template; None when the
+        document has no template (the caller computes it itself).
+
+        Holes are literals or IRI tails (never types, never terms: those are kept), so for
+        instance the terms no context defines are the same for every document of a template.
+        """
+        found = self._template_of(document)
+        if found is None:
+            return None
+        template = found[0]
+        with self._lock:
+            if name in template.derived:
+                return template.derived[name]
+        value = compute()
+        with self._lock:
+            template.derived[name] = value
+        return value
+
+    def _template_of(self, document: Mapping[str, Any]) -> tuple[_Template, _Shape] | None:
         try:
             shape = _take_apart(document, self._terms)
         except _Refused:
-            return self._miss()
+            return None
         entry = self._entry(shape.key)
-        if entry.refused or entry.sightings < 2:
-            return self._miss()
-        if not _iri_holes_distinct(shape.leaves):
-            return self._miss()
+        if entry.refused or entry.sightings < 2 or not _iri_holes_distinct(shape.leaves):
+            return None
         for verbatim, templates in list(entry.variants.items()):
             template = templates.get(tuple(shape.leaves[i].value for i in sorted(verbatim)))
             if template is not None:
-                return self._rendered(template, shape)
+                return template, shape
         if entry.compiles >= self.MAX_COMPILES_PER_SHAPE:
-            return self._miss()
+            return None
         entry.compiles += 1
         compiled = self._compile(shape, entry)
-        return self._miss() if compiled is None else self._rendered(compiled, shape)
+        return None if compiled is None else (compiled, shape)
 
     def _rendered(self, template: _Template, shape: _Shape) -> tuple[str, bool] | None:
         checkpoint()

@@ -380,3 +380,32 @@ def test_spec_vectors_byte_for_byte_through_templates(vector: Vector) -> None:
         assert engine.transform(unsecured, suite).decode() == vector.canonical_document
         assert FastCanonicalizer(processor).canonicalize(config) == vector.canonical_proof_config
     assert processor.compiler is not None and processor.compiler.stats["compiled"] >= 2
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_undefined_terms_by_template_equal_pyld_expansion(data: Any) -> None:
+    """The safe-mode term check (JSON-LD expansion with a sentinel @vocab) is computed once
+    per template: for another document of the shape it is what pyld's expansion finds."""
+    first = data.draw(credentials())
+    second = _vary(data.draw, first)
+    uncompiled = JsonLdProcessor(_STORE, compiled=False)
+    for document in (first, first, second):
+        got = _PROCESSOR.undefined_terms(document)
+    assert got == uncompiled.undefined_terms(second)
+
+
+def test_undefined_terms_are_remembered_per_template() -> None:
+    processor = _fresh()
+    first = {**open_badge("One"), "notDefinedAnywhere": "x"}
+    second = {**open_badge("Two"), "notDefinedAnywhere": "y"}
+    for document in (first, first, second):
+        assert processor.undefined_terms(document) == ["notDefinedAnywhere"]
+    compiler = processor.compiler
+    assert compiler is not None
+    assert any(
+        "undefined_terms" in template.derived
+        for entry in compiler._entries.values()
+        for templates in entry.variants.values()
+        for template in templates.values()
+    )
