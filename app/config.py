@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     issue_body_max_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest body of POST /credentials/issue."
     )
+    issue_batch_body_max_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of POST /credentials/issue:batch (up to 1000 credentials).",
+    )
     batch_body_max_bytes: int = Field(
         default=2 * 1024 * 1024,
         ge=1024,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -31,23 +31,48 @@ _LMS_CALLER = "laurel.lms_caller"
 _BEARER_REQUIRED = "a bearer access token is required (POST /oauth/token)"
 
 
-def get_services(request: Request) -> Services:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in
+# the thread pool, a hop that costs more CPU than these functions (issue 13).
+
+
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
+async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
     """The request's transaction: commit when the endpoint returns a response (whatever its
-    status), roll back when an error escapes it. Services never commit."""
-    with Session(services.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
+    status), roll back when an error escapes it. Services never commit.
+
+    Making a session does no I/O (it connects on first use), so it is made here on the event
+    loop; the commit or rollback, and the close that returns the connection, run in the
+    thread pool in one hop."""
+    session = Session(services.engine, expire_on_commit=False)
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(_rollback_and_close, session)
+        raise
+    await run_in_threadpool(_commit_and_close, session)
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
         session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _rollback_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
 
 
 #: ``scope="function"``: the commit runs when the endpoint returns, before the response is
@@ -57,7 +82,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_caller(
+async def get_caller(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -67,7 +92,7 @@ def get_caller(
         return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized(_BEARER_REQUIRED)
-    return caller_for_token(session, credentials.credentials)
+    return await run_in_threadpool(caller_for_token, session, credentials.credentials)
 
 
 ClientDep = Annotated[Caller, Depends(get_caller)]
@@ -76,7 +101,7 @@ ClientDep = Annotated[Caller, Depends(get_caller)]
 def require_scope(*needed: str) -> Any:  # what Depends() returns, for Annotated[...]
     """A dependency that refuses a caller whose token lacks any of the ``needed`` scopes."""
 
-    def check(caller: ClientDep) -> Caller:
+    async def check(caller: ClientDep) -> Caller:
         for scope in needed:
             if scope not in caller.scopes:
                 raise Forbidden(f'the access token lacks the scope "{scope}"', scope=scope)

@@ -44,6 +44,7 @@ def body_rules(settings: Settings) -> list[BodyRule]:
     default = settings.body_max_bytes
     return [
         BodyRule("/credentials/issue", settings.issue_body_max_bytes, api_client_guard),
+        BodyRule("/credentials/issue:batch", settings.issue_batch_body_max_bytes, api_client_guard),
         BodyRule("/credentials/status", default, api_client_guard),
         BodyRule("/api/v1/grades:batch", settings.batch_body_max_bytes, api_client_guard),
         BodyRule("/api/v1/.*", default, api_client_guard),

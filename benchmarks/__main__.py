@@ -12,21 +12,26 @@ from benchmarks import (
     lms,
     mail,
     openedx_rest,
+    proof_cpu,
     share_pages,
     status,
     verification,
     verifier_cost,
     wave,
+    wire_speed,
+    yardstick,
 )
 
 
 def main() -> None:
     only = sys.argv[1:]
+    yardstick.run()  # first line of every run: the Y each issue-13 figure is a ratio to
     for name, module in (
         ("issuance", issuance),
         ("jwt", jwt),
         ("status", status),
         ("verification", verification),
+        ("proof_cpu", proof_cpu),
         ("verifier_cost", verifier_cost),
         ("share_pages", share_pages),
         ("certificate_page", certificate_page),
@@ -35,6 +40,7 @@ def main() -> None:
         ("openedx_rest", openedx_rest),
         ("clr", clr),
         ("wave", wave),
+        ("wire_speed", wire_speed),
     ):
         if not only or name in only:
             module.run()

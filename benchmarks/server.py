@@ -52,12 +52,14 @@ class Server:
 
 
 @contextmanager
-def running_server() -> Iterator[Server]:
+def running_server(database_url: str | None = None) -> Iterator[Server]:
+    """uvicorn (one worker) on a throwaway SQLite file, or on ``database_url`` (a PostgreSQL
+    database whose schema the caller has emptied)."""
     tmp = Path(tempfile.mkdtemp(prefix="laurel-bench-http-"))
     port = free_port()
     env = {
         **os.environ,
-        "LAUREL_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "LAUREL_DATABASE_URL": database_url or f"sqlite:///{tmp / 'bench.db'}",
         "LAUREL_KEYS_DIR": str(tmp / "keys"),
         "LAUREL_BASE_URL": f"http://127.0.0.1:{port}",
         "LAUREL_LOG_LEVEL": "WARNING",
@@ -103,10 +105,10 @@ def running_server() -> Iterator[Server]:
 
 LOAD_CLIENT = r"""
 import json, statistics, sys, threading, time, httpx
-spec = json.loads(sys.argv[1])
+spec = json.loads(sys.stdin.read())  # stdin: a batch body is too long for argv
 latencies, errors, lock = [], [], threading.Lock()
 def worker(n):
-    with httpx.Client(base_url=spec["base_url"], timeout=30) as client:
+    with httpx.Client(base_url=spec["base_url"], timeout=600) as client:
         for _ in range(n):
             t = time.perf_counter()
             r = client.request(spec["method"], spec["path"], headers=spec["headers"],
@@ -119,7 +121,7 @@ threads = [threading.Thread(target=worker, args=(per,)) for _ in range(spec["con
 start = time.perf_counter()
 [t.start() for t in threads]; [t.join(timeout=300) for t in threads]
 wall = time.perf_counter() - start
-q = statistics.quantiles(latencies, n=100)
+q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
 print(json.dumps({"requests": len(latencies), "errors": len(errors), "wall": wall,
                   "p50": q[49], "p99": q[98]}))
 """
@@ -147,7 +149,8 @@ def load(
     }
     cpu_before = server.cpu_seconds()
     result = subprocess.run(
-        [sys.executable, "-c", LOAD_CLIENT, json.dumps(spec)],
+        [sys.executable, "-c", LOAD_CLIENT],
+        input=json.dumps(spec),
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -12,8 +12,15 @@ from app.api.v1.common import Fingerprint, IdempotencyKeyHeader, Reply, respond
 from app.core.proofs import jose
 from app.core.vocabulary import VC_V2
 from app.credentials.issuance import IssueOptions
-from app.credentials.schemas import IssueRequest, IssueResponse
+from app.credentials.schemas import (
+    IssueBatchRequest,
+    IssueBatchResponse,
+    IssueOptionsIn,
+    IssueRequest,
+    IssueResponse,
+)
 from app.deps import ServicesDep, SessionDep, require_scope
+from app.errors import AppError
 from app.http.guard import GuardedRoute
 from app.issuers import scopes
 from app.issuers.clients import Caller
@@ -71,3 +78,68 @@ def issue_credential(
         return Reply(201, None, headers, '{"verifiableCredential":' + record.document + "}")
 
     return respond(session, caller, idempotency_key, fingerprint, produce)
+
+
+def _jwt_profile(options: IssueOptionsIn) -> str | None:
+    return {"jwt_vc_json": jose.OB_PROFILE, "vc+jwt": jose.VC_JOSE_PROFILE}.get(options.format)
+
+
+@router.post(
+    "/credentials/issue:batch",
+    status_code=200,
+    response_model=IssueBatchResponse,
+    summary="Issue up to 1,000 credentials, each item atomic and answered on its own",
+)
+def issue_credentials_batch(
+    body: IssueBatchRequest,
+    session: SessionDep,
+    services: ServicesDep,
+    caller: Annotated[Caller, require_scope(scopes.ISSUE)],
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """``{items: [{credential, options}]}`` → ``{items: [{status, verifiableCredential} |
+    {status, problem}]}`` in the same order: 201 for a stored credential, the problem an
+    item alone would have got (e.g. 422, 409) for a refused one. An item is stored whole or
+    not at all; refusals do not undo the others."""
+    org = organization(session, caller.org_id)
+
+    def produce() -> Reply:
+        answers: list[str | None] = [None] * len(body.items)
+        wanted: list[tuple[int, Any, IssueOptions]] = []
+        for n, item in enumerate(body.items):
+            profile = _jwt_profile(item.options)
+            try:
+                if profile is not None:
+                    services.jwt.check(org, profile, item.options.alg or "RS256")
+            except AppError as exc:
+                answers[n] = _problem_item(exc)
+                continue
+            options = IssueOptions(
+                credential_id=item.options.credential_id, cryptosuite=item.options.cryptosuite
+            )
+            wanted.append((n, item.credential, options))
+        results = services.issuance.issue_batch(
+            session, org, [(c, o) for _, c, o in wanted], client_id=caller.client_id
+        )
+        for (n, _, _), result in zip(wanted, results, strict=True):
+            if isinstance(result, AppError):
+                answers[n] = _problem_item(result)
+                continue
+            item = body.items[n]
+            profile = _jwt_profile(item.options)
+            if profile is None:
+                answers[n] = '{"status":201,"verifiableCredential":' + result.document + "}"
+                continue
+            token = services.jwt.encode(
+                session, result, profile, item.options.alg or "RS256", store=True
+            )
+            answer = token if profile == jose.OB_PROFILE else _envelope(token)
+            answers[n] = json.dumps({"status": 201, "verifiableCredential": answer})
+        return Reply(200, None, {}, '{"items":[' + ",".join(a or "null" for a in answers) + "]}")
+
+    return respond(session, caller, idempotency_key, fingerprint, produce)
+
+
+def _problem_item(exc: AppError) -> str:
+    return json.dumps({"status": exc.status, "problem": exc.to_problem()}, ensure_ascii=False)

@@ -7,6 +7,10 @@ Canonicalization (RDF Dataset Canonicalization, RDFC-1.0) is one swappable piece
 ``PyldCanonicalizer`` is the pure-Python reference; ``FastCanonicalizer`` keeps pyld for the
 JSON-LD -> RDF step and hands the dataset to pyoxigraph's RDFC-1.0 (Rust). Tests check that both
 give the same bytes on the spec vectors and on generated documents.
+
+JSON-LD -> RDF itself runs by per-shape template for documents whose shape was seen before
+(``jsonld_compiled``: pyld proves each template on placeholders; the output is pyld's text byte
+for byte, checked by a hypothesis test); anything else goes through pyld.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pyld import jsonld as _pyld
 
 from app.core import jsonld_nodemap, rdfc
 from app.core.budget import WorkBudgetExceeded, checkpoint
+from app.core.jsonld_compiled import ShapeCompiler
 
 JsonObject = dict[str, Any]
 
@@ -92,6 +97,16 @@ class ContextStore:
 
     def urls(self) -> list[str]:
         return sorted(self._contexts)
+
+    def terms(self) -> frozenset[str]:
+        """Every key of every object in every pinned context (a superset of their terms)."""
+        return frozenset(
+            key
+            for pinned in self._contexts.values()
+            for obj in _containers(pinned.document)
+            if isinstance(obj, dict)
+            for key in obj
+        )
 
     def get(self, url: str) -> PinnedContext:
         try:
@@ -242,10 +257,12 @@ def _containers(node: Any) -> list[Any]:
 class JsonLdProcessor:
     """Expansion and RDF conversion over pinned contexts, with safe-mode checks."""
 
-    def __init__(self, store: ContextStore) -> None:
+    def __init__(self, store: ContextStore, *, compiled: bool = True) -> None:
         self.store = store
         self._loader = store.pyld_loader()
         self._processor = _MemoizingProcessor(store.owned_object_ids)
+        #: N-Quads by per-shape template (``jsonld_compiled``); None: pyld for every document.
+        self.compiler = ShapeCompiler(self.pyld_nquads, store.terms()) if compiled else None
 
     def _options(self, **extra: Any) -> dict[str, Any]:
         return {"documentLoader": self._loader, "base": None, **extra}
@@ -276,10 +293,19 @@ class JsonLdProcessor:
             contexts = [contexts]
         if any(self._defines_vocab(c) for c in contexts):
             return []  # a @vocab maps every term to an IRI: nothing is dropped
-        probe = copy.deepcopy(dict(document))
-        probe["@context"] = [*contexts, _SENTINEL_CONTEXT]
+        probe = {**document, "@context": [*contexts, _SENTINEL_CONTEXT]}
+        if self.compiler is not None:
+            self.check_contexts(probe)
+            per_template = self.compiler.derived(
+                probe, "undefined_terms", lambda: self._undefined_terms(probe)
+            )
+            if per_template is not None:
+                return list(per_template)
+        return self._undefined_terms(probe)
+
+    def _undefined_terms(self, probe: Mapping[str, Any]) -> list[str]:
         found: list[str] = []
-        for iri in _all_iris(self.expand(probe)):
+        for iri in _all_iris(self.expand(copy.deepcopy(dict(probe)))):
             if iri.startswith(_UNDEFINED_VOCAB):
                 term = iri[len(_UNDEFINED_VOCAB) :]
                 if term not in found:
@@ -297,7 +323,22 @@ class JsonLdProcessor:
             raise UndefinedTermError(terms)
 
     def to_nquads(self, document: Mapping[str, Any]) -> str:
-        """JSON-LD -> RDF (N-Quads, not canonical)."""
+        """JSON-LD -> RDF (N-Quads, not canonical): by the template of the document's shape
+        when there is one (the same text as pyld's, ``jsonld_compiled``), else by pyld."""
+        return self.to_nquads_checked(document)[0]
+
+    def to_nquads_checked(self, document: Mapping[str, Any]) -> tuple[str, bool]:
+        """``to_nquads`` and whether its blank nodes are proven distinct by their first-degree
+        hashes (a template's property: then RDFC-1.0 needs no poison check)."""
+        self.check_contexts(document)
+        if self.compiler is not None:
+            compiled = self.compiler.render(document)
+            if compiled is not None:
+                return compiled
+        return self.pyld_nquads(document), False
+
+    def pyld_nquads(self, document: Mapping[str, Any]) -> str:
+        """pyld's JSON-LD -> RDF (N-Quads, not canonical), with pinned contexts only."""
         self.check_contexts(document)
         try:
             return self._processor.to_rdf(
@@ -343,11 +384,11 @@ class FastCanonicalizer:
         self.processor = processor
 
     def canonicalize(self, document: Mapping[str, Any]) -> str:
-        nquads = self.processor.to_nquads(document)
+        nquads, distinct = self.processor.to_nquads_checked(document)
         if not nquads:
             return ""
         checkpoint(force=True)
-        canonical = rdfc.canonicalize_nquads(nquads)
+        canonical = rdfc.canonicalize_nquads(nquads, distinct_blank_nodes=distinct)
         checkpoint(force=True)
         return canonical
 

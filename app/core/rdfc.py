@@ -90,10 +90,14 @@ class _StoppableURDNA2015(URDNA2015):
         return related
 
 
-def canonicalize_nquads(nquads: str) -> str:
-    """RDFC-1.0 of an N-Quads document: canonical N-Quads, one sorted line per quad."""
+def canonicalize_nquads(nquads: str, *, distinct_blank_nodes: bool = False) -> str:
+    """RDFC-1.0 of an N-Quads document: canonical N-Quads, one sorted line per quad.
+
+    ``distinct_blank_nodes``: the caller has proven every first-degree hash unique (a JSON-LD
+    template whose blank nodes differ in predicates, ``jsonld_compiled``): no poison check.
+    """
     dataset = pyoxigraph.Dataset(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS))
-    if needs_n_degree(dataset):
+    if not distinct_blank_nodes and needs_n_degree(dataset):
         return _StoppableURDNA2015().main(_pyld_dataset(dataset), {"format": "application/n-quads"})
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
     return "".join(sorted(f"{quad} .\n" for quad in dataset))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,9 +34,9 @@ from app.credentials.signing import (
 )
 from app.credentials.status_lists import Allocation, StatusListService
 from app.db import RetryableConflict, as_utc, retrying
-from app.errors import Conflict, InvalidInput, PayloadTooLarge
-from app.models import IssuedCredential, Organization, StatusEvent
-from app.models.enums import CredentialKind, StatusAction, StatusListFormat, StatusPurpose
+from app.errors import AppError, Conflict, InvalidInput, PayloadTooLarge
+from app.models import IssuedCredential, Organization
+from app.models.enums import CredentialKind, StatusListFormat, StatusPurpose
 
 #: CPU seconds signing one credential may use (its JSON-LD work; ours take a few ms).
 DEFAULT_BUDGET_SECONDS = 5.0
@@ -50,6 +50,22 @@ class IssueOptions:
     cryptosuite: str = DEFAULT_SUITE
     #: Add an Ed25519Signature2020 proof too, as a proof set (wallets that verify only it).
     legacy_proof: bool = False
+
+
+@dataclass
+class _Prepared:
+    """One batch item between its checks and its INSERT."""
+
+    index: int
+    options: IssueOptions
+    ctx: OrgSigningContext
+    document: dict[str, Any]
+    storage_uuid: str
+    open_badge: bool
+    fmt: str
+    purposes: list[str]
+    allocations: list[Allocation] = field(default_factory=list)
+    record: IssuedCredential | None = None
 
 
 class IndexClash(RetryableConflict):
@@ -90,6 +106,21 @@ class IssuanceService:
         kind: str | None = None,
     ) -> IssuedCredential:
         """Sign and store one credential (a savepoint, retried on ``IndexClash``)."""
+        version = self._check_request(credential, options)
+
+        attempts = 0
+
+        def unit() -> IssuedCredential:
+            nonlocal attempts
+            attempts += 1  # after an index clash, draw only among positions known free
+            return self._issue_once(
+                session, org, credential, version, options, client_id, kind, attempts > 1
+            )
+
+        return retrying(session, unit)
+
+    def _check_request(self, credential: Any, options: IssueOptions) -> int:
+        """The submitted credential's shape and data model, and the options; its VC version."""
         version = check_shape(credential, self.limits)
         check_data_model(credential)
         check_suite(options.cryptosuite)
@@ -100,11 +131,7 @@ class IssuanceService:
                 '"credentialStatus" must not be present: the issuer assigns status entries',
                 field="credential.credentialStatus",
             )
-
-        def unit() -> IssuedCredential:
-            return self._issue_once(session, org, credential, version, options, client_id, kind)
-
-        return retrying(session, unit)
+        return version
 
     def _issue_once(
         self,
@@ -115,16 +142,20 @@ class IssuanceService:
         options: IssueOptions,
         client_id: str | None,
         kind: str | None,
+        careful: bool = False,
     ) -> IssuedCredential:
         ctx = self.signer.context_for(session, org, options.cryptosuite)
+        chosen_id = "id" in credential or options.credential_id is not None
         document = self._complete(credential, version, ctx, options)
         open_badge = is_open_badge(document)
         storage_uuid = self._storage_uuid(document["id"])
-        self._refuse_duplicate(session, document["id"], storage_uuid)
+        if chosen_id:  # a fresh urn:uuid cannot clash; the unique constraint stays the guard
+            self._refuse_duplicate(session, document["id"], storage_uuid)
         fmt = StatusListFormat.BITSTRING if version == 2 else StatusListFormat.SL2021
         allocations = [
-            self.lists.allocate(session, org, purpose, fmt)
+            allocation
             for purpose in status_purposes(org, open_badge)
+            for allocation in self.lists.allocate(session, org, purpose, fmt, careful=careful)
         ]
         entries = [a.entry_json(self.lists.identity) for a in allocations]
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
@@ -150,6 +181,156 @@ class IssuanceService:
         )
         self._insert(session, record, allocations, client_id)
         return record
+
+    def issue_batch(
+        self,
+        session: Session,
+        org: Organization,
+        items: list[tuple[Any, IssueOptions]],
+        *,
+        client_id: str | None = None,
+    ) -> list[IssuedCredential | AppError]:
+        """Many credentials for one organization, each item atomic and answered on its own:
+        a stored record, or the error that refused it (nothing of it stored).
+
+        The same checks and signing as ``issue``; the writes are grouped: one slot claim per
+        status list, then one executemany per table. Should the grouped writes meet a clash
+        (a concurrent request took an id or an index), they are undone and every item is
+        stored on its own, as ``issue`` would (re-signed if its index was taken).
+        """
+        results: list[IssuedCredential | AppError | None] = [None] * len(items)
+        prepared: list[_Prepared] = []
+        for n, (credential, options) in enumerate(items):
+            try:
+                prepared.append(self._prepare(session, org, n, credential, options))
+            except AppError as exc:
+                results[n] = exc
+        self._allocate_all(session, org, prepared)
+        signed: list[_Prepared] = []
+        for item in prepared:
+            try:
+                self._finish(item, client_id)
+                signed.append(item)
+            except AppError as exc:
+                results[item.index] = exc
+        try:
+            with session.begin_nested():
+                self._insert_all(session, signed, client_id)
+        except IntegrityError:
+            for item in signed:
+                results[item.index] = self._store_alone(session, org, items, item, client_id)
+        else:
+            for item in signed:
+                assert item.record is not None
+                repository.attach(session, item.record)
+                results[item.index] = item.record
+        return [r if r is not None else Conflict("not issued") for r in results]
+
+    def _prepare(
+        self,
+        session: Session,
+        org: Organization,
+        index: int,
+        credential: Any,
+        options: IssueOptions,
+    ) -> _Prepared:
+        version = self._check_request(credential, options)
+        ctx = self.signer.context_for(session, org, options.cryptosuite)
+        chosen_id = "id" in credential or options.credential_id is not None
+        document = self._complete(credential, version, ctx, options)
+        storage_uuid = self._storage_uuid(document["id"])
+        if chosen_id:
+            self._refuse_duplicate(session, document["id"], storage_uuid)
+        open_badge = is_open_badge(document)
+        fmt = StatusListFormat.BITSTRING if version == 2 else StatusListFormat.SL2021
+        return _Prepared(
+            index,
+            options,
+            ctx,
+            document,
+            storage_uuid,
+            open_badge,
+            fmt,
+            status_purposes(org, open_badge),
+        )
+
+    def _allocate_all(self, session: Session, org: Organization, items: list[_Prepared]) -> None:
+        """One claim per (purpose, format) for every item that needs an entry in it."""
+        wanted: dict[tuple[str, str], list[_Prepared]] = {}
+        for item in items:
+            for purpose in item.purposes:
+                wanted.setdefault((purpose, item.fmt), []).append(item)
+        for (purpose, fmt), needing in wanted.items():
+            allocations = self.lists.allocate(session, org, purpose, fmt, count=len(needing))
+            for item, allocation in zip(needing, allocations, strict=True):
+                item.allocations.append(allocation)
+
+    def _finish(self, item: _Prepared, client_id: str | None) -> None:
+        """Status entries into the document, schema check, proof, the record to store."""
+        document = item.document
+        entries = [a.entry_json(self.lists.identity) for a in item.allocations]
+        document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        if item.fmt == StatusListFormat.SL2021 and STATUS_LIST_2021_V1 not in document["@context"]:
+            document["@context"] = [*document["@context"], STATUS_LIST_2021_V1]
+        if item.open_badge:
+            self._check_schema({**document, "credentialStatus": entries[0]})
+        signed = self._sign(document, item.ctx, item.options)
+        item.record = self._record(document, signed, item, client_id)
+
+    def _record(
+        self,
+        document: dict[str, Any],
+        signed: dict[str, Any],
+        item: _Prepared,
+        client_id: str | None,
+        kind: str | None = None,
+    ) -> IssuedCredential:
+        return IssuedCredential(
+            uuid=item.storage_uuid,
+            credential_id=document["id"],
+            org_id=item.ctx.org.id,
+            key_id=item.ctx.key.id,
+            kind=kind or (CredentialKind.OPEN_BADGE if item.open_badge else CredentialKind.VC),
+            document=serialize(signed),
+            issued_by_client=client_id,
+            awarded_date=document.get("awardedDate")
+            or document.get("validFrom")
+            or document.get("issuanceDate"),
+            valid_until=_instant(document.get("validUntil") or document.get("expirationDate")),
+        )
+
+    def _insert_all(self, session: Session, items: list[_Prepared], client_id: str | None) -> None:
+        records = [item.record for item in items if item.record is not None]
+        repository.insert_credentials(session, records)
+        self.lists.record_many(
+            session, [(a, item.storage_uuid) for item in items for a in item.allocations]
+        )
+        repository.insert_issued_events(session, [r.uuid for r in records], client_id)
+
+    def _store_alone(
+        self,
+        session: Session,
+        org: Organization,
+        items: list[tuple[Any, IssueOptions]],
+        item: _Prepared,
+        client_id: str | None,
+    ) -> IssuedCredential | AppError:
+        """The grouped writes clashed: this item on its own, in its own savepoint."""
+        assert item.record is not None
+        record = item.record
+        try:
+            with session.begin_nested():
+                self._insert(session, record, item.allocations, client_id)
+            return record
+        except IndexClash:
+            pass  # its index was taken meanwhile: issue it afresh (new index, new proof)
+        except AppError as exc:
+            return exc
+        credential, options = items[item.index]
+        try:
+            return self.issue(session, org, credential, options, client_id=client_id)
+        except AppError as exc:
+            return exc
 
     def _sign(
         self, document: dict[str, Any], ctx: OrgSigningContext, options: IssueOptions
@@ -235,9 +416,10 @@ class IssuanceService:
         allocations: list[Allocation],
         client_id: str | None,
     ) -> None:
-        session.add(record)
+        """Three plain INSERTs (no unit-of-work flush), then the row joins the session as a
+        persistent object: callers may still change it (public_from, renewal_of, ...)."""
         try:
-            session.flush()
+            repository.insert_credential(session, record)
         except IntegrityError:  # a concurrent request stored the same id first
             raise Conflict(
                 f'a credential with id "{record.credential_id}" already exists',
@@ -247,9 +429,8 @@ class IssuanceService:
             self.lists.record(session, allocations, record.uuid)
         except IntegrityError:
             raise IndexClash(record.uuid) from None
-        session.add(
-            StatusEvent(credential_uuid=record.uuid, action=StatusAction.ISSUED, actor=client_id)
-        )
+        repository.insert_issued_event(session, record.uuid, client_id)
+        repository.attach(session, record)
 
 
 def _instant(value: Any) -> datetime | None:

@@ -30,6 +30,28 @@ class IssueRequest(BaseModel):
     options: IssueOptionsIn = Field(default_factory=IssueOptionsIn)
 
 
+#: Items of one POST /credentials/issue:batch.
+MAX_ISSUE_BATCH = 1000
+
+
+class IssueBatchRequest(BaseModel):
+    """VC-API-shaped items, each as the body of POST /credentials/issue."""
+
+    items: list[IssueRequest] = Field(min_length=1, max_length=MAX_ISSUE_BATCH)
+
+
+class IssueBatchItemOut(BaseModel):
+    """One item's answer: its status, and the credential (201) or a problem (4xx)."""
+
+    status: int
+    verifiableCredential: dict[str, Any] | str | None = None
+    problem: dict[str, Any] | None = None
+
+
+class IssueBatchResponse(BaseModel):
+    items: list[IssueBatchItemOut]
+
+
 class IssueResponse(BaseModel):
     verifiableCredential: dict[str, Any] | str
 

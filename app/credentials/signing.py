@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,9 @@ from app.errors import InvalidInput
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import Keyring
 from app.models import KeyType, Organization, SigningKey
+
+#: Signing contexts kept per worker (organizations x suites); past it the cache starts over.
+_MAX_CACHED_CONTEXTS = 4096
 
 DEFAULT_SUITE = "eddsa-rdfc-2022"
 LEGACY_SUITE = "Ed25519Signature2020"
@@ -63,10 +67,31 @@ class CredentialSigner:
         self.engine = engine
         self.keyring = keyring
         self.identity = identity
+        self._contexts: dict[tuple[Any, ...], OrgSigningContext] = {}
+        self._lock = threading.Lock()
 
     def context_for(
         self, session: Session, org: Organization, suite: str = DEFAULT_SUITE
     ) -> OrgSigningContext:
+        """The organization's signing context, cached per worker while ``org.key_version``
+        (read with the organization's row by every request) is the one it was built at: any
+        key change on any worker writes a new version, so the next request sees it."""
+        cache_key = (org.id, suite, org.key_version, org.did_method, org.slug)
+        with self._lock:
+            cached = self._contexts.get(cache_key)
+        if cached is not None:
+            return OrgSigningContext(org, cached.did, cached.key, cached.signer)
+        version = org.key_version
+        ctx = self._load_context(session, org, suite)
+        if org.key_version == version:  # no key was made here (it could still roll back)
+            detached = _detached_copy(ctx.key)
+            with self._lock:
+                if len(self._contexts) >= _MAX_CACHED_CONTEXTS:
+                    self._contexts.clear()
+                self._contexts[cache_key] = OrgSigningContext(org, ctx.did, detached, ctx.signer)
+        return ctx
+
+    def _load_context(self, session: Session, org: Organization, suite: str) -> OrgSigningContext:
         ed25519 = self.keyring.ensure_active_key(session, org.id, KeyType.ED25519)
         did = self.identity.org_did(org, ed25519)
         key = ed25519
@@ -100,3 +125,9 @@ class CredentialSigner:
         document = self.engine.with_suite_context(document, SUITES[LEGACY_SUITE])
         signed = self.engine.add_proof(document, SUITES[suite], ctx.signer, options)
         return self.engine.add_proof(signed, SUITES[LEGACY_SUITE], ctx.signer, options)
+
+
+def _detached_copy(key: SigningKey) -> SigningKey:
+    """A transient copy of the key's row: the cached context outlives the session that read
+    it, and is never added to another."""
+    return SigningKey(**key.model_dump())

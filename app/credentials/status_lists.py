@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,8 +37,29 @@ _RANDOM_TRIES = 8
 
 
 @dataclass(frozen=True)
+class OpenList:
+    """What issuing needs of a status list: a snapshot, kept per worker between requests."""
+
+    id: int
+    public_id: str
+    purpose: str
+    format: str
+    size: int
+
+    @classmethod
+    def of(cls, status_list: StatusList) -> OpenList:
+        return cls(
+            status_list.id,
+            status_list.public_id,
+            status_list.purpose,
+            status_list.format,
+            status_list.size,
+        )
+
+
+@dataclass(frozen=True)
 class Allocation:
-    status_list: StatusList
+    status_list: OpenList
     position: int
 
     def entry_json(self, identity: IssuerIdentity) -> dict[str, Any]:
@@ -47,7 +69,7 @@ class Allocation:
         return status_list_entry(url, self.position, self.status_list.purpose)
 
 
-def status_list_url(identity: IssuerIdentity, status_list: StatusList) -> str:
+def status_list_url(identity: IssuerIdentity, status_list: StatusList | OpenList) -> str:
     return f"{identity.base_url}/status/{status_list.public_id}"
 
 
@@ -56,32 +78,106 @@ class StatusListService:
         self.signer = signer
         self.identity = identity
         self.size = size
+        #: The list each (organization, purpose, format) last drew from in this worker. Only
+        #: a hint: every allocation claims its slot with a conditional UPDATE on the row.
+        self._open: dict[tuple[int, str, str], OpenList] = {}
+        self._lock = threading.Lock()
 
     # -- allocation (inside the issuing transaction) ------------------------------------
 
-    def allocate(self, session: Session, org: Organization, purpose: str, fmt: str) -> Allocation:
-        status_list = repository.open_list(session, org.id, purpose, fmt)
-        if status_list is None:
-            status_list = StatusList(
-                public_id=secrets.token_urlsafe(18),
-                org_id=org.id,
-                purpose=purpose,
-                format=fmt,
-                size=self.size,
-            )
-            session.add(status_list)
-            session.flush()
-            self._sign(session, status_list)  # all zeros: valid until a bit changes
-        return Allocation(status_list, self._free_position(session, status_list))
+    def allocate(
+        self,
+        session: Session,
+        org: Organization,
+        purpose: str,
+        fmt: str,
+        *,
+        careful: bool = False,
+        count: int = 1,
+    ) -> list[Allocation]:
+        """``count`` random free positions in the organization's open list (BSL §6.1).
 
-    def _free_position(self, session: Session, status_list: StatusList) -> int:
+        One statement on the usual path: the conditional ``allocated + count`` UPDATE both
+        claims the slots and proves the cached list is still open (another worker may have
+        filled it). Positions are drawn at random and the unique constraint refuses a clash
+        (the caller redoes the unit with ``careful``, which first asks which are taken); a
+        list more than half full is always drawn from carefully.
+        """
+        key = (org.id, purpose, fmt)
+        with self._lock:
+            hint = self._open.get(key)
+        claimed = self._claim(session, hint, count) if hint is not None else None
+        if hint is None or claimed is None:
+            hint, claimed = self._open_list(session, org, purpose, fmt, count)
+            with self._lock:
+                self._open[key] = hint
+        careful = careful or claimed * 2 > hint.size
+        return [Allocation(hint, p) for p in self._positions(session, hint, count, careful)]
+
+    @staticmethod
+    def _claim(session: Session, status_list: OpenList, count: int) -> int | None:
+        """Claim ``count`` slots; None when the list cannot take them (full or gone)."""
+        return repository.claim_slots(session, status_list.id, count)
+
+    def _open_list(
+        self, session: Session, org: Organization, purpose: str, fmt: str, count: int
+    ) -> tuple[OpenList, int]:
+        for status_list in repository.open_lists(session, org.id, purpose, fmt):
+            claimed = self._claim(session, OpenList.of(status_list), count)
+            if claimed is not None:
+                return OpenList.of(status_list), claimed
+        status_list = StatusList(
+            public_id=secrets.token_urlsafe(18),
+            org_id=org.id,
+            purpose=purpose,
+            format=fmt,
+            size=max(self.size, count),
+        )
+        session.add(status_list)
+        session.flush()
+        self._sign(session, status_list)  # all zeros: valid until a bit changes
+        snapshot = OpenList.of(status_list)
+        claimed = self._claim(session, snapshot, count)
+        assert claimed is not None
+        return snapshot, claimed
+
+    def _positions(
+        self, session: Session, status_list: OpenList, count: int, careful: bool
+    ) -> list[int]:
+        if count > 1 and not careful:
+            return self._free_positions(session, status_list, count)
+        if not careful:
+            return [secrets.randbelow(status_list.size)]
+        chosen: list[int] = []
+        for _ in range(count):
+            chosen.append(self._free_position(session, status_list, set(chosen)))
+        return chosen
+
+    def _free_positions(self, session: Session, status_list: OpenList, count: int) -> list[int]:
+        """``count`` distinct random positions, those already taken drawn again: one query
+        per round (for a batch, a clash somewhere among many draws is likely, not rare)."""
+        chosen: set[int] = set()
+        for _ in range(_RANDOM_TRIES):
+            drawn: set[int] = set()
+            while len(drawn) < count - len(chosen):
+                candidate = secrets.randbelow(status_list.size)
+                if candidate not in chosen:
+                    drawn.add(candidate)
+            chosen |= drawn - repository.taken_positions(session, status_list.id, list(drawn))
+            if len(chosen) == count:
+                return list(chosen)
+        while len(chosen) < count:  # nearly full: one careful draw at a time
+            chosen.add(self._free_position(session, status_list, chosen))
+        return list(chosen)
+
+    def _free_position(self, session: Session, status_list: OpenList, exclude: set[int]) -> int:
         candidates = [secrets.randbelow(status_list.size) for _ in range(_RANDOM_TRIES)]
-        taken = repository.taken_positions(session, status_list.id, candidates)
+        taken = repository.taken_positions(session, status_list.id, candidates) | exclude
         for candidate in candidates:
             if candidate not in taken:
                 return candidate
         # Nearly full: choose among the free positions directly.
-        used = repository.all_positions(session, status_list.id)
+        used = repository.all_positions(session, status_list.id) | exclude
         free = status_list.size - len(used)
         if free <= 0:
             raise ListFull(status_list.public_id)
@@ -94,18 +190,14 @@ class StatusListService:
         raise ListFull(status_list.public_id)
 
     def record(self, session: Session, allocations: list[Allocation], credential_uuid: str) -> None:
-        """Insert the entries (the unique constraint catches a race) and count them."""
-        for allocation in allocations:
-            session.add(
-                StatusEntry(
-                    list_id=allocation.status_list.id,
-                    position=allocation.position,
-                    credential_uuid=credential_uuid,
-                )
-            )
-        session.flush()
-        for allocation in allocations:
-            repository.count_allocation(session, allocation.status_list.id, 1)
+        """Insert the entries (the unique constraint catches a race); slots were claimed."""
+        self.record_many(session, [(a, credential_uuid) for a in allocations])
+
+    @staticmethod
+    def record_many(session: Session, entries: list[tuple[Allocation, str]]) -> None:
+        repository.insert_entries(
+            session, [(a.status_list.id, a.position, uuid) for a, uuid in entries]
+        )
 
     # -- status changes -------------------------------------------------------------------
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from app.models import StatusEntry, StatusList
 
 
-def open_list(session: Session, org_id: int, purpose: str, fmt: str) -> StatusList | None:
+def open_lists(session: Session, org_id: int, purpose: str, fmt: str) -> list[StatusList]:
     stmt = (
         select(StatusList)
         .where(
@@ -19,7 +19,48 @@ def open_list(session: Session, org_id: int, purpose: str, fmt: str) -> StatusLi
         )
         .order_by(col(StatusList.id))
     )
-    return session.exec(stmt).first()
+    return list(session.exec(stmt))
+
+
+_STATUS_LISTS = StatusList.__table__  # type: ignore[attr-defined]
+_STATUS_ENTRIES = StatusEntry.__table__  # type: ignore[attr-defined]
+
+_INSERT_ENTRY = insert(_STATUS_ENTRIES)
+
+_CLAIM = (
+    update(_STATUS_LISTS)
+    .where(
+        _STATUS_LISTS.c.id == bindparam("list_id"),
+        _STATUS_LISTS.c.full.is_(False),
+        _STATUS_LISTS.c.allocated + bindparam("count") <= _STATUS_LISTS.c.size,
+    )
+    .values(
+        allocated=_STATUS_LISTS.c.allocated + bindparam("count"),
+        full=(_STATUS_LISTS.c.allocated + bindparam("count")) >= _STATUS_LISTS.c.size,
+    )
+    .returning(_STATUS_LISTS.c.allocated)
+)
+
+
+def claim_slots(session: Session, list_id: int, count: int) -> int | None:
+    """Count ``count`` more entries in an open list that has room for them (one statement,
+    the row's lock held until commit); the list closes itself when it is full. Returns the
+    new number allocated, or None when the list is full or has no room."""
+    row = session.connection().execute(_CLAIM, {"list_id": list_id, "count": count}).first()
+    return None if row is None else int(row[0])
+
+
+def insert_entries(session: Session, entries: list[tuple[int, int, str]]) -> None:
+    """(list id, position, credential uuid) rows in one executemany; a position taken
+    meanwhile raises ``IntegrityError`` (uq_status_entry_position)."""
+    if entries:
+        session.connection().execute(
+            _INSERT_ENTRY,
+            [
+                {"list_id": list_id, "position": position, "credential_uuid": uuid, "is_set": False}
+                for list_id, position, uuid in entries
+            ],
+        )
 
 
 def by_public_id(session: Session, public_id: str) -> StatusList | None:
@@ -48,18 +89,6 @@ def set_positions(session: Session, list_id: int) -> list[int]:
         StatusEntry.list_id == list_id, col(StatusEntry.is_set).is_(True)
     )
     return list(session.exec(stmt))
-
-
-def count_allocation(session: Session, list_id: int, count: int) -> None:
-    """Atomic increment; the list closes itself when it is full."""
-    session.execute(
-        update(StatusList)
-        .where(col(StatusList.id) == list_id)
-        .values(
-            allocated=StatusList.allocated + count,
-            full=(StatusList.allocated + count) >= StatusList.size,
-        )
-    )
 
 
 def bump_version(session: Session, list_id: int) -> None:

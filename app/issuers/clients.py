@@ -121,13 +121,14 @@ def issue_token(
 
 
 def caller_for_token(session: Session, token: str) -> Caller:
-    row = session.get(AccessToken, _token_hash(token))
+    """Read on every call (one statement), never cached: a token revoked or a client
+    disabled on any worker is refused by the next request."""
+    row = repository.token_caller(session, _token_hash(token))
     if row is None or as_utc(row.expires_at) <= utcnow():
         raise Unauthorized("the access token is invalid or expired", error="invalid_token")
-    client = session.get(ApiClient, row.client_pk)
-    if client is None or client.disabled:
+    if row.disabled:
         raise Unauthorized("the client of this token is disabled", error="invalid_token")
-    return Caller(client.client_id, row.org_id, frozenset(row.scopes.split()))
+    return Caller(row.client_id, row.org_id, frozenset(row.scopes.split()))
 
 
 # -- operations on existing clients (the CLI); the caller commits --------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import BigInteger, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -40,4 +40,11 @@ class Organization(OrganizationBase, table=True):
     slug: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    #: A new random value whenever one of its signing keys is made, retired or revoked: a
+    #: worker's cached signing context is used only while the row it reads with each request
+    #: carries the version the context was built at. Random rather than a counter, so a
+    #: version written by a transaction that rolled back is never reused by a later change.
+    key_version: int = Field(
+        default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"}
     )

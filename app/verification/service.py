@@ -54,7 +54,7 @@ from app.issuers.identity import IssuerIdentity
 from app.verification.clr import check_inner, is_clr
 from app.verification.envelopes import envelope_context_problem
 from app.verification.fetch import Fetcher, FetchError
-from app.verification.keys import KeyResolver, ResolvedKey
+from app.verification.keys import KeyResolver, OwnKeyCache, ResolvedKey
 from app.verification.presentations import PresentationReport, verify_presentation
 from app.verification.report import Check, VerificationReport
 from app.verification.status import StatusChecker
@@ -136,6 +136,8 @@ class Verifier:
         self.schemas = schemas
         self.identity = identity
         self.fetcher = fetcher
+        #: our own did:web keys, reused while their organization's key_version holds
+        self.own_keys = OwnKeyCache()
         self.status = StatusChecker(
             self.engine, status_lists, self.key_resolver, remote_fetch=self._remote_list
         )
@@ -150,7 +152,7 @@ class Verifier:
             raise TooCostly(str(exc)) from None
 
     def key_resolver(self, session: Session) -> KeyResolver:
-        return KeyResolver(session, self.identity, self.fetcher)
+        return KeyResolver(session, self.identity, self.fetcher, self.own_keys)
 
     def _remote_list(self, session: Session, url: str) -> str:
         if self.fetcher is None:

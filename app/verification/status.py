@@ -3,7 +3,9 @@
 For a status list: fetch the list credential (our own from the database, others' through the
 guarded fetcher), verify its proof with a key its issuer controls, then ``read_status`` matches
 the purpose, checks the length (``STATUS_LIST_LENGTH_ERROR``) and reads the bit. A verified list
-is remembered by the sha256 of its bytes, so the proof of an unchanged list is checked once.
+is remembered by the sha256 of its bytes, so the proof of an unchanged list is checked once, and
+so is its parsed JSON (parsed once); its decoded bitstring is memoized by ``read_status``. The
+list itself is read from the store (or fetched) on every check: a revocation shows at once.
 
 1EdTech Revocation List Status Method 1.0 (named by OB 3.0 §B.1.22): the entry's ``id`` is
 the URL of a JSON ``RevocationList`` ``{id, issuer, revokedCredentials: [{id, revocationReason?}]}``
@@ -39,6 +41,8 @@ ListFetcher = Callable[[Session, str], str]
 STATUS_LIST_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
 REVOCATION_LIST_1EDTECH = "1EdTechRevocationList"
 _VERIFIED_CACHE = 64
+#: Parsed lists kept by the sha256 of their text (a list of 131,072 entries is ~16 KB parsed).
+_PARSED_CACHE = 32
 #: How long a list's checked proof is trusted without checking again (a key may be revoked).
 _VERIFIED_TTL = 300.0
 #: Clocks differ: a status list dated up to this far ahead is taken as valid from now.
@@ -66,6 +70,7 @@ class StatusChecker:
         self.key_resolver = key_resolver
         self.remote_fetch = remote_fetch
         self._verified: OrderedDict[str, tuple[float, ProofCheck, str | None]] = OrderedDict()
+        self._parsed_lists: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def checks(self, session: Session, credential: dict[str, Any]) -> list[Check]:
@@ -107,12 +112,13 @@ class StatusChecker:
         except FetchError as exc:
             msg = f"the status list {url} could not be retrieved: {exc}"
             return StatusOutcome(Check(purpose, False, msg, "STATUS_RETRIEVAL_ERROR"), result)
+        digest = hashlib.sha256(text.encode()).hexdigest()
         try:
-            list_credential = _load_json(text)
+            list_credential = self._parsed(digest, text)
         except (ValueError, RecursionError) as exc:
             msg = f"the status list {url} is not usable JSON: {exc}"
             return StatusOutcome(Check(purpose, False, msg, "STATUS_VERIFICATION_ERROR"), result)
-        problem = self._verify_list(session, text, list_credential, credential)
+        problem = self._verify_list(session, digest, list_credential, credential)
         if problem is not None:
             return StatusOutcome(
                 Check(purpose, False, problem, "STATUS_VERIFICATION_ERROR"), result
@@ -133,14 +139,13 @@ class StatusChecker:
     def _verify_list(
         self,
         session: Session,
-        text: str,
+        digest: str,
         list_credential: Any,
         credential: dict[str, Any],
     ) -> str | None:
         """Why the list's proof is not acceptable (BSL §3.2 step 4), or None."""
         if not isinstance(list_credential, dict):
             return "the status list is not a JSON object"
-        digest = hashlib.sha256(text.encode()).hexdigest()
         now = time.monotonic()
         with self._lock:
             cached = self._verified.get(digest)
@@ -160,6 +165,22 @@ class StatusChecker:
         if issuer != _issuer_id(credential):
             return f'the status list is issued by "{issuer}", not by the credential\'s issuer'
         return None
+
+    def _parsed(self, digest: str, text: str) -> Any:
+        """The list's JSON, parsed once per distinct text (by sha256): the same bytes give the
+        same value, so an unchanged list is neither parsed nor scanned again. Callers only
+        read it (``read_status`` and the proof check never modify a document)."""
+        with self._lock:
+            cached = self._parsed_lists.get(digest)
+            if cached is not None:
+                self._parsed_lists.move_to_end(digest)
+                return cached
+        value = _load_json(text)
+        with self._lock:
+            self._parsed_lists[digest] = value
+            while len(self._parsed_lists) > _PARSED_CACHE:
+                self._parsed_lists.popitem(last=False)
+        return value
 
     def _check_list_proof(
         self, session: Session, list_credential: dict[str, Any]

@@ -9,6 +9,8 @@ runs BSL §3.2 steps 2-14 on a list credential the caller has already fetched (s
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -296,7 +298,7 @@ def _read(
     if not isinstance(encoded, str):
         raise _Fail(MALFORMED_VALUE_ERROR, '"encodedList" must be a string')
     try:  # steps 8, 9
-        bitstring = Bitstring.decode(encoded, min_bits=min_entries * size)
+        bitstring = _decoded(encoded, min_entries * size)
     except StatusListLengthError as exc:
         raise _Fail(STATUS_LIST_LENGTH_ERROR, str(exc)) from exc
     except StatusListError as exc:
@@ -312,6 +314,29 @@ def _read(
         message=_message_for(entry, status, size),
         detail=f"status {status} at index {index}",
     )
+
+
+_DECODED: OrderedDict[tuple[str, int], Bitstring] = OrderedDict()
+_DECODED_MAX = 32
+_DECODED_LOCK = threading.Lock()
+
+
+def _decoded(encoded: str, min_bits: int) -> Bitstring:
+    """``Bitstring.decode`` memoized by the encoded text (BSL §3.4 expansion: base64 + GZIP of
+    up to 16 KB, done once per published version of a list, not once per credential checked).
+    The memoized bitstring is only read here; failures are not memoized."""
+    key = (encoded, min_bits)
+    with _DECODED_LOCK:
+        hit = _DECODED.get(key)
+        if hit is not None:
+            _DECODED.move_to_end(key)
+            return hit
+    bitstring = Bitstring.decode(encoded, min_bits=min_bits)
+    with _DECODED_LOCK:
+        _DECODED[key] = bitstring
+        while len(_DECODED) > _DECODED_MAX:
+            _DECODED.popitem(last=False)
+    return bitstring
 
 
 def read_status(

@@ -94,6 +94,8 @@ class Keyring:
             if "signing_keys" not in str(exc.orig):
                 raise
             raise KeyClash(key_type) from None
+        if org_id is not None:
+            repository.bump_key_version(session, org_id)
         with self._lock:
             self._private[fragment] = private
         return key

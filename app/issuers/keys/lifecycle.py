@@ -102,6 +102,8 @@ class KeyLifecycle:
         key.status = KeyStatus.REVOKED
         key.revoked_at = utcnow()
         session.add(key)
+        if key.org_id is not None:
+            repository.bump_key_version(session, key.org_id)
         session.execute(delete(CredentialEncoding).where(col(CredentialEncoding.key_id) == key.id))
         if key.org_id is not None:
             # Lists signed by this key must be signed again by the active key.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.models import KeyStatus, Organization, SigningKey
@@ -15,6 +18,16 @@ def lock_owner(session: Session, org_id: int) -> None:
     """
     stmt = select(Organization.id).where(Organization.id == org_id).with_for_update(key_share=True)
     session.exec(stmt).first()
+
+
+def bump_key_version(session: Session, org_id: int) -> None:
+    """A fresh random version (never one a rolled-back change wrote); objects of the
+    organization already in the session see the new value."""
+    session.execute(
+        update(Organization)
+        .where(col(Organization.id) == org_id)
+        .values(key_version=secrets.randbits(62) + 1)
+    )
 
 
 def active_key(session: Session, org_id: int | None, key_type: str) -> SigningKey | None:

@@ -1,0 +1,245 @@
+"""Issue 13, issuance at wire speed: each target as server CPU per credential and as xY.
+
+- single OB 3.0 issue over HTTP (uvicorn, one worker, one sequential client), SQLite and
+  PostgreSQL: the server process's CPU (utime + stime from /proc) over N requests;
+- ``POST /credentials/issue:batch`` and the LMS ``POST /api/v1/grades:batch``, same measure;
+- memory: RSS of an in-process issuer after 1,000 credentials and after many more.
+
+Every figure is the median of 5 runs. PostgreSQL figures need ``BENCH_DATABASE_URL`` (or
+``TEST_DATABASE_URL``): a throwaway database whose ``public`` schema (or the one its URL's
+``options=-csearch_path%3D<schema>`` names) is dropped and made again.
+``BENCH_MEMORY_COUNT`` sets how many credentials the memory figure issues (default 20,000).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from app.config import Settings
+from benchmarks.server import Server, load, running_server
+from benchmarks.yardstick import in_y, yardstick_seconds
+from tests.factories import open_badge
+
+RUNS = 5
+SINGLE_COUNT = 200
+BATCH_SIZE = 250
+BATCHES_PER_RUN = 2
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    return url or None
+
+
+def _empty_postgres(url: str) -> None:
+    """Drop and make again the schema the URL works in: ``public``, or the one named by
+    ``?options=-csearch_path%3D<schema>`` (to bench beside a test database)."""
+    match = re.search(r"search_path(?:%3D|=)(\w+)", url)
+    schema = match.group(1) if match else "public"
+    engine = create_engine(Settings(database_url=url).database_url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def _headers(server: Server) -> dict[str, str]:
+    server.laurel("orgs", "create", "--slug", "bench", "--name", "Bench U")
+    creds = json.loads(server.laurel("clients", "create", "--org", "bench", "--json"))
+    token = httpx.post(
+        f"{server.base_url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(creds["client_id"], creds["client_secret"]),
+    ).json()
+    return {"Authorization": f"Bearer {token['access_token']}", "Content-Type": "application/json"}
+
+
+def _median_cpu_per_credential(run_once: Callable[[], float]) -> float:
+    run_once()  # warm: contexts, key cache, status list, connection pool
+    return statistics.median(run_once() for _ in range(RUNS))
+
+
+def _single(server: Server, headers: dict[str, str]) -> float:
+    body = json.dumps({"credential": open_badge()}).encode()
+
+    def once() -> float:
+        figures = load(
+            server,
+            method="POST",
+            path="/credentials/issue",
+            headers=headers,
+            body=body,
+            count=SINGLE_COUNT,
+            concurrency=1,
+        )
+        assert not figures["errors"], figures
+        return float(figures["server_cpu_ms"]) / 1000
+
+    return _median_cpu_per_credential(once)
+
+
+def _batch(server: Server, headers: dict[str, str]) -> float:
+    body = json.dumps({"items": [{"credential": open_badge()}] * BATCH_SIZE}).encode()
+
+    def once() -> float:
+        figures = load(
+            server,
+            method="POST",
+            path="/credentials/issue:batch",
+            headers=headers,
+            body=body,
+            count=BATCHES_PER_RUN,
+            concurrency=1,
+        )
+        assert not figures["errors"], figures
+        return float(figures["server_cpu_ms"]) / 1000 / BATCH_SIZE
+
+    return _median_cpu_per_credential(once)
+
+
+def _grades_batch(server: Server, headers: dict[str, str]) -> float:
+    """Passing grades of new learners in one course run: each issues a course credential."""
+    run_key = "course-v1:Bench+Wire+2026_T1"
+    created = httpx.post(
+        f"{server.base_url}/api/v1/courses",
+        headers=headers,
+        json={
+            "key": run_key,
+            "title": "Wire speed",
+            "passing_grade": 0.6,
+            "certificate_modes": ["verified"],
+        },
+    )
+    assert created.status_code in (200, 201), created.text
+    counter = iter(range(10**9))
+
+    def events() -> bytes:
+        batch = []
+        for _ in range(BATCH_SIZE):
+            n = next(counter)
+            batch.append(
+                {
+                    "event_id": f"wire-{n}",
+                    "learner": {"id": f"w{n}", "name": f"Learner {n}", "email": f"w{n}@b.test"},
+                    "course_run": run_key,
+                    "percent_grade": 0.9,
+                    "mode": "verified",
+                    "timestamp": "2026-03-01T12:00:00Z",
+                }
+            )
+        return json.dumps({"events": batch}).encode()
+
+    def once() -> float:
+        cpu = 0.0
+        for _ in range(BATCHES_PER_RUN):
+            figures = load(
+                server,
+                method="POST",
+                path="/api/v1/grades:batch",
+                headers=headers,
+                body=events(),
+                count=1,
+                concurrency=1,
+            )
+            assert not figures["errors"], figures
+            cpu += float(figures["server_cpu_ms"]) / 1000
+        return cpu / (BATCH_SIZE * BATCHES_PER_RUN)
+
+    return _median_cpu_per_credential(once)
+
+
+def _print(label: str, seconds: float, target: float | None = None) -> None:
+    goal = f"  (target <= {target:.1f} Y)" if target is not None else ""
+    print(f"{label:<66} {in_y(seconds)}{goal}")
+
+
+def http_figures() -> None:
+    databases: list[tuple[str, str | None]] = [("SQLite", None)]
+    pg = _postgres_url()
+    if pg:
+        databases.append(("PostgreSQL", pg))
+    for name, url in databases:
+        if url:
+            _empty_postgres(url)
+        with running_server(url) as server:
+            headers = _headers(server)
+            _print(
+                f"HTTP issue, 1 worker, sequential, {name}: server CPU/cred",
+                _single(server, headers),
+                0.6,
+            )
+            _print(
+                f"HTTP issue:batch x{BATCH_SIZE}, {name}: server CPU/cred",
+                _batch(server, headers),
+                0.3,
+            )
+            _print(
+                f"HTTP grades:batch x{BATCH_SIZE} passing, {name}: server CPU/cred",
+                _grades_batch(server, headers),
+                0.3,
+            )
+    if not pg:
+        print("(PostgreSQL figures skipped: set BENCH_DATABASE_URL to a throwaway database)")
+
+
+def _rss_bytes() -> int:
+    fields = Path("/proc/self/statm").read_text().split()
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_figures() -> None:
+    """RSS of one in-process issuer (the batch path, 500 per transaction) after 1,000
+    credentials and after ``BENCH_MEMORY_COUNT``."""
+    from app.credentials.issuance import IssueOptions
+    from app.db import session_scope
+    from app.issuers.organizations import create_organization, organization
+    from benchmarks.common import throwaway_services
+
+    total = int(os.environ.get("BENCH_MEMORY_COUNT", "20000"))
+    services = throwaway_services()
+    with session_scope(services.engine) as session:
+        org_id = create_organization(session, services.keyring, slug="mem", name="Mem U").id
+    services.status_lists.size = max(services.status_lists.size, 131072)
+    template = open_badge()
+    issued = 0
+    checkpoints: dict[int, int] = {}
+    start = time.perf_counter()
+    while issued < total:
+        size = min(500, total - issued)
+        with session_scope(services.engine) as session:
+            org = organization(session, org_id)
+            items: list[tuple[Any, IssueOptions]] = [(dict(template), IssueOptions())] * size
+            services.issuance.issue_batch(session, org, items)
+        issued += size
+        if issued in (1000, total):
+            gc.collect()
+            checkpoints[issued] = _rss_bytes()
+    seconds = time.perf_counter() - start
+    first, last = checkpoints[1000], checkpoints[total]
+    print(
+        f"{'RSS after 1,000 / after ' + format(total, ',') + ' in-process issues':<66}"
+        f" {first / 2**20:7.1f} MB / {last / 2**20:7.1f} MB = {100 * (last / first - 1):+5.1f} %"
+        f"  ({seconds:.0f} s)"
+    )
+
+
+def run() -> None:
+    y = yardstick_seconds()
+    print(f"== issue 13: issuance at wire speed (Y = {y * 1000:.3f} ms), medians of {RUNS} ==")
+    http_figures()
+    memory_figures()
+
+
+if __name__ == "__main__":
+    run()
