@@ -283,7 +283,7 @@ def _read_template(
     bad: set[int] = set()
     seen: set[int] = set()
     lines: list[tuple[str | tuple[int, int], ...]] = []
-    for line in nquads.splitlines(keepends=True):
+    for line in _quads(nquads):
         parts: list[str | tuple[int, int]] = []
         at = 0
         for match in _TOKEN.finditer(line):
@@ -312,6 +312,15 @@ def _read_template(
     return _Template(tuple(lines), _blank_nodes_distinct(nquads)), set()
 
 
+def _quads(nquads: str) -> list[str]:
+    """The quads of an N-Quads text, each with its newline. Only ``\n`` ends a quad: pyld
+    leaves U+2028, U+2029, U+0085, VT, FF and FS-RS unescaped inside literals, and
+    ``str.splitlines`` would cut a literal there (then the sort interleaves its pieces)."""
+    return [line + "\n" for line in nquads.split("\n")[:-1]] + (
+        [tail] if (tail := nquads.rsplit("\n", 1)[-1]) else []
+    )
+
+
 def _blank_nodes_distinct(nquads: str) -> bool:
     """True when no two blank nodes share the multiset of (their positions in a quad, the
     predicate) over the quads that mention them.
@@ -322,8 +331,8 @@ def _blank_nodes_distinct(nquads: str) -> bool:
     predicates), so every first-degree hash is unique and RDFC-1.0 needs no N-degree step.
     """
     signatures: dict[str, list[tuple[str, str]]] = {}
-    for line in nquads.splitlines():
-        terms = _quad_terms(line)
+    for line in _quads(nquads):
+        terms = _quad_terms(line.rstrip("\n"))
         if terms is None:
             return False
         subject, predicate, obj, graph = terms

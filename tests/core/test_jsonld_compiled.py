@@ -409,3 +409,30 @@ def test_undefined_terms_are_remembered_per_template() -> None:
         for templates in entry.variants.values()
         for template in templates.values()
     )
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\x0b", "\x0c", "\x1c", "\x1e"])
+def test_literals_kept_verbatim_with_line_separators_stay_one_quad(separator: str) -> None:
+    """pyld leaves these characters raw inside literals; only "\\n" ends a quad. A value kept
+    verbatim (it starts with "@") carrying one must not be cut into two template lines that
+    the sort then interleaves (a reviewer's 500 on issue, and a wrong dataset at worst)."""
+    processor = _fresh()
+    document = open_badge()
+    document["name"] = f"@x{separator}y"
+    for _ in range(3):  # first sighting, compile, then by template
+        assert processor.to_nquads(document) == processor.pyld_nquads(document)
+    uncompiled = JsonLdProcessor(_STORE, compiled=False)
+    reference = FastCanonicalizer(uncompiled).canonicalize(document)
+    assert FastCanonicalizer(processor).canonicalize(document) == reference
+
+
+def test_json_literals_with_line_separators_stay_one_quad() -> None:
+    processor = _fresh()
+    document = open_badge()
+    document["@context"] = [
+        *document["@context"],
+        {"j": {"@id": "https://example.org/ns#j", "@type": "@json"}},
+    ]
+    document["j"] = {"k": "a\u2028b", "l": "c\u2029d"}
+    for _ in range(3):
+        assert processor.to_nquads(document) == processor.pyld_nquads(document)
