@@ -411,7 +411,9 @@ def test_undefined_terms_are_remembered_per_template() -> None:
     )
 
 
-@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\x0b", "\x0c", "\x1c", "\x1e"])
+@pytest.mark.parametrize(
+    "separator", ["\u2028", "\u2029", "\u0085", "\x0b", "\x0c", "\x1c", "\x1e"]
+)
 def test_literals_kept_verbatim_with_line_separators_stay_one_quad(separator: str) -> None:
     """pyld leaves these characters raw inside literals; only "\\n" ends a quad. A value kept
     verbatim (it starts with "@") carrying one must not be cut into two template lines that
