@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -156,7 +157,10 @@ def test_a_streamed_body_is_cut_at_the_limit(declared: bool) -> None:
 
     import anyio
 
-    anyio.run(middleware, scope, receive, send)
+    # A thread of its own: a session-scoped Playwright browser (the sync API) keeps an event
+    # loop running in the main thread once any browser test has run.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, middleware, scope, receive, send).result()
     assert sent[0]["status"] == 413
     assert pulled == (0 if declared else 5)
     problem = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
