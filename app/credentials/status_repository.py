@@ -68,8 +68,13 @@ def by_public_id(session: Session, public_id: str) -> StatusList | None:
 
 
 def lock_list(session: Session, list_id: int) -> StatusList | None:
-    """SELECT ... FOR UPDATE on PostgreSQL (SQLite serializes writers anyway)."""
-    stmt = select(StatusList).where(StatusList.id == list_id).with_for_update()
+    """SELECT ... FOR NO KEY UPDATE on PostgreSQL (SQLite serializes writers anyway).
+
+    Not FOR UPDATE: every transaction that inserts an entry holds FOR KEY SHARE on its list
+    (the foreign key) until it commits, and FOR UPDATE waits for that, so two event-bus
+    consumers that each issued into a list and then re-sign it deadlock. Re-signers still
+    exclude each other."""
+    stmt = select(StatusList).where(StatusList.id == list_id).with_for_update(key_share=True)
     return session.exec(stmt).first()
 
 
