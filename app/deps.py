@@ -19,6 +19,7 @@ from app.accounts.errors import SignInRequired
 from app.accounts.sessions import SESSION_COOKIE, SignedInLearner, signed_in
 from app.container import Services
 from app.errors import Forbidden, Unauthorized
+from app.http.body_limit import HANDED_SESSION
 from app.http.problems import problem
 from app.integrations.openedx.jwt_auth import LmsCaller
 from app.issuers.clients import Caller, caller_for_token
@@ -42,20 +43,27 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
+async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[Session]:
     """The request's transaction: commit when the endpoint returns a response (whatever its
     status), roll back when an error escapes it. Services never commit.
 
-    Making a session does no I/O (it connects on first use), so it is made here on the event
-    loop; the commit or rollback, and the close that returns the connection, run in the
-    thread pool in one hop."""
-    session = Session(services.engine, expire_on_commit=False)
+    A guard that authenticated the caller hands over its session (its connection already
+    checked out and pinged): the request carries on in it rather than checking out a second
+    one. Otherwise making a session does no I/O (it connects on first use), so it is made
+    here on the event loop; the commit or rollback, and the close that returns the
+    connection, run in the thread pool in one hop."""
+    handed = request.scope.get("state", {}).pop(HANDED_SESSION, None)
+    session = handed if isinstance(handed, Session) else _request_session(services)
     try:
         yield session
     except BaseException:
         await run_in_threadpool(_rollback_and_close, session)
         raise
     await run_in_threadpool(_commit_and_close, session)
+
+
+def _request_session(services: Services) -> Session:
+    return Session(services.engine, expire_on_commit=False)
 
 
 def _commit_and_close(session: Session) -> None:
@@ -160,15 +168,21 @@ async def api_client_guard(scope: Scope) -> Response | None:
         return _unauthorized(Unauthorized(_BEARER_REQUIRED))
     services = _services_of(scope)
 
-    def lookup() -> Caller:
-        with Session(services.engine) as session:
-            return caller_for_token(session, token.strip())
+    def lookup() -> tuple[Caller, Session]:
+        session = _request_session(services)
+        try:
+            return caller_for_token(session, token.strip()), session
+        except BaseException:
+            session.close()
+            raise
 
     try:
-        caller = await run_in_threadpool(lookup)
+        caller, session = await run_in_threadpool(lookup)
     except Unauthorized as exc:
         return _unauthorized(exc)
-    scope.setdefault("state", {})[_CALLER] = caller
+    state = scope.setdefault("state", {})
+    state[_CALLER] = caller
+    state[HANDED_SESSION] = session  # the request's session (get_session); its transaction
     return None
 
 

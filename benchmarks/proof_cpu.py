@@ -1,6 +1,7 @@
 """Issue 13: the CPU of signing and verifying one OB 3.0 credential, as ms and as multiples of Y.
 
-Y (``benchmarks/yardstick.py``) is pyld alone canonicalizing the same credential. Figures are
+Y (``benchmarks/yardstick.py``) is pyld alone canonicalizing the same credential (no memo; Yw
+beside it: pyld's context cache warm). Figures are
 process CPU per credential, medians of 5 runs, over 20 different issued credentials in turn
 (different ids, so no per-document memo helps). Then where the time goes, stage by stage, and
 the same signing with the per-shape JSON-LD templates turned off (pyld for every document).

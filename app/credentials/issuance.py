@@ -417,7 +417,22 @@ class IssuanceService:
         client_id: str | None,
     ) -> None:
         """Three plain INSERTs (no unit-of-work flush), then the row joins the session as a
-        persistent object: callers may still change it (public_from, renewal_of, ...)."""
+        persistent object: callers may still change it (public_from, renewal_of, ...).
+        PostgreSQL: the three in one statement (a clash undoes all three, as the unit's
+        savepoint would)."""
+        if repository.can_insert_issued_at_once(session):
+            entries = [(a.status_list.id, a.position) for a in allocations]
+            try:
+                repository.insert_issued_at_once(session, record, entries, client_id)
+            except IntegrityError as exc:
+                if repository.is_position_clash(exc):
+                    raise IndexClash(record.uuid) from None
+                raise Conflict(
+                    f'a credential with id "{record.credential_id}" already exists',
+                    field="credential.id",
+                ) from None
+            repository.attach(session, record)
+            return
         try:
             repository.insert_credential(session, record)
         except IntegrityError:  # a concurrent request stored the same id first

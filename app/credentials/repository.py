@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, update
+from functools import cache
+
+from sqlalchemy import Insert, bindparam, false, insert, union_all, update
+from sqlalchemy import select as core_select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
-from app.models import HiddenCredential, IssuedCredential, StatusEvent
+from app.models import HiddenCredential, IssuedCredential, StatusEntry, StatusEvent
 from app.models.enums import StatusAction
 
 _CREDENTIALS = IssuedCredential.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(c.name for c in _CREDENTIALS.columns)
 _INSERT_CREDENTIAL = insert(_CREDENTIALS)
-_INSERT_EVENT = insert(StatusEvent.__table__)  # type: ignore[attr-defined]
+_EVENTS = StatusEvent.__table__  # type: ignore[attr-defined]
+_ENTRIES = StatusEntry.__table__  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(_EVENTS)
+#: The unique constraint a clashing status position trips (app/models/status_list.py).
+ENTRY_POSITION_CONSTRAINT = "uq_status_entry_position"
 
 
 def by_uuid(session: Session, uuid: str) -> IssuedCredential | None:
@@ -85,6 +93,79 @@ def insert_issued_events(session: Session, uuids: list[str], actor: str | None) 
                 for u in uuids
             ],
         )
+
+
+def can_insert_issued_at_once(session: Session) -> bool:
+    """PostgreSQL runs data-modifying CTEs: the credential, its entries and its event in one
+    statement (one round trip instead of three)."""
+    return session.connection().dialect.name == "postgresql"
+
+
+def insert_issued_at_once(
+    session: Session,
+    record: IssuedCredential,
+    entries: list[tuple[int, int]],
+    actor: str | None,
+) -> None:
+    """The new credential row, its status entries ((list id, position), the slots claimed)
+    and its ``issued`` event in one statement (PostgreSQL), all or nothing like any
+    statement. A clash raises ``IntegrityError`` (``is_position_clash`` tells which)."""
+    values: dict[str, object] = {name: getattr(record, name) for name in _COLUMNS}
+    for n, (list_id, position) in enumerate(entries):
+        values[f"entry_list_{n}"] = list_id
+        values[f"entry_position_{n}"] = position
+    values.update(event_action=StatusAction.ISSUED, event_actor=actor, event_at=utcnow())
+    session.connection().execute(_issued_statement(len(entries)), values)
+
+
+def is_position_clash(error: IntegrityError) -> bool:
+    """Whether the refusal came from a taken status position (else: the credential's id)."""
+    diag = getattr(error.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return name == ENTRY_POSITION_CONSTRAINT or ENTRY_POSITION_CONSTRAINT in str(error.orig)
+
+
+@cache
+def _issued_statement(entry_count: int) -> Insert:
+    """WITH credential AS (INSERT ... RETURNING uuid), entries AS (INSERT ... SELECT uuid
+    FROM credential) INSERT INTO status_events SELECT ... FROM credential; built once per
+    number of entries, so SQLAlchemy's compiled cache serves every later call."""
+    credential = (
+        insert(_CREDENTIALS)
+        .values({c.name: bindparam(c.name, type_=c.type) for c in _CREDENTIALS.columns})
+        .returning(_CREDENTIALS.c.uuid)
+        .cte("new_credential")
+    )
+    event = insert(_EVENTS).from_select(
+        ["credential_uuid", "action", "actor", "at"],
+        core_select(
+            credential.c.uuid,
+            bindparam("event_action", type_=_EVENTS.c.action.type),
+            bindparam("event_actor", type_=_EVENTS.c.actor.type),
+            bindparam("event_at", type_=_EVENTS.c.at.type),
+        ),
+    )
+    if entry_count:
+        rows = [
+            core_select(
+                bindparam(f"entry_list_{n}", type_=_ENTRIES.c.list_id.type),
+                bindparam(f"entry_position_{n}", type_=_ENTRIES.c.position.type),
+                credential.c.uuid,
+                false(),
+            )
+            for n in range(entry_count)
+        ]
+        new_entries = (
+            insert(_ENTRIES)
+            .from_select(
+                ["list_id", "position", "credential_uuid", "is_set"],
+                rows[0] if entry_count == 1 else union_all(*rows),
+            )
+            .returning(_ENTRIES.c.id)
+            .cte("new_entries")
+        )
+        event = event.add_cte(new_entries)
+    return event
 
 
 def attach(session: Session, record: IssuedCredential) -> None:

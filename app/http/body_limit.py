@@ -18,6 +18,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -73,12 +74,29 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         rule = self.rule_for(scope["path"])
-        if rule.guard is not None and scope["method"] not in _BODILESS:
-            refusal = await rule.guard(scope)
-            if refusal is not None:
-                await refusal(scope, receive, send)
-                return
-        await _Limited(self.app, rule.limit)(scope, receive, send)
+        if rule.guard is None or scope["method"] in _BODILESS:
+            await _Limited(self.app, rule.limit)(scope, receive, send)
+            return
+        refusal = await rule.guard(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        try:
+            await _Limited(self.app, rule.limit)(scope, receive, send)
+        finally:
+            await _close_unclaimed(scope)
+
+
+#: Where a guard leaves the database session it authenticated with, for the request to carry
+#: on in (app/deps.py ``get_session`` takes it): one pool checkout, one pre-ping per request.
+HANDED_SESSION = "laurel.session"
+
+
+async def _close_unclaimed(scope: Scope) -> None:
+    """A guard's session no route took (no such route, or one without a session): close it."""
+    session = scope.get("state", {}).pop(HANDED_SESSION, None)
+    if session is not None:
+        await run_in_threadpool(session.close)
 
 
 def _declared_length(scope: Scope) -> int | None:
