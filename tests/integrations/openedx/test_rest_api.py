@@ -429,3 +429,19 @@ def test_a_401_challenges_with_the_jwt_scheme(site: Site, app_client: TestClient
     ):
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"] == 'JWT realm="api"'
+
+
+@pytest.mark.parametrize("path", [CREDENTIALS, GRADES, COURSE_CERTIFICATES, LEARNER_STATUS])
+@pytest.mark.parametrize("who", ["service user", "learner"])
+def test_json_nested_too_deeply_is_a_400_problem(
+    site: Site, app_client: TestClient, path: str, who: str
+) -> None:
+    token = service_token() if who == "service user" else learner_token("ada")
+    response = app_client.post(
+        path,
+        content=("[" * 5000 + "]" * 5000).encode(),
+        headers={"Authorization": f"JWT {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code in (400, 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["field"] == "body"
