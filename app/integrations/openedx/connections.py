@@ -85,8 +85,7 @@ def connect(
     wanted = wanted.checked()
     codes = sorted(set(wanted.course_orgs))
     for code in codes:
-        owner = repository.code_owner(session, code)
-        if owner is not None and owner.org_id != org.id:
+        if any(owner.org_id != org.id for owner in repository.code_owners(session, code)):
             raise Conflict(
                 f'the course organization "{code}" is connected to another organization',
                 field="course_orgs",
