@@ -66,7 +66,16 @@ class LmsCaller:
             if self.administrator and self.username == c.service_user
         ]
 
+    @property
+    def restricted(self) -> bool:
+        """A token minted for a restricted OAuth application (``is_restricted``, limited by
+        its ``scopes``/``filters``): edx-drf-extensions' ``NotJwtRestrictedApplication``
+        refuses it on every view that does not opt in, and no write view here opts in."""
+        return self.claims.get("is_restricted") is True
+
     def require_writer(self) -> None:
+        if self.restricted:
+            raise Forbidden("a restricted application's JWT may not write", field="Authorization")
         if not self.writer_of:
             raise Forbidden(
                 "only the LMS's credentials service user (administrator) may write",
@@ -181,6 +190,11 @@ class LmsJwtVerifier:
                 reason = "the JWT has expired"
             except jwt.InvalidAudienceError:
                 reason = "the JWT's audience is not accepted"
+            except jwt.MissingRequiredClaimError as exc:
+                # raised only after the signature verified: naming the claim reveals nothing
+                reason = f"the JWT is missing claim {exc.claim}"
+            except (jwt.ImmatureSignatureError, jwt.InvalidIssuedAtError):
+                reason = "the JWT is not yet valid"
             except jwt.PyJWTError:
                 reason = "the JWT's signature does not verify"
             else:
@@ -220,10 +234,10 @@ class LmsJwtVerifier:
                 continue
             try:
                 return dict(jwt.decode(token, key.key, **common))
-            except (jwt.ExpiredSignatureError, jwt.InvalidAudienceError, jwt.InvalidIssuerError):
-                raise
-            except jwt.PyJWTError as exc:
-                last = exc
+            except (jwt.InvalidSignatureError, jwt.DecodeError) as exc:
+                last = exc  # not this key: try the next
+            except jwt.PyJWTError:
+                raise  # the signature verified; the claims are wrong
         raise last
 
 

@@ -445,3 +445,60 @@ def test_json_nested_too_deeply_is_a_400_problem(
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["field"] == "body"
+
+
+def _service_claims(**changes: Any) -> dict[str, Any]:
+    payload = claims("credentials_service_user", administrator=True)
+    for name, value in changes.items():
+        if value is None:
+            payload.pop(name)
+        else:
+            payload[name] = value
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"exp": None}, "missing claim exp"),
+        ({"aud": None}, "missing claim aud"),
+        ({"nbf": "future"}, "not yet valid"),
+        ({"iat": "future"}, "not yet valid"),
+    ],
+)
+def test_a_401_says_which_claim_is_wrong_not_the_signature(
+    site: Site, app_client: TestClient, changes: dict[str, Any], said: str
+) -> None:
+    """A well-signed token with a missing or future claim was told "the JWT's signature does
+    not verify", sending the operator after the wrong setting."""
+    future = int(datetime.now(UTC).timestamp()) + 3600
+    payload = _service_claims(**{k: future if v == "future" else v for k, v in changes.items()})
+    response = LmsClient(app_client, pyjwt_hs256(payload, SECRET)).post_course_certificate(
+        "ada", RUN
+    )
+    assert response.status_code == 401
+    detail = response.json()["detail"]
+    assert said in detail and "signature" not in detail
+    assert SECRET not in response.text
+
+
+def test_a_bad_signature_still_says_so(site: Site, app_client: TestClient) -> None:
+    response = LmsClient(app_client, service_token(secret="x" * 40)).post_course_certificate(
+        "ada", RUN
+    )
+    assert response.status_code == 401
+    assert response.json()["detail"] == "the JWT's signature does not verify"
+
+
+def test_a_restricted_application_may_not_write(site: Site, app_client: TestClient) -> None:
+    """edx-drf-extensions refuses ``is_restricted`` tokens (NotJwtRestrictedApplication)
+    on views that do not opt in; no write view here does."""
+    payload = _service_claims(is_restricted=True, scopes=["credentials:write"])
+    payload["filters"] = ["content_org:Acme"]
+    restricted = LmsClient(app_client, pyjwt_hs256(payload, SECRET))
+    response = restricted.post_course_certificate("ada", RUN)
+    assert response.status_code == 403, response.text
+    assert "restricted" in response.json()["detail"]
+    assert restricted.send_grade("ada", RUN, "Pass", 0.9, True, None).status_code == 403
+    assert restricted.post_course_certificate("ada", RUN).status_code == 403
+    assert _count(site, IssuedCredential) == 0
