@@ -502,3 +502,38 @@ def test_a_restricted_application_may_not_write(site: Site, app_client: TestClie
     assert restricted.send_grade("ada", RUN, "Pass", 0.9, True, None).status_code == 403
     assert restricted.post_course_certificate("ada", RUN).status_code == 403
     assert _count(site, IssuedCredential) == 0
+
+
+@pytest.mark.parametrize(
+    "date", ["0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59Z"]
+)
+@pytest.mark.parametrize("where", ["date_override", "visible_date"])
+def test_dates_out_of_range_are_422_naming_the_field(
+    site: Site, lms: LmsClient, date: str, where: str
+) -> None:
+    """Year 1 was issued (validFrom year 1, echoed as "1-01-01T00:00:00Z"); 9999-12-31 was
+    silently dropped. Both are refused, naming the field, and nothing is issued."""
+    body: dict[str, Any] = {
+        "username": "ada",
+        "status": "awarded",
+        "credential": {"course_run_key": RUN, "mode": "verified", "type": "course-run"},
+        "date_override": {"date": date} if where == "date_override" else None,
+    }
+    if where == "visible_date":
+        body["attributes"] = [{"name": "visible_date", "value": date}]
+    response = lms.post_json(CREDENTIALS, body)
+    assert response.status_code == 422, response.text
+    field = "date_override.date" if where == "date_override" else "attributes.visible_date"
+    assert response.json()["field"] == field
+    assert _count(site, IssuedCredential) == 0
+
+
+def test_a_certificate_available_date_out_of_range_is_422(lms: LmsClient) -> None:
+    response = lms.post_json(
+        COURSE_CERTIFICATES,
+        {"course_id": RUN, "certificate_type": "verified", "is_active": True,
+         "certificate_available_date": "0001-01-01T00:00:00Z"},
+    )  # fmt: skip
+    assert response.status_code == 422 and response.json()["field"] == (
+        "certificate_available_date"
+    )
