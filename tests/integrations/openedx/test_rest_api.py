@@ -537,3 +537,37 @@ def test_a_certificate_available_date_out_of_range_is_422(lms: LmsClient) -> Non
     assert response.status_code == 422 and response.json()["field"] == (
         "certificate_available_date"
     )
+
+
+def test_another_tenants_course_org_looks_like_an_unconnected_one(
+    site: Site, lms: LmsClient, factory: Any
+) -> None:
+    """ "no organization is connected..." vs "No active CourseCertificate..." told one tenant
+    which course organization codes other tenants had connected."""
+    other = factory.org("beta")
+    connect_org(site.services, other, codes=("Beta",), jwt_secret="another-lms-secret-0123456789")
+
+    def answers(code: str) -> list[tuple[int, str]]:
+        run = f"course-v1:{code}+B1+R"
+        replies = [
+            lms.post_course_certificate("ada", run),
+            lms.send_grade("ada", run, "Pass", 0.9, True, None),
+            lms.post_json(COURSE_CERTIFICATES, {"course_id": run, "certificate_type": "verified"}),
+        ]
+        return [(r.status_code, r.json()["detail"].replace(code, "X")) for r in replies]
+
+    taken, free = answers("Beta"), answers("Nobody")
+    assert taken == free
+    assert all(status == 404 for status, _ in taken)
+
+
+@pytest.mark.parametrize("path", ["credential", "grade"])
+def test_a_ccx_run_is_a_clear_422(lms: LmsClient, path: str) -> None:
+    """CCX runs are not supported (docs/connect-openedx.md): a 4xx the LMS task gives up on."""
+    ccx = "ccx-v1:Acme+CS101+2026_T1+ccx@3"
+    if path == "credential":
+        response = lms.post_course_certificate("ada", ccx)
+    else:
+        response = lms.send_grade("ada", ccx, "Pass", 0.9, True, None)
+    assert response.status_code == 422, response.text
+    assert "CCX" in response.json()["detail"]
