@@ -41,7 +41,7 @@ from app.credentials.status_lists import StatusListService
 from app.db import make_engine, session_scope
 from app.http.rate_limit import Rate, make_limiter
 from app.integrations.openedx.credentials_api import CredentialsApi, Throttle
-from app.integrations.openedx.jwt_auth import LmsJwtVerifier
+from app.integrations.openedx.jwt_auth import JwksCache, LmsJwtVerifier
 from app.integrations.openedx.service import OpenEdxService
 from app.issuers.identity import IssuerIdentity
 from app.issuers.keys.keyring import KeyClash, Keyring
@@ -107,6 +107,16 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
             settings.fetch_allowed_hosts, settings.fetch_timeout_seconds, settings.fetch_max_bytes
         )
     )
+    # JWKS URLs are set by tenants: the verifier's SSRF rules, no document cache (JwksCache
+    # keeps the keys and refetches on an unknown key id), a short timeout.
+    jwks_fetcher = Fetcher(
+        FetchPolicy.of(
+            settings.fetch_allowed_hosts,
+            min(settings.fetch_timeout_seconds, 3.0),
+            settings.fetch_max_bytes,
+            cache_ttl_seconds=0.0,
+        )
+    )
     signer = CredentialSigner(signing_engine, keyring, identity)
     status_lists = StatusListService(signer, identity, settings.status_list_size)
     limits = IssueLimits(
@@ -168,7 +178,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         openedx,
         catalog,
         identity,
-        LmsJwtVerifier(),
+        LmsJwtVerifier(JwksCache(jwks_fetcher)),
         Throttle(
             make_limiter(settings.redis_url),
             credentials=Rate(settings.openedx_learner_requests_per_minute, 60.0),

@@ -77,7 +77,8 @@ def openedx_connect(
             lms_client_secret=lms_client_secret,
         )
         try:
-            connection, codes = connect(session, found, wanted)
+            check = services.openedx_api.verifier.jwks.check_url
+            connection, codes = connect(session, found, wanted, check)
         except AppError as exc:
             context.fail(exc.detail)
         shown = connection_out(connection, codes)

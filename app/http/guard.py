@@ -45,8 +45,16 @@ def check_json(value: Any, prefix: tuple[str | int, ...] = ()) -> Any:
 
 
 def checked_json(raw: bytes | str) -> Any:
-    """``json.loads`` plus ``check_json`` for routes that read their body by hand."""
-    return check_json(json.loads(raw))
+    """``json.loads`` plus ``check_json`` for routes that read their body by hand.
+
+    A body nested deeper than the parser's recursion limit (``[[[[...]]]]``) raises
+    ``RecursionError``, which is no ``ValueError``: it is turned into one here, so that every
+    caller's "not JSON" answer (400/422) covers it and none answers 500."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    return check_json(value)
 
 
 def check_form(form: Mapping[str, Any]) -> None:

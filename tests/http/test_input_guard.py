@@ -169,3 +169,20 @@ def test_paging_offset_is_bounded(factory: Factory, path: str) -> None:
     huge = factory.client.get(path, params={"offset": 10**30}, headers=caller.headers)
     _problem(huge, 422, "offset")
     assert factory.client.get(path, params={"offset": 10**9}, headers=caller.headers).is_success
+
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def test_json_nested_too_deeply_is_not_json() -> None:
+    """``json.loads`` raises RecursionError (no ValueError) on ``[[[[...]]]]``: every route
+    reading its body through ``checked_json`` answered 500."""
+    from app.http.guard import checked_json
+
+    with pytest.raises(ValueError, match="nested too deeply"):
+        checked_json(DEEP)
+
+
+def test_json_nested_too_deeply_is_a_4xx_on_a_model_route(factory: Factory) -> None:
+    response = _post_raw(factory, "/credentials/verify", DEEP)
+    assert response.status_code in (400, 422), response.text

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from app.api.v1.common import org_of
-from app.deps import SessionDep, require_scope
+from app.deps import ServicesDep, SessionDep, require_scope
 from app.http.guard import GuardedRoute
 from app.integrations.openedx.connections import (
     connect,
@@ -35,6 +35,9 @@ def get_connection(session: SessionDep, caller: Admin) -> ConnectionOut:
     response_model=ConnectionOut,
     summary="Connect (or reconnect) the organization's Open edX site",
 )
-def put_connection(body: ConnectionIn, session: SessionDep, caller: Admin) -> ConnectionOut:
-    connection, codes = connect(session, org_of(session, caller), settings_of(body))
+def put_connection(
+    body: ConnectionIn, session: SessionDep, caller: Admin, services: ServicesDep
+) -> ConnectionOut:
+    check = services.openedx_api.verifier.jwks.check_url
+    connection, codes = connect(session, org_of(session, caller), settings_of(body), check)
     return connection_out(connection, codes)

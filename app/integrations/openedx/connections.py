@@ -5,6 +5,7 @@ whose runs belong to the organization."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -78,15 +79,20 @@ def _http_url(value: str) -> bool:
 
 
 def connect(
-    session: Session, org: Organization, wanted: ConnectionSettings
+    session: Session,
+    org: Organization,
+    wanted: ConnectionSettings,
+    check_jwks_url: Callable[[str], None] | None = None,
 ) -> tuple[OpenEdxConnection, list[str]]:
     """Create or replace the organization's connection; returns it and its codes. A code
-    another organization owns is a 409 (course keys do not name the site)."""
+    another organization owns is a 409 (course keys do not name the site). A JWKS URL the
+    fetch policy forbids is refused here (``check_jwks_url``, the verifier's JwksCache)."""
     wanted = wanted.checked()
+    if wanted.jwks_url is not None and check_jwks_url is not None:
+        check_jwks_url(wanted.jwks_url)
     codes = sorted(set(wanted.course_orgs))
     for code in codes:
-        owner = repository.code_owner(session, code)
-        if owner is not None and owner.org_id != org.id:
+        if any(owner.org_id != org.id for owner in repository.code_owners(session, code)):
             raise Conflict(
                 f'the course organization "{code}" is connected to another organization',
                 field="course_orgs",

@@ -13,6 +13,8 @@ from app.errors import InvalidInput
 _PART = r"[\w\-~.:%]+"
 _NEW = re.compile(rf"^course-v1:({_PART})\+({_PART})\+({_PART})$")
 _OLD = re.compile(rf"^({_PART})/({_PART})/({_PART})$")
+#: opaque-keys' ``CCXLocator``: a custom course (CCX) run inside a master course run.
+_CCX = re.compile(rf"^ccx-v1:{_PART}\+{_PART}\+{_PART}\+ccx@\d+$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,13 @@ class CourseKey:
 def parse_course_key(value: str, field: str = "course_run_key") -> CourseKey:
     """The parts of a course run key; anything else is a 422 naming ``field``."""
     text = value.strip() if isinstance(value, str) else ""
+    if _CCX.match(text):
+        # Not supported (docs/connect-openedx.md): a CCX has no certificate configuration of
+        # its own in the catalog. A 4xx: the LMS's Celery task gives up after its retries.
+        raise InvalidInput(
+            f'"{field}" names a CCX course run (ccx-v1:...), which Laurel does not certify',
+            field=field,
+        )
     match = _NEW.match(text) or _OLD.match(text)
     if match is None or len(text) > 255:
         raise InvalidInput(

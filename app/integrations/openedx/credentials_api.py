@@ -136,12 +136,12 @@ class CredentialsApi:
                 )  # fmt: skip
         else:
             assert wanted.course_run_key is not None
-            org = self.openedx.org_for_course_key(session, wanted.course_run_key)
-            if org.id not in writable:
-                raise NotFound(
+            org = self._writable_org(
+                session, caller, wanted.course_run_key, NotFound(
                     f"No active CourseCertificate exists for course run [{wanted.course_run_key}]",
                     field="course_run_key",
-                )
+                ),
+            )  # fmt: skip
             course = catalog.course_by_key(session, org.id, wanted.course_run_key.strip())
             if (
                 wanted.status == "awarded"
@@ -166,6 +166,20 @@ class CredentialsApi:
                     date_override=wanted.date_override, actor=caller.actor,
                 )  # fmt: skip
         return self._credential_out(session, outcome.certificate, wanted.username)
+
+    def _writable_org(
+        self, session: Session, caller: LmsCaller, course_key: str, refusal: AppError
+    ) -> Organization:
+        """The organization of ``course_key`` when the caller writes to it, else ``refusal``:
+        one answer whether the key's course organization code is not connected or connected
+        to another tenant, so that no tenant learns which codes others have connected."""
+        try:
+            org = self.openedx.org_for_course_key(session, course_key)
+        except NotFound:
+            raise refusal from None
+        if org.id not in caller.writer_of:
+            raise refusal
+        return org
 
     def _lms_user(self, session: Session, org: Organization, username: str) -> LmsUser | None:
         """Name and e-mail of a learner Laurel has no name for, from the LMS user API when
@@ -243,11 +257,10 @@ class CredentialsApi:
     ) -> dict[str, Any]:
         caller.require_writer()
         grade = wire.grade_in(data)
-        org = self.openedx.org_for_course_key(session, grade.course_run)
-        if org.id not in caller.writer_of:
-            raise InvalidInput(
-                f"No CourseRun exists for key [{grade.course_run}]", field="course_run"
-            )
+        self._writable_org(
+            session, caller, grade.course_run,
+            NotFound(f"No CourseRun exists for key [{grade.course_run}]", field="course_run"),
+        )  # fmt: skip
         outcome = self.openedx.record_grade(
             session, grade.course_run, grade.username, None, grade.percent_grade,
             grade.letter_grade, grade.lms_last_updated_at,
@@ -276,9 +289,10 @@ class CredentialsApi:
         run are not public before it) and whether certificates are on."""
         caller.require_writer()
         wanted = wire.course_certificate_in(data)
-        org = self.openedx.org_for_course_key(session, wanted.course_id)
-        if org.id not in caller.writer_of:
-            raise NotFound(f'no course run "{wanted.course_id}"', field="course_id")
+        org = self._writable_org(
+            session, caller, wanted.course_id,
+            NotFound(f'no course run "{wanted.course_id}"', field="course_id"),
+        )  # fmt: skip
         _, course = self.openedx.course_run_for(session, wanted.course_id)
         changes: dict[str, Any] = {
             "certificate_available_date": wanted.certificate_available_date,

@@ -26,9 +26,10 @@ import jwt
 from jwt import PyJWK, PyJWKSet
 from sqlmodel import Session
 
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, InvalidInput, Unauthorized
 from app.integrations.openedx import repository
 from app.models import OpenEdxConnection
+from app.verification.fetch import FETCH_REFUSED, Fetcher, FetchError
 
 log = logging.getLogger("laurel.openedx")
 
@@ -66,7 +67,16 @@ class LmsCaller:
             if self.administrator and self.username == c.service_user
         ]
 
+    @property
+    def restricted(self) -> bool:
+        """A token minted for a restricted OAuth application (``is_restricted``, limited by
+        its ``scopes``/``filters``): edx-drf-extensions' ``NotJwtRestrictedApplication``
+        refuses it on every view that does not opt in, and no write view here opts in."""
+        return self.claims.get("is_restricted") is True
+
     def require_writer(self) -> None:
+        if self.restricted:
+            raise Forbidden("a restricted application's JWT may not write", field="Authorization")
         if not self.writer_of:
             raise Forbidden(
                 "only the LMS's credentials service user (administrator) may write",
@@ -86,59 +96,103 @@ class LmsCaller:
 
 class JwksCache:
     """Public keys per JWKS URL, fetched on first use and again after ``ttl`` seconds or
-    when a token names a key id not in the cached set (at most once per ``min_refetch``)."""
+    when a token names a key id not in the cached set (at most once per ``min_refetch``).
+
+    The URL is set by a tenant, so fetching goes through the verifier's SSRF-safe
+    ``Fetcher`` (https and public hosts only, unless in ``LAUREL_FETCH_ALLOWED_HOSTS``), and
+    a slow or failing URL must not hold request threads: one fetch per URL is in flight at a
+    time (other requests use the keys at hand or fail at once), and a failure is remembered
+    for a backoff (``min_refetch`` doubling up to ``ttl``) before the URL is tried again."""
 
     def __init__(
         self,
-        fetch: Callable[[str], dict[str, Any]] | None = None,
+        fetcher: Fetcher | None = None,
         ttl: float = 300.0,
         min_refetch: float = 10.0,
     ) -> None:
-        self._fetch = fetch or _fetch_jwks
+        self._fetcher = fetcher
+        self._fetch: Callable[[str], Any] = fetcher.get_json if fetcher else _fetch_jwks
         self.ttl = ttl
         self.min_refetch = min_refetch
         self._keys: dict[str, tuple[float, list[PyJWK]]] = {}
+        self._tried: dict[str, float] = {}  # last fetch attempt per URL (success or not)
+        self._failures: dict[str, tuple[float, float]] = {}  # URL -> (retry after, backoff)
+        self._in_flight: set[str] = set()
         self._lock = threading.Lock()
 
     def keys(self, url: str, kid: str | None) -> list[PyJWK]:
         now = time.monotonic()
         with self._lock:
             cached = self._keys.get(url)
-        stale = cached is None or now - cached[0] > self.ttl
-        unknown_kid = (
-            cached is not None
-            and kid is not None
-            and all(k.key_id != kid for k in cached[1])
-            and now - cached[0] > self.min_refetch
-        )
-        if stale or unknown_kid:
-            try:
-                found = _parse_jwks(self._fetch(url))
-            except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
-                log.warning("JWKS at %s unavailable: %s", url, type(exc).__name__)
-                if cached is None:
-                    raise JwtUnauthorized(
-                        "the LMS's signing keys could not be fetched", field="Authorization"
-                    ) from None
-                found = cached[1]
-            with self._lock:
-                self._keys[url] = (now, found)
-            cached = (now, found)
-        assert cached is not None
+            failed = self._failures.get(url)
+            tried = self._tried.get(url, -1e18)
+            stale = cached is None or now - cached[0] > self.ttl
+            unknown_kid = (
+                cached is not None
+                and kid is not None
+                and all(k.key_id != kid for k in cached[1])
+                and now - tried > self.min_refetch
+            )
+            backing_off = failed is not None and now < failed[0]
+            fetch = (stale or unknown_kid) and not backing_off and url not in self._in_flight
+            if fetch:
+                self._in_flight.add(url)
+                self._tried[url] = now
+        if fetch:
+            cached = self._refresh(url, cached, failed)
+        if cached is None:
+            raise JwtUnauthorized(SIGNATURE_FAILS, field="Authorization")
         keys = cached[1]
         if kid is not None:
             named = [k for k in keys if k.key_id == kid]
             return named or keys
         return keys
 
+    def check_url(self, url: str) -> None:
+        """Refuse (422) a JWKS URL the fetch policy forbids, when it is set (connect time):
+        not https, or a host resolving to a non-public address, unless the host is in
+        ``LAUREL_FETCH_ALLOWED_HOSTS``. A host that does not resolve now is let through."""
+        if self._fetcher is None:
+            return
+        try:
+            self._fetcher.check(url)
+        except FetchError as exc:
+            if exc.code == FETCH_REFUSED:
+                raise InvalidInput(f'"jwks_url": {exc}', field="jwks_url") from None
+
+    def _refresh(
+        self,
+        url: str,
+        cached: tuple[float, list[PyJWK]] | None,
+        failed: tuple[float, float] | None,
+    ) -> tuple[float, list[PyJWK]] | None:
+        try:
+            data = self._fetch(url)
+            if not isinstance(data, dict):
+                raise ValueError("a JWKS is a JSON object")
+            found = (time.monotonic(), _parse_jwks(data))
+        except (FetchError, httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
+            backoff = min(self.ttl, failed[1] * 2) if failed else self.min_refetch
+            log.warning("JWKS at %s unavailable (%s); next try in %.0f s", url,
+                        type(exc).__name__, backoff)  # fmt: skip
+            with self._lock:
+                self._failures[url] = (time.monotonic() + backoff, backoff)
+                self._in_flight.discard(url)
+            return cached
+        with self._lock:
+            self._keys[url] = found
+            self._failures.pop(url, None)
+            self._in_flight.discard(url)
+        return found
+
+
+#: One message for a key that could not be fetched and a signature that does not verify:
+#: a tenant who sets the JWKS URL must not learn whether an internal address answered.
+SIGNATURE_FAILS = "the JWT's signature does not verify"
+
 
 def _fetch_jwks(url: str) -> dict[str, Any]:
-    response = httpx.get(url, timeout=5.0, follow_redirects=False)
-    response.raise_for_status()
-    data = response.json()
-    if not isinstance(data, dict):
-        raise ValueError("a JWKS is a JSON object")
-    return data
+    raise FetchError(url, "no fetcher configured for JWKS", FETCH_REFUSED)
 
 
 def _parse_jwks(data: dict[str, Any]) -> list[PyJWK]:
@@ -181,8 +235,13 @@ class LmsJwtVerifier:
                 reason = "the JWT has expired"
             except jwt.InvalidAudienceError:
                 reason = "the JWT's audience is not accepted"
+            except jwt.MissingRequiredClaimError as exc:
+                # raised only after the signature verified: naming the claim reveals nothing
+                reason = f"the JWT is missing claim {exc.claim}"
+            except (jwt.ImmatureSignatureError, jwt.InvalidIssuedAtError):
+                reason = "the JWT is not yet valid"
             except jwt.PyJWTError:
-                reason = "the JWT's signature does not verify"
+                reason = SIGNATURE_FAILS
             else:
                 accepted.append(connection)
         if not accepted:
@@ -220,10 +279,10 @@ class LmsJwtVerifier:
                 continue
             try:
                 return dict(jwt.decode(token, key.key, **common))
-            except (jwt.ExpiredSignatureError, jwt.InvalidAudienceError, jwt.InvalidIssuerError):
-                raise
-            except jwt.PyJWTError as exc:
-                last = exc
+            except (jwt.InvalidSignatureError, jwt.DecodeError) as exc:
+                last = exc  # not this key: try the next
+            except jwt.PyJWTError:
+                raise  # the signature verified; the claims are wrong
         raise last
 
 

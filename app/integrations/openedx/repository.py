@@ -70,8 +70,11 @@ def codes_of(session: Session, connection_id: int) -> list[str]:
     return list(session.exec(stmt))
 
 
-def code_owner(session: Session, code: str) -> OpenEdxCourseOrg | None:
-    return session.exec(select(OpenEdxCourseOrg).where(OpenEdxCourseOrg.code == code)).first()
+def code_owners(session: Session, code: str) -> list[OpenEdxCourseOrg]:
+    """Every claim of ``code`` in any letter case: ownership is case-blind (``Acme`` and
+    ``acme`` are one organization to a person), while course keys match as the LMS sends them."""
+    stmt = select(OpenEdxCourseOrg).where(func.lower(OpenEdxCourseOrg.code) == code.lower())
+    return list(session.exec(stmt).all())
 
 
 def replace_codes(session: Session, connection: OpenEdxConnection, codes: Sequence[str]) -> None:

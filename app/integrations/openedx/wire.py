@@ -59,18 +59,33 @@ def boolean(value: Any, name: str, default: bool = False) -> bool:
 
 
 def instant(value: Any, name: str) -> datetime | None:
-    """ISO 8601 with ``T`` or a space, ``Z`` or an offset, or a bare date; naive is UTC."""
+    """ISO 8601 with ``T`` or a space, ``Z`` or an offset, or a bare date; naive is UTC.
+
+    Only years ``EARLIEST_YEAR``..``LATEST_YEAR``: year 1 was issued as a ``validFrom`` and
+    echoed as ``1-01-01T...`` (not a date the LMS can read back), and 9999-12-31 overflowed
+    once a timezone or a day was added to it and was silently dropped."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value) > 64:
         raise InvalidInput(f'"{name}" must be a date and time', field=name)
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidInput(
             f'"{name}" is not a date and time (e.g. 2026-06-30T00:00:00Z)', field=name
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise InvalidInput(
+            f'"{name}" must be a date between {EARLIEST_YEAR} and {LATEST_YEAR}', field=name
+        )
+    return parsed
+
+
+#: The dates an LMS call may carry (``instant``): Unix time onwards, and short of year 9999
+#: so that adding a day or a timezone never overflows ``datetime``.
+EARLIEST_YEAR = 1970
+LATEST_YEAR = 9998
 
 
 def fraction(value: Any, name: str) -> float:

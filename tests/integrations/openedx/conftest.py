@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
+from app.config import Settings
 from app.container import Services
 from app.db import session_scope
 from app.integrations.openedx.connections import ConnectionSettings, connect
 from app.models import Organization
+from tests.conftest import BASE_URL
 from tests.factories import Factory
 
 ISSUER = "https://lms.example.org/oauth2"
@@ -41,6 +45,19 @@ def connect_org(
     )
     with session_scope(services.engine) as session:
         connect(session, org, wanted)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, engine: Engine) -> Settings:
+    """As in tests/conftest.py, with the loopback JWKS server allowed
+    (LAUREL_FETCH_ALLOWED_HOSTS)."""
+    return Settings(
+        base_url=BASE_URL,
+        database_url=str(engine.url.render_as_string(False)),
+        keys_dir=tmp_path / "keys",
+        fetch_allowed_hosts=["127.0.0.1"],
+        fetch_timeout_seconds=1.0,
+    )
 
 
 @pytest.fixture

@@ -142,3 +142,29 @@ def test_the_secret_is_not_logged(
     LmsClient(app_client, service_token(secret="wrong")).post_course_certificate("ada", RUN)
     LmsClient(app_client, service_token()).post_course_certificate("ada", RUN)
     assert SECRET not in caplog.text
+
+
+def test_a_course_org_in_another_letter_case_is_still_taken(
+    factory: Factory, app_client: TestClient
+) -> None:
+    """Ownership is case-blind: "acme" may not be claimed when "Acme" is another's (a 409)."""
+    body = {
+        "jwt_issuer": ISSUER,
+        "jwt_audience": AUDIENCE,
+        "jwt_secret": SECRET,
+        "service_user": SERVICE_USER,
+        "course_orgs": ["Acme"],
+    }
+    acme = factory.caller("acme", scopes=["openedx:admin"])
+    beta = factory.caller("beta", scopes=["openedx:admin"])
+    put = "/api/v1/openedx/connection"
+    assert app_client.put(put, json=body, headers=acme.headers).status_code == 200
+    for variant in ("acme", "ACME", "aCmE"):
+        clash = app_client.put(put, json={**body, "course_orgs": [variant]}, headers=beta.headers)
+        assert clash.status_code == 409, (variant, clash.text)
+        assert clash.json()["field"] == "course_orgs"
+    # the owner itself may keep or re-case its own code
+    again = app_client.put(
+        put, json={**body, "course_orgs": ["Acme", "ACME"]}, headers=acme.headers
+    )
+    assert again.status_code == 200, again.text

@@ -429,3 +429,145 @@ def test_a_401_challenges_with_the_jwt_scheme(site: Site, app_client: TestClient
     ):
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"] == 'JWT realm="api"'
+
+
+@pytest.mark.parametrize("path", [CREDENTIALS, GRADES, COURSE_CERTIFICATES, LEARNER_STATUS])
+@pytest.mark.parametrize("who", ["service user", "learner"])
+def test_json_nested_too_deeply_is_a_400_problem(
+    site: Site, app_client: TestClient, path: str, who: str
+) -> None:
+    token = service_token() if who == "service user" else learner_token("ada")
+    response = app_client.post(
+        path,
+        content=("[" * 5000 + "]" * 5000).encode(),
+        headers={"Authorization": f"JWT {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code in (400, 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["field"] == "body"
+
+
+def _service_claims(**changes: Any) -> dict[str, Any]:
+    payload = claims("credentials_service_user", administrator=True)
+    for name, value in changes.items():
+        if value is None:
+            payload.pop(name)
+        else:
+            payload[name] = value
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"exp": None}, "missing claim exp"),
+        ({"aud": None}, "missing claim aud"),
+        ({"nbf": "future"}, "not yet valid"),
+        ({"iat": "future"}, "not yet valid"),
+    ],
+)
+def test_a_401_says_which_claim_is_wrong_not_the_signature(
+    site: Site, app_client: TestClient, changes: dict[str, Any], said: str
+) -> None:
+    """A well-signed token with a missing or future claim was told "the JWT's signature does
+    not verify", sending the operator after the wrong setting."""
+    future = int(datetime.now(UTC).timestamp()) + 3600
+    payload = _service_claims(**{k: future if v == "future" else v for k, v in changes.items()})
+    response = LmsClient(app_client, pyjwt_hs256(payload, SECRET)).post_course_certificate(
+        "ada", RUN
+    )
+    assert response.status_code == 401
+    detail = response.json()["detail"]
+    assert said in detail and "signature" not in detail
+    assert SECRET not in response.text
+
+
+def test_a_bad_signature_still_says_so(site: Site, app_client: TestClient) -> None:
+    response = LmsClient(app_client, service_token(secret="x" * 40)).post_course_certificate(
+        "ada", RUN
+    )
+    assert response.status_code == 401
+    assert response.json()["detail"] == "the JWT's signature does not verify"
+
+
+def test_a_restricted_application_may_not_write(site: Site, app_client: TestClient) -> None:
+    """edx-drf-extensions refuses ``is_restricted`` tokens (NotJwtRestrictedApplication)
+    on views that do not opt in; no write view here does."""
+    payload = _service_claims(is_restricted=True, scopes=["credentials:write"])
+    payload["filters"] = ["content_org:Acme"]
+    restricted = LmsClient(app_client, pyjwt_hs256(payload, SECRET))
+    response = restricted.post_course_certificate("ada", RUN)
+    assert response.status_code == 403, response.text
+    assert "restricted" in response.json()["detail"]
+    assert restricted.send_grade("ada", RUN, "Pass", 0.9, True, None).status_code == 403
+    assert restricted.post_course_certificate("ada", RUN).status_code == 403
+    assert _count(site, IssuedCredential) == 0
+
+
+@pytest.mark.parametrize(
+    "date", ["0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59Z"]
+)
+@pytest.mark.parametrize("where", ["date_override", "visible_date"])
+def test_dates_out_of_range_are_422_naming_the_field(
+    site: Site, lms: LmsClient, date: str, where: str
+) -> None:
+    """Year 1 was issued (validFrom year 1, echoed as "1-01-01T00:00:00Z"); 9999-12-31 was
+    silently dropped. Both are refused, naming the field, and nothing is issued."""
+    body: dict[str, Any] = {
+        "username": "ada",
+        "status": "awarded",
+        "credential": {"course_run_key": RUN, "mode": "verified", "type": "course-run"},
+        "date_override": {"date": date} if where == "date_override" else None,
+    }
+    if where == "visible_date":
+        body["attributes"] = [{"name": "visible_date", "value": date}]
+    response = lms.post_json(CREDENTIALS, body)
+    assert response.status_code == 422, response.text
+    field = "date_override.date" if where == "date_override" else "attributes.visible_date"
+    assert response.json()["field"] == field
+    assert _count(site, IssuedCredential) == 0
+
+
+def test_a_certificate_available_date_out_of_range_is_422(lms: LmsClient) -> None:
+    response = lms.post_json(
+        COURSE_CERTIFICATES,
+        {"course_id": RUN, "certificate_type": "verified", "is_active": True,
+         "certificate_available_date": "0001-01-01T00:00:00Z"},
+    )  # fmt: skip
+    assert response.status_code == 422 and response.json()["field"] == (
+        "certificate_available_date"
+    )
+
+
+def test_another_tenants_course_org_looks_like_an_unconnected_one(
+    site: Site, lms: LmsClient, factory: Any
+) -> None:
+    """ "no organization is connected..." vs "No active CourseCertificate..." told one tenant
+    which course organization codes other tenants had connected."""
+    other = factory.org("beta")
+    connect_org(site.services, other, codes=("Beta",), jwt_secret="another-lms-secret-0123456789")
+
+    def answers(code: str) -> list[tuple[int, str]]:
+        run = f"course-v1:{code}+B1+R"
+        replies = [
+            lms.post_course_certificate("ada", run),
+            lms.send_grade("ada", run, "Pass", 0.9, True, None),
+            lms.post_json(COURSE_CERTIFICATES, {"course_id": run, "certificate_type": "verified"}),
+        ]
+        return [(r.status_code, r.json()["detail"].replace(code, "X")) for r in replies]
+
+    taken, free = answers("Beta"), answers("Nobody")
+    assert taken == free
+    assert all(status == 404 for status, _ in taken)
+
+
+@pytest.mark.parametrize("path", ["credential", "grade"])
+def test_a_ccx_run_is_a_clear_422(lms: LmsClient, path: str) -> None:
+    """CCX runs are not supported (docs/connect-openedx.md): a 4xx the LMS task gives up on."""
+    ccx = "ccx-v1:Acme+CS101+2026_T1+ccx@3"
+    if path == "credential":
+        response = lms.post_course_certificate("ada", ccx)
+    else:
+        response = lms.send_grade("ada", ccx, "Pass", 0.9, True, None)
+    assert response.status_code == 422, response.text
+    assert "CCX" in response.json()["detail"]
