@@ -97,13 +97,10 @@ def test_host_reads_credentials_and_profile_refreshes_and_revokes(setup: Setup) 
     assert put.status_code == 200, put.text
     again = client.get(f"{OB}/profile", headers=bearer(tokens["access_token"]))
     assert again.json()["name"] == "Grace B. Hopper"
-    # The OB 3.0 certification reads back the profile id it stored.
-    cert = {"id": "https://1edtech.org/issuers/cert", "type": ["Profile"], "name": "Cert"}
-    assert (
-        client.put(f"{OB}/profile", json=cert, headers=bearer(tokens["access_token"])).json()
-        == cert
-    )
-    assert client.get(f"{OB}/profile", headers=bearer(tokens["access_token"])).json() == cert
+    other_id = {**changed, "id": "urn:other"}
+    swapped = client.put(f"{OB}/profile", json=other_id, headers=bearer(tokens["access_token"]))
+    assert swapped.status_code == 400 and swapped.json()["imsx_codeMinor"] == "invalid_data"
+    assert client.get(f"{OB}/profile", headers=bearer(tokens["access_token"])).json() == changed
     invalid = client.put(
         f"{OB}/profile", json={"name": "no id"}, headers=bearer(tokens["access_token"])
     )
@@ -453,3 +450,20 @@ def test_disconnecting_an_application_that_is_not_yours_answers_404(
     assert mine.status_code == 303
     twice = setup.browser.post(path, data={"csrf_token": setup.signed.csrf_token})
     assert twice.status_code == 303  # a repeated post of one's own form changes nothing
+
+
+def test_the_first_profile_put_fixes_its_id(setup: Setup) -> None:
+    """The OB 3.0 certification stores a profile id of its own and reads it back; after that
+    the id cannot be swapped (README: PUT keeps the same id)."""
+    access = bearer(connect(setup)["access_token"])
+    client = setup.host.client
+    cert = {"id": "https://1edtech.org/issuers/cert", "type": ["Profile"], "name": "Cert"}
+    first = client.put(f"{OB}/profile", json=cert, headers=access)
+    assert first.status_code == 200 and first.json() == cert
+    assert client.get(f"{OB}/profile", headers=access).json() == cert
+    renamed = {**cert, "name": "Cert again"}
+    assert client.put(f"{OB}/profile", json=renamed, headers=access).status_code == 200
+    swapped = client.put(f"{OB}/profile", json={**cert, "id": "urn:other"}, headers=access)
+    assert swapped.status_code == 400 and swapped.json()["imsx_codeMinor"] == "invalid_data"
+    assert "cannot be changed" in swapped.json()["imsx_description"]
+    assert client.get(f"{OB}/profile", headers=access).json() == renamed
