@@ -116,6 +116,14 @@ def live_tokens(session: Session, account_id: int, now: datetime) -> list[OAuthT
     )
 
 
+def ever_granted(session: Session, account_id: int, client_pk: int) -> bool:
+    """Whether the person ever gave this client a token (live, expired or revoked)."""
+    stmt = select(OAuthToken.token_hash).where(
+        OAuthToken.account_id == account_id, OAuthToken.client_pk == client_pk
+    )
+    return session.exec(stmt.limit(1)).first() is not None
+
+
 def revoke_client_grants(session: Session, account_id: int, client_pk: int, now: datetime) -> int:
     stmt = (
         update(OAuthToken)

@@ -28,8 +28,9 @@ from app.accounts import api_audit, api_scopes, oauth_repository
 from app.accounts.oauth_clients import redirect_uris
 from app.core.marking import N_
 from app.db import as_utc, utcnow
+from app.errors import NotFound
 from app.models import OAuthClient, OAuthCode, OAuthToken
-from app.wallet.errors import OAuthError
+from app.wallet.errors import OAuthError, safe_description
 
 CODE_TTL = timedelta(seconds=60)
 ACCESS_TTL = timedelta(hours=1)
@@ -90,7 +91,7 @@ class RedirectError(Exception):
         self.redirect_uri, self.error, self.description, self.state = (
             redirect_uri,
             error,
-            description,
+            safe_description(description),
             state,
         )
 
@@ -178,11 +179,23 @@ class TokenGrant:
 
 
 def _new_pair(
-    session: Session, client_pk: int, account_id: int, family: str, scope: str
+    session: Session,
+    client_pk: int,
+    account_id: int,
+    family: str,
+    scope: str,
+    access_scope: str | None = None,
 ) -> TokenGrant:
+    """A new access and refresh token. The refresh token always carries the grant's ``scope``
+    (RFC 6749 §6: "identical to that of the refresh token included by the client"); only the
+    access token may be narrower (``access_scope``)."""
     now = utcnow()
+    access_scope = access_scope or scope
     access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    for value, kind, ttl in ((access, "access", ACCESS_TTL), (refresh, "refresh", REFRESH_TTL)):
+    for value, kind, ttl, kind_scope in (
+        (access, "access", ACCESS_TTL, access_scope),
+        (refresh, "refresh", REFRESH_TTL, scope),
+    ):
         session.add(
             OAuthToken(
                 token_hash=_hash(value),
@@ -190,13 +203,13 @@ def _new_pair(
                 client_pk=client_pk,
                 account_id=account_id,
                 family=family,
-                scope=scope,
+                scope=kind_scope,
                 expires_at=now + ttl,
                 created_at=now,
             )
         )
     session.flush()
-    return TokenGrant(access, refresh, scope)
+    return TokenGrant(access, refresh, access_scope)
 
 
 def _grant_error(description: str) -> OAuthError:
@@ -223,14 +236,17 @@ def exchange_code(session: Session, client: OAuthClient, form: dict[str, str]) -
         raise _grant_error("redirect_uri does not match the authorization request")
     verifier = form.get("code_verifier") or ""
     if not _VERIFIER.fullmatch(verifier):
-        raise OAuthError("invalid_request", "code_verifier is required (RFC 7636 §4.1)")
+        raise OAuthError("invalid_request", "code_verifier is required (RFC 7636 section 4.1)")
     if not hmac.compare_digest(s256(verifier), record.code_challenge):
         raise _grant_error("code_verifier does not match the code_challenge (PKCE)")
     return _new_pair(session, client.id, record.account_id, record.family, record.scope)
 
 
 def refresh(session: Session, client: OAuthClient, form: dict[str, str]) -> TokenGrant:
-    """RFC 6749 §6 with rotation; a narrower ``scope`` may be asked for."""
+    """RFC 6749 §6 with rotation; a narrower ``scope`` may be asked for the access token.
+
+    Every check that can refuse the request runs before the token is rotated: a refused
+    request (RFC 6749 §5.2) leaves the presented refresh token usable."""
     value = form.get("refresh_token") or ""
     record = oauth_repository.token_by_hash(session, _hash(value)) if value else None
     if record is None or record.kind != "refresh" or record.client_pk != client.id:
@@ -240,6 +256,12 @@ def refresh(session: Session, client: OAuthClient, form: dict[str, str]) -> Toke
         raise _grant_error("the refresh token was revoked")
     if as_utc(record.expires_at) <= now:
         raise _grant_error("the refresh token has expired")
+    access_scope = record.scope
+    if form.get("scope"):
+        asked = api_scopes.parse(form["scope"])
+        if not asked or not set(asked) <= set(record.scope.split()):
+            raise OAuthError("invalid_scope", "scope may not exceed the scope of the grant")
+        access_scope = " ".join(asked)
     if not oauth_repository.rotate_refresh(session, record.token_hash, now):
         # Reuse of a rotated token: it leaked or the client lost a race. Revoke the family.
         oauth_repository.revoke_family(session, record.family, now)
@@ -250,13 +272,9 @@ def refresh(session: Session, client: OAuthClient, form: dict[str, str]) -> Toke
             f"rotated refresh token reused by {client.client_id}",
         )
         raise _grant_error("the refresh token was already used; the grant is revoked")
-    scope = record.scope
-    if form.get("scope"):
-        asked = api_scopes.parse(form["scope"])
-        if not set(asked) <= set(record.scope.split()):
-            raise OAuthError("invalid_scope", "scope may not exceed the scope of the grant")
-        scope = " ".join(asked)
-    return _new_pair(session, client.id, record.account_id, record.family, scope)
+    return _new_pair(
+        session, client.id, record.account_id, record.family, record.scope, access_scope
+    )
 
 
 def revoke(session: Session, client: OAuthClient, token: str) -> None:
@@ -279,7 +297,8 @@ class BearerRefused(Exception):
 
     def __init__(self, error: str, description: str, status: int, scope: str | None = None):
         super().__init__(description)
-        self.error, self.description, self.status, self.scope = error, description, status, scope
+        self.error, self.status, self.scope = error, status, scope
+        self.description = safe_description(description)
 
 
 @dataclass(frozen=True)
@@ -340,10 +359,14 @@ def connected_apps(session: Session, account_id: int) -> list[ConnectedApp]:
 
 
 def disconnect(session: Session, account_id: int, client_id: str) -> bool:
-    """The learner withdraws a host's access: every token of theirs it holds stops working."""
+    """The learner withdraws a host's access: every token of theirs it holds stops working.
+
+    An application the person never approved is not theirs: ``NotFound`` (404), as every other
+    /me action answers for what is not the person's. Disconnecting one already disconnected
+    changes nothing (a repeated form post)."""
     client = oauth_repository.client_by_client_id(session, client_id)
-    if client is None:
-        return False
+    if client is None or not oauth_repository.ever_granted(session, account_id, client.id):
+        raise NotFound(f'no connected application "{client_id}" of yours', field="client_id")
     revoked = oauth_repository.revoke_client_grants(session, account_id, client.id, utcnow())
     if revoked:
         api_audit.record(

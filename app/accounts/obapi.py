@@ -15,6 +15,7 @@ Errors are ``Imsx_StatusInfo`` (§B.2 ``Imsx_StatusInfo``; codeMinor values from
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
@@ -29,6 +30,7 @@ from app.accounts import repository as accounts
 from app.awards import repository as awards
 from app.awards.clr import ClrBuilder, record_contents
 from app.core.vc.schema import SchemaRegistry
+from app.credentials import repository as credentials
 from app.credentials.documents import serialize
 from app.db import as_utc, utcnow
 from app.issuers.identity import IssuerIdentity
@@ -132,6 +134,44 @@ def _issuer(document: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _contained_ids(credential: dict[str, Any]) -> list[str]:
+    """The ``id`` of the credential and of each credential a CLR holds (JSON or compact JWS;
+    the verifier has checked their proofs already)."""
+    ids = [credential["id"]] if isinstance(credential.get("id"), str) else []
+    subject = credential.get("credentialSubject")
+    inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    for item in inner if isinstance(inner, list) else []:
+        if isinstance(item, str) and item.count(".") == 2:
+            try:
+                payload = item.split(".")[1]
+                item = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            except ValueError:
+                continue
+            item = item.get("vc", item) if isinstance(item, dict) else item
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            ids.append(item["id"])
+    return ids
+
+
+def _award_owner(session: Session, record: IssuedCredential) -> int | None:
+    """The learner a course or program award of ours was issued to, following re-issues and
+    renewals to the credential the award now points at; None for VC-API credentials."""
+    seen: set[str] = set()
+    current: IssuedCredential | None = record
+    while current is not None and current.uuid not in seen:
+        seen.add(current.uuid)
+        award = awards.course_award_by_credential(
+            session, current.uuid
+        ) or awards.program_award_by_credential(session, current.uuid)
+        if award is not None:
+            return award.learner_id
+        if current.superseded_by:
+            current = credentials.by_uuid(session, current.superseded_by)
+        else:
+            current = credentials.renewal_of(session, current.uuid)
+    return None
+
+
 class ObApiService:
     def __init__(
         self,
@@ -203,8 +243,25 @@ class ObApiService:
 
     # -- upsertCredential -----------------------------------------------------------------
 
+    @staticmethod
+    def _refuse_someone_elses(
+        session: Session, learners: list[Learner], credential: dict[str, Any]
+    ) -> None:
+        """A credential this service awarded to another learner (or a CLR holding one) is not
+        the person's to add: 403 ``forbidden``. Credentials of other issuers name their
+        subject in ways we cannot match to a learner, so they are taken as the host sends them.
+        """
+        mine = {learner.id for learner in learners}
+        for credential_id in _contained_ids(credential):
+            record = credentials.by_credential_id(session, credential_id)
+            owner = _award_owner(session, record) if record is not None else None
+            if owner is not None and owner not in mine:
+                raise ImsxError(
+                    403, "forbidden", f"the credential {credential_id} was issued to someone else"
+                )
+
     def upsert(self, session: Session, account_id: int, api: Api, value: Any) -> Upserted:
-        self.account(session, account_id)
+        _, learners = self.account(session, account_id)
         try:
             submission = classify(value, field="credential")
             report = self.verifier.verify_submission(session, submission)
@@ -220,6 +277,7 @@ class ObApiService:
         ):
             kind = "a ClrCredential" if wanted_clr else "an OpenBadgeCredential"
             raise ImsxError(400, "invalid_data", f"this endpoint takes {kind}")
+        self._refuse_someone_elses(session, learners, credential)
         issuer_id, issuer_name = _issuer(credential)
         credential_id = credential.get("id")
         if not isinstance(credential_id, str) or issuer_id is None:
@@ -290,19 +348,27 @@ class ObApiService:
         return profile
 
     def put_profile(self, session: Session, account_id: int, value: Any) -> dict[str, Any]:
-        """Replaces this person's profile, ``id`` included: the OB 3.0 certification's
-        Service Provider tests read back the id they stored (the cert guide's
-        ``https://1edtech.org/issuers/cert``). It is the profile hosts see for this account
-        only; no other account's profile changes."""
+        """Replaces this person's profile; its ``id`` is fixed by the first PUT.
+
+        The first PUT may bring any ``id``: the OB 3.0 certification's Service Provider tests
+        store one and read it back (the cert guide's ``https://1edtech.org/issuers/cert``).
+        Once a host has stored the profile, a PUT with another ``id`` is refused
+        (``invalid_data``): an id names the person, and a host may not swap it. It is the
+        profile hosts see for this account only; no other account's profile changes."""
         account, _ = self.account(session, account_id)
         if not isinstance(value, dict):
             raise ImsxError(400, "invalid_data", "the profile must be a JSON object")
         errors = self.schemas.errors(PROFILE_SCHEMA, value)
         if errors:
             raise ImsxError(400, "invalid_data", f"OB 3.0 Profile JSON Schema: {errors[0]}")
-        stored = oauth_repository.api_profile(session, account.id) or ApiProfile(
-            account_id=account.id, document=""
-        )
+        stored = oauth_repository.api_profile(session, account.id)
+        if stored is not None:
+            fixed = json.loads(stored.document).get("id")
+            if value.get("id") != fixed:
+                raise ImsxError(
+                    400, "invalid_data", f'the profile "id" is {fixed}; it cannot be changed'
+                )
+        stored = stored or ApiProfile(account_id=account.id, document="")
         stored.document = serialize(value)
         stored.updated_at = utcnow()
         session.add(stored)

@@ -201,8 +201,11 @@ class ElectiveGroup(_In):
 
 
 def _no_run_keys(courses: list[str]) -> list[str]:
+    """A program names courses (``Acme+CS101``), never runs: awards are matched by the course
+    of their run (``course_of_run``), so a run key in a program would never be completed. That
+    covers ``course-v1:ORG+COURSE+RUN`` and the older ``ORG/COURSE/RUN`` or ``ORG+COURSE+RUN``."""
     for name in courses:
-        if name.startswith("course-v1:"):
+        if course_of_run(name) != name:
             raise ValueError(
                 f'"{name}" is a course run; name the course without its run, '
                 f'e.g. "{course_of_run(name)}"'

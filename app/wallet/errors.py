@@ -54,6 +54,11 @@ class PresentationRejected(AppError):
 _UNSAFE = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 
 
+def safe_description(text: str) -> str:
+    """``text`` in the characters an OAuth ``error_description`` may hold (RFC 6749 §5.2)."""
+    return _UNSAFE.sub("'", text.replace('"', "'"))
+
+
 class OAuthError(Exception):
     """An OAuth 2.0 / OID4VCI error answer: ``{"error": ..., "error_description": ...}``."""
 
@@ -67,7 +72,7 @@ class OAuthError(Exception):
     ) -> None:
         super().__init__(description)
         self.error = error
-        self.description = _UNSAFE.sub("'", description.replace('"', "'"))
+        self.description = safe_description(description)
         self.status = status
         self.extra = extra or {}
 

@@ -314,9 +314,11 @@ def download_credential(uuid: str, session: SessionDep, learner: OptionalLearner
 
 
 @router.get("/credentials/{uuid}/preview.png")
-def preview_image(uuid: str, session: SessionDep, services: ServicesDep, web: WebDep) -> Response:
-    """The Open Graph / Twitter card image, 1200x630."""
-    record = public_credential(session, uuid)
+def preview_image(
+    uuid: str, session: SessionDep, services: ServicesDep, web: WebDep, learner: OptionalLearner
+) -> Response:
+    """The Open Graph / Twitter card image, 1200x630 (a hidden credential's: its owner only)."""
+    record = public_credential(session, uuid, viewer_account(learner))
     page = CredentialPage(services, web, session, record)
     state = page_state(record, page.view, utcnow().date())
     language = current_language().code  # the card's words and dates are the reader's
@@ -336,13 +338,16 @@ def preview_image(uuid: str, session: SessionDep, services: ServicesDep, web: We
         png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"}
     )
     language_headers(response.headers)
-    return response
+    return private_if_hidden(session, record, response)
 
 
 @router.get("/credentials/{uuid}/certificate.pdf")
-def certificate_pdf(uuid: str, session: SessionDep, services: ServicesDep, web: WebDep) -> Response:
-    """The certificate's print layout as a one-page landscape PDF (QR code and code on it)."""
-    record = public_credential(session, uuid)
+def certificate_pdf(
+    uuid: str, session: SessionDep, services: ServicesDep, web: WebDep, learner: OptionalLearner
+) -> Response:
+    """The certificate's print layout as a one-page landscape PDF (QR code and code on it);
+    a hidden credential's for its owner only."""
+    record = public_credential(session, uuid, viewer_account(learner))
     page = CredentialPage(services, web, session, record)
     state = page_state(record, page.view, utcnow().date())
     themes_root = f"{services.identity.base_url}/themes/"
@@ -367,16 +372,20 @@ def certificate_pdf(uuid: str, session: SessionDep, services: ServicesDep, web: 
         "Cache-Control": PAGE_CACHE,
         "Content-Disposition": f'inline; filename="certificate-{record.uuid}.pdf"',
     }
-    return Response(pdf, media_type="application/pdf", headers=headers)
+    response = Response(pdf, media_type="application/pdf", headers=headers)
+    return private_if_hidden(session, record, response)
 
 
 @router.get("/credentials/{uuid}/qr.svg")
-def qr_code(uuid: str, session: SessionDep, services: ServicesDep) -> Response:
-    """A QR code of the certificate page's URL."""
-    record = public_credential(session, uuid)
+def qr_code(
+    uuid: str, session: SessionDep, services: ServicesDep, learner: OptionalLearner
+) -> Response:
+    """A QR code of the certificate page's URL (a hidden credential's: its owner only)."""
+    record = public_credential(session, uuid, viewer_account(learner))
     svg = qr_svg(services.identity.credential_url(record.uuid), scale=8)
     headers = {"Cache-Control": "public, max-age=86400", "Content-Security-Policy": SVG_CSP}
-    return Response(svg, media_type="image/svg+xml", headers=headers)
+    response = Response(svg, media_type="image/svg+xml", headers=headers)
+    return private_if_hidden(session, record, response)
 
 
 @router.get("/themes/{slug}/{name}")

@@ -139,6 +139,13 @@ def test_hiding_a_credential(
     owner = client.get(path, headers=HTML)
     assert owner.status_code == 200 and owner.headers["cache-control"] == "private, no-store"
     assert client.get(path, headers={"Accept": "application/ld+json"}).status_code == 200
+    # Every download too (README: the owner still sees the page and its downloads).
+    for download in ("certificate.pdf", "preview.png", "qr.svg", "credential.json", "badge.png"):
+        for other in (anonymous, bob[0]):
+            assert other.get(f"{path}/{download}").status_code == 404, download
+        mine = client.get(f"{path}/{download}")
+        assert mine.status_code == 200, (download, mine.status_code)
+        assert mine.headers["cache-control"] == "private, no-store", download
     # The record share leaves it out; the status list is untouched.
     assert f"/credentials/{uuid}" not in anonymous.get(record_url).text
     assert _status_list(anonymous, world, uuid) == status_before

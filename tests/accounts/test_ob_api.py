@@ -97,13 +97,10 @@ def test_host_reads_credentials_and_profile_refreshes_and_revokes(setup: Setup) 
     assert put.status_code == 200, put.text
     again = client.get(f"{OB}/profile", headers=bearer(tokens["access_token"]))
     assert again.json()["name"] == "Grace B. Hopper"
-    # The OB 3.0 certification reads back the profile id it stored.
-    cert = {"id": "https://1edtech.org/issuers/cert", "type": ["Profile"], "name": "Cert"}
-    assert (
-        client.put(f"{OB}/profile", json=cert, headers=bearer(tokens["access_token"])).json()
-        == cert
-    )
-    assert client.get(f"{OB}/profile", headers=bearer(tokens["access_token"])).json() == cert
+    other_id = {**changed, "id": "urn:other"}
+    swapped = client.put(f"{OB}/profile", json=other_id, headers=bearer(tokens["access_token"]))
+    assert swapped.status_code == 400 and swapped.json()["imsx_codeMinor"] == "invalid_data"
+    assert client.get(f"{OB}/profile", headers=bearer(tokens["access_token"])).json() == changed
     invalid = client.put(
         f"{OB}/profile", json={"name": "no id"}, headers=bearer(tokens["access_token"])
     )
@@ -359,3 +356,114 @@ def test_learner_sees_and_disconnects_an_application_on_me(setup: Setup) -> None
     assert again.json()["error"] == "invalid_grant"
     assert "Example Backpack" not in setup.browser.get("/me").text
     assert audit_actions(setup)[-1] == "api-disconnect"
+
+
+def test_a_refused_refresh_leaves_the_refresh_token_usable(setup: Setup) -> None:
+    """RFC 6749 §5.2/§6: an invalid_scope answer changes nothing; the token still rotates."""
+    tokens = connect(setup, scope=api_scopes.OB_CREDENTIAL_READONLY)
+    form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    wider = setup.host.token({**form, "scope": api_scopes.OB_PROFILE_UPDATE})
+    assert wider.status_code == 400 and wider.json()["error"] == "invalid_scope"
+    again = setup.host.token(form)
+    assert again.status_code == 200, again.text
+    listed = setup.host.client.get(f"{OB}/credentials", headers=bearer(tokens["access_token"]))
+    assert listed.status_code == 200
+    assert "api-replayed" not in audit_actions(setup)
+
+
+def test_narrowing_scope_on_refresh_narrows_only_the_access_token(setup: Setup) -> None:
+    """RFC 6749 §6: the new refresh token's scope is identical to the old one's."""
+    full = " ".join(api_scopes.OB_SCOPES)
+    tokens = connect(setup, scope=full)
+    narrow = setup.host.token(
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "scope": api_scopes.OB_PROFILE_READONLY,
+        }
+    )
+    assert narrow.status_code == 200, narrow.text
+    assert narrow.json()["scope"] == api_scopes.OB_PROFILE_READONLY
+    client = setup.host.client
+    reading = client.get(f"{OB}/credentials", headers=bearer(narrow.json()["access_token"]))
+    assert reading.status_code == 403
+    wide = setup.host.token(
+        {"grant_type": "refresh_token", "refresh_token": narrow.json()["refresh_token"]}
+    )
+    assert wide.status_code == 200, wide.text
+    assert set(wide.json()["scope"].split()) == set(full.split())
+    access = bearer(wide.json()["access_token"])
+    assert client.get(f"{OB}/credentials", headers=access).status_code == 200
+
+
+def test_every_oauth_error_description_is_plain_ascii(setup: Setup) -> None:
+    """RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E, and readable."""
+    import re
+
+    allowed = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
+    descriptions: list[str] = []
+    params, _ = setup.host.authorize_params()
+    code = query_of(approve(setup.browser, params, setup.signed.csrf_token))["code"]
+    missing = setup.host.token(
+        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
+    )
+    assert missing.json()["error"] == "invalid_request"
+    assert "RFC 7636 section 4.1" in missing.json()["error_description"]
+    for form in (
+        {"grant_type": "authorization_code", "code": "nope", "redirect_uri": REDIRECT},
+        {"grant_type": "refresh_token", "refresh_token": "nope"},
+        {"grant_type": "password"},
+    ):
+        descriptions.append(setup.host.token(form).json()["error_description"])
+    descriptions.append(missing.json()["error_description"])
+    descriptions.append(
+        setup.host.token({"grant_type": "x"}, secret="wrong").json()["error_description"]
+    )
+    bad_register = setup.host.client.post("/oauth2/register", json={"redirect_uris": "x"})
+    descriptions.append(bad_register.json()["error_description"])
+    for overrides in ({"code_challenge_method": "plain"}, {"response_type": "token"}):
+        wrong, _ = setup.host.authorize_params(**overrides)
+        page = setup.browser.get("/oauth2/authorize", params=wrong)
+        descriptions.append(query_of(page.headers["location"])["error_description"])
+    refused = setup.host.client.get(f"{OB}/profile", headers=bearer("nope"))
+    descriptions.append(refused.json()["imsx_description"])
+    for description in descriptions:
+        assert description and allowed.fullmatch(description), description
+    assert all("'" not in d for d in descriptions), descriptions  # nothing had to be replaced
+
+
+def test_disconnecting_an_application_that_is_not_yours_answers_404(
+    setup: Setup, lms: Lms, factory: Factory, new_browser: Browser
+) -> None:
+    tokens = connect(setup)
+    other = new_browser()
+    mallory = make_learner(lms.services, factory.org("beta"), "mallory", "Mallory")
+    signed = sign_in(lms.services, other, mallory)
+    path = f"/me/apps/{setup.host.client_id}/disconnect"
+    answer = other.post(path, data={"csrf_token": signed.csrf_token})
+    assert answer.status_code == 404
+    unknown = other.post("/me/apps/nobody/disconnect", data={"csrf_token": signed.csrf_token})
+    assert unknown.status_code == 404
+    client = setup.host.client
+    assert client.get(f"{OB}/profile", headers=bearer(tokens["access_token"])).status_code == 200
+    mine = setup.browser.post(path, data={"csrf_token": setup.signed.csrf_token})
+    assert mine.status_code == 303
+    twice = setup.browser.post(path, data={"csrf_token": setup.signed.csrf_token})
+    assert twice.status_code == 303  # a repeated post of one's own form changes nothing
+
+
+def test_the_first_profile_put_fixes_its_id(setup: Setup) -> None:
+    """The OB 3.0 certification stores a profile id of its own and reads it back; after that
+    the id cannot be swapped (README: PUT keeps the same id)."""
+    access = bearer(connect(setup)["access_token"])
+    client = setup.host.client
+    cert = {"id": "https://1edtech.org/issuers/cert", "type": ["Profile"], "name": "Cert"}
+    first = client.put(f"{OB}/profile", json=cert, headers=access)
+    assert first.status_code == 200 and first.json() == cert
+    assert client.get(f"{OB}/profile", headers=access).json() == cert
+    renamed = {**cert, "name": "Cert again"}
+    assert client.put(f"{OB}/profile", json=renamed, headers=access).status_code == 200
+    swapped = client.put(f"{OB}/profile", json={**cert, "id": "urn:other"}, headers=access)
+    assert swapped.status_code == 400 and swapped.json()["imsx_codeMinor"] == "invalid_data"
+    assert "cannot be changed" in swapped.json()["imsx_description"]
+    assert client.get(f"{OB}/profile", headers=access).json() == renamed

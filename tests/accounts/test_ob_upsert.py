@@ -96,3 +96,28 @@ def test_upsert_needs_its_scope(setup: Setup, elsewhere: dict) -> None:  # type:
     token = connect(setup, api_scopes.OB_CREDENTIAL_READONLY)["access_token"]
     refused = setup.host.client.post(OB, json=elsewhere, headers=bearer(token))
     assert refused.status_code == 403 and refused.json()["imsx_codeMinor"] == "forbidden"
+
+
+def test_another_learners_credential_from_here_is_refused(setup: Setup, lms: Lms) -> None:
+    """Grace may not add Bob's Acme credential to her record (finding r16-4)."""
+    outcome = lms.grade(
+        expect=201, learner="bob", run="course-v1:Acme+CS104+2026_T1", grade=0.9, name="Bob"
+    )
+    bobs_uuid = outcome["credential"]["uuid"]
+    client = setup.host.client
+    bobs = client.get(f"/credentials/{bobs_uuid}", headers={"Accept": "application/ld+json"})
+    assert bobs.status_code == 200, bobs.text
+    token = connect(setup)["access_token"]
+    refused = client.post(OB, json=bobs.json(), headers=bearer(token))
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["imsx_codeMinor"] == "forbidden"
+    jws = client.get(f"/credentials/{bobs_uuid}", headers={"Accept": "text/plain"}).text
+    as_jws = client.post(OB, content=jws, headers={**bearer(token), "Content-Type": "text/plain"})
+    assert as_jws.status_code == 403
+    listed = client.get(OB, headers=bearer(token))
+    assert bobs.json()["id"] not in {c["id"] for c in listed.json()["credential"]}
+    assert "api-upserted" not in audit_actions(setup)
+    graces = client.get(
+        f"/credentials/{setup.uuids['101']}", headers={"Accept": "application/ld+json"}
+    ).json()
+    assert client.post(OB, json=graces, headers=bearer(token)).status_code in (200, 201)

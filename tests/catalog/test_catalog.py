@@ -99,6 +99,9 @@ def test_programs(lms: Lms) -> None:
             "electives": [{"choose": 1, "courses": ["A+1"]}],
         },
         "a run, not a course": {"required_courses": ["course-v1:Acme+CS101+2026_T1"]},
+        "an old-style run": {"required_courses": ["Acme/CS101/2026_T1"]},
+        "a run without its prefix": {"required_courses": ["Acme+CS101+2026_T1"]},
+        "a run among electives": {"electives": [{"choose": 1, "courses": ["Acme/CS1/T1"]}]},
         "no course": {"required_courses": []},
         "bad slug": {"slug": "no spaces please", "required_courses": ["A+1"]},
     }
@@ -107,6 +110,8 @@ def test_programs(lms: Lms) -> None:
         response = lms.post("/programs", body)
         assert response.status_code == 422, (label, response.text)
         assert response.json()["field"], label
+        if "run" in label:
+            assert "is a course run" in response.text, label
     assert (
         lms.post(
             "/programs", {"slug": "cs-fundamentals", "title": "x", "required_courses": ["A+1"]}
