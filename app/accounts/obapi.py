@@ -52,19 +52,29 @@ class ImsxError(Exception):
         super().__init__(description)
         self.status, self.code_minor, self.description = status, code_minor, description
 
-    def body(self) -> dict[str, str]:
+    def body(self) -> dict[str, Any]:
         return status_info(self.code_minor, self.description)
 
     def headers(self) -> dict[str, str]:
         return {}
 
 
-def status_info(code_minor: str, description: str) -> dict[str, str]:
+def status_info(code_minor: str, description: str) -> dict[str, Any]:
+    """An Imsx_StatusInfo (OB 3.0 §B.3, ob_v3p0_imsx_statusinfo_schema.json): the minor code
+    sits in ``imsx_codeMinor.imsx_codeMinorField[]`` as a name/value pair, as 1EdTech's
+    examples write it, not as a bare string."""
     return {
         "imsx_codeMajor": "failure",
         "imsx_severity": "error",
         "imsx_description": description,
-        "imsx_codeMinor": code_minor,
+        "imsx_codeMinor": {
+            "imsx_codeMinorField": [
+                {
+                    "imsx_codeMinorFieldName": "TargetEndSystem",
+                    "imsx_codeMinorFieldValue": code_minor,
+                }
+            ]
+        },
     }
 
 
@@ -190,7 +200,7 @@ class ObApiService:
         """The person a grant speaks for and their learners (one per organization)."""
         account = accounts.account(session, account_id)
         if account is None:  # the grant outlived its account
-            raise ImsxError(401, "unauthorisedrequest", "the account of this grant is gone")
+            raise ImsxError(401, "unauthorizedrequest", "the account of this grant is gone")
         return account, accounts.linked_learners(session, account_id)
 
     # -- getCredentials -------------------------------------------------------------------

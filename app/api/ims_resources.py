@@ -52,7 +52,7 @@ def imsx_response(exc: ImsxError) -> JSONResponse:
 
 class BearerImsxError(ImsxError):
     def __init__(self, refused: oauth_server.BearerRefused) -> None:
-        minor = "unauthorisedrequest" if refused.status == 401 else "forbidden"
+        minor = "unauthorizedrequest" if refused.status == 401 else "forbidden"
         super().__init__(refused.status, minor, refused.description)
         challenge = f'Bearer realm="laurel", error="{refused.error}"'
         if refused.scope:

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.accounts import api_scopes
 from tests.accounts.clr_setup import learner_row, learner_with_program
+from tests.accounts.imsx import code_minor
 from tests.accounts.obhost import (
     REDIRECT,
     Host,
@@ -83,7 +84,7 @@ def test_host_reads_credentials_and_profile_refreshes_and_revokes(setup: Setup) 
             f"{OB}/credentials", params={"limit": bad}, headers=bearer(tokens["access_token"])
         )
         assert refused.status_code == 400
-        assert refused.json()["imsx_codeMinor"] == "invalid_query_parameter"
+        assert code_minor(refused.json()) == "invalid_query_parameter"
     first = client.get(
         f"{OB}/credentials", params={"limit": 3}, headers=bearer(tokens["access_token"])
     )
@@ -99,12 +100,12 @@ def test_host_reads_credentials_and_profile_refreshes_and_revokes(setup: Setup) 
     assert again.json()["name"] == "Grace B. Hopper"
     other_id = {**changed, "id": "urn:other"}
     swapped = client.put(f"{OB}/profile", json=other_id, headers=bearer(tokens["access_token"]))
-    assert swapped.status_code == 400 and swapped.json()["imsx_codeMinor"] == "invalid_data"
+    assert swapped.status_code == 400 and code_minor(swapped.json()) == "invalid_data"
     assert client.get(f"{OB}/profile", headers=bearer(tokens["access_token"])).json() == changed
     invalid = client.put(
         f"{OB}/profile", json={"name": "no id"}, headers=bearer(tokens["access_token"])
     )
-    assert invalid.status_code == 400 and invalid.json()["imsx_codeMinor"] == "invalid_data"
+    assert invalid.status_code == 400 and code_minor(invalid.json()) == "invalid_data"
 
     refreshed = setup.host.token(
         {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
@@ -117,7 +118,7 @@ def test_host_reads_credentials_and_profile_refreshes_and_revokes(setup: Setup) 
     assert setup.host.revoke(new["refresh_token"]).status_code == 200
     gone = client.get(f"{OB}/profile", headers=bearer(new["access_token"]))
     assert gone.status_code == 401
-    assert gone.json()["imsx_codeMinor"] == "unauthorisedrequest"
+    assert code_minor(gone.json()) == "unauthorizedrequest"
     assert 'error="invalid_token"' in gone.headers["www-authenticate"]
     assert setup.host.revoke("not-a-token").status_code == 200  # RFC 7009 §2.2
     assert audit_actions(setup) == ["api-approved", "api-revoked"]
@@ -206,7 +207,7 @@ def test_scope_not_registered_is_refused_at_the_redirect_uri(
     assert refused.status_code == 403
     body = refused.json()
     assert body["imsx_codeMajor"] == "failure" and body["imsx_severity"] == "error"
-    assert body["imsx_codeMinor"] == "forbidden"
+    assert code_minor(body) == "forbidden"
     assert 'error="insufficient_scope"' in refused.headers["www-authenticate"]
     put = host.client.put(f"{OB}/profile", json={}, headers=bearer(access))
     assert put.status_code == 403
@@ -464,6 +465,6 @@ def test_the_first_profile_put_fixes_its_id(setup: Setup) -> None:
     renamed = {**cert, "name": "Cert again"}
     assert client.put(f"{OB}/profile", json=renamed, headers=access).status_code == 200
     swapped = client.put(f"{OB}/profile", json={**cert, "id": "urn:other"}, headers=access)
-    assert swapped.status_code == 400 and swapped.json()["imsx_codeMinor"] == "invalid_data"
+    assert swapped.status_code == 400 and code_minor(swapped.json()) == "invalid_data"
     assert "cannot be changed" in swapped.json()["imsx_description"]
     assert client.get(f"{OB}/profile", headers=access).json() == renamed
