@@ -19,6 +19,7 @@ compiles the ``.mo`` files (committed, so a fresh clone has them).
 from __future__ import annotations
 
 import contextvars
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -214,12 +215,26 @@ def install(env: Any) -> None:
     env.filters["number"] = format_number
     env.filters["percent"] = format_percent
     env.filters["bidi"] = isolate
+    env.filters["text_dir"] = text_dir
 
 
 def isolate(value: Any) -> Markup:
     """A name or title of unknown direction inside a sentence: <bdi> keeps an Arabic name from
-    reordering an English sentence and the other way round (HTML §4.5.24)."""
-    return Markup("<bdi>{}</bdi>").format(value)
+    reordering an English sentence and the other way round (HTML §4.5.24). The explicit ``dir``
+    is for renderers without bidi isolation (WeasyPrint, which makes the PDF)."""
+    return Markup('<bdi dir="{}">{}</bdi>').format(text_dir(value), value)
+
+
+def text_dir(value: Any) -> str:
+    """``rtl`` or ``ltr`` from the text's first strong letter (the rule of ``dir="auto"``,
+    HTML §3.2.6.4, and of Unicode's paragraph level, UAX #9 P2-P3); ``ltr`` when it has none."""
+    for char in str(value or ""):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 # -- the middleware -------------------------------------------------------------------------

@@ -62,7 +62,8 @@ def test_one_headline_per_outcome(
     view = verdict_view(_report(*failed), changed)
     assert (view.headline, view.tone) == (headline, tone)
     assert str(view.awarded) == (
-        "Awarded to <bdi>Ada Lovelace</bdi> by <bdi>Acme University</bdi> on <bdi>2 May 2024</bdi>"
+        'Awarded to <bdi dir="ltr">Ada Lovelace</bdi> by <bdi dir="ltr">Acme University</bdi> '
+        'on <bdi dir="ltr">2 May 2024</bdi>'
     )
 
 
