@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.core.marking import N_
+
 OB = "https://purl.imsglobal.org/spec/ob/v3p0/scope/"
 CLR = "https://purl.imsglobal.org/spec/clr/v2p0/scope/"
 
@@ -16,14 +18,14 @@ CLR_PROFILE_UPDATE = CLR + "profile.update"
 
 #: scope -> what the consent page tells the learner.
 DESCRIPTIONS: dict[str, str] = {
-    OB_CREDENTIAL_READONLY: "Read your Open Badges credentials",
-    OB_CREDENTIAL_UPSERT: "Add Open Badges credentials you received elsewhere to your record",
-    OB_PROFILE_READONLY: "Read your profile",
-    OB_PROFILE_UPDATE: "Change your profile",
-    CLR_CREDENTIAL_READONLY: "Read your Comprehensive Learner Records (CLR)",
-    CLR_CREDENTIAL_UPSERT: "Add Comprehensive Learner Records you received elsewhere",
-    CLR_PROFILE_READONLY: "Read your profile (CLR API)",
-    CLR_PROFILE_UPDATE: "Change your profile (CLR API)",
+    OB_CREDENTIAL_READONLY: N_("Read your Open Badges credentials"),
+    OB_CREDENTIAL_UPSERT: N_("Add Open Badges credentials you received elsewhere to your record"),
+    OB_PROFILE_READONLY: N_("Read your profile"),
+    OB_PROFILE_UPDATE: N_("Change your profile"),
+    CLR_CREDENTIAL_READONLY: N_("Read your Comprehensive Learner Records (CLR)"),
+    CLR_CREDENTIAL_UPSERT: N_("Add Comprehensive Learner Records you received elsewhere"),
+    CLR_PROFILE_READONLY: N_("Read your profile (CLR API)"),
+    CLR_PROFILE_UPDATE: N_("Change your profile (CLR API)"),
 }
 OB_SCOPES = (OB_CREDENTIAL_READONLY, OB_CREDENTIAL_UPSERT, OB_PROFILE_READONLY, OB_PROFILE_UPDATE)
 CLR_SCOPES = (

@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from app.accounts import api_audit, api_scopes, oauth_repository
 from app.accounts.oauth_clients import redirect_uris
+from app.core.marking import N_
 from app.db import as_utc, utcnow
 from app.models import OAuthClient, OAuthCode, OAuthToken
 from app.wallet.errors import OAuthError
@@ -109,11 +110,11 @@ def check_authorization(session: Session, params: dict[str, Any]) -> Authorizati
         else None
     )
     if client is None:
-        raise AuthorizeRefused("unknown client_id: the application is not registered here")
+        raise AuthorizeRefused(N_("unknown client_id: the application is not registered here"))
     redirect_uri = params.get("redirect_uri")
     if redirect_uri not in redirect_uris(client):
         # RFC 6749 §3.1.2.3: compared as strings with those registered (RFC 3986 §6.2.1).
-        raise AuthorizeRefused("redirect_uri is not one the application registered")
+        raise AuthorizeRefused(N_("redirect_uri is not one the application registered"))
     assert isinstance(redirect_uri, str)
     state = params.get("state") if isinstance(params.get("state"), str) else None
 

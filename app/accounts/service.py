@@ -57,7 +57,8 @@ def finish_sign_in(
     if learner is None:
         raise NoRecordYet(
             f"you signed in at {org.name}, but {org.name} has not given Laurel a record for "
-            "you yet: once a course of theirs awards you a certificate, sign in again"
+            "you yet: once a course of theirs awards you a certificate, sign in again",
+            org_name=org.name,
         )
     if verified.link_account_id is not None:
         if current is None or current.account_id != verified.link_account_id:

@@ -21,6 +21,7 @@ from app.accounts.sessions import SignedInLearner
 from app.deps import CurrentLearner, FormLearner, SessionDep
 from app.http.guard import GuardedRoute
 from app.web.context import WebContext, WebDep
+from app.web.i18n import current
 from app.web.security_headers import PAGE_DIRECTIVES
 
 router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
@@ -73,6 +74,7 @@ def _page(web: WebContext, request: AuthorizationRequest, learner: SignedInLearn
         params=request.params(),
         learner=learner,
         csrf_token=learner.csrf_token,
+        signed_in=True,
     )
     headers = {**NO_STORE, "Content-Security-Policy": _policy(request.redirect_uri)}
     return HTMLResponse(html, headers=headers)
@@ -118,4 +120,4 @@ async def authorize_decision(
 def disconnect_app(client_id: str, learner: FormLearner, session: SessionDep) -> Response:
     """The learner withdraws an application's access (a CSRF-protected form on /me)."""
     oauth_server.disconnect(session, learner.account_id, client_id)
-    return RedirectResponse("/me#apps", status_code=303, headers=NO_STORE)
+    return RedirectResponse(f"/me{current().chosen}#apps", status_code=303, headers=NO_STORE)

@@ -36,6 +36,8 @@ from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.marking import N_ as N_  # re-exported: Python code marks with it
+
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
 DEFAULT = "en"
@@ -61,11 +63,6 @@ LANGUAGES: dict[str, Language] = {
 }
 #: At most this many Accept-Language entries are read (the header has no length of its own).
 _MAX_RANGES = 32
-
-
-def N_(message: str) -> str:
-    """Marks a string for extraction without translating it (translate where it is shown)."""
-    return message
 
 
 def _supported(tag: str) -> str | None:
@@ -216,6 +213,9 @@ def install(env: Any) -> None:
     env.filters["percent"] = format_percent
     env.filters["bidi"] = isolate
     env.filters["text_dir"] = text_dir
+    env.filters["time_tag"] = time_tag
+    env.filters["strong"] = strong
+    env.filters["translated"] = _gettext
 
 
 def isolate(value: Any) -> Markup:
@@ -235,6 +235,18 @@ def text_dir(value: Any) -> str:
         if kind == "L":
             return "ltr"
     return "ltr"
+
+
+def time_tag(value: date | datetime) -> Markup:
+    """``<time datetime="2026-05-03">3 May 2026</time>``: the date in words in the reader's
+    language, machine-readable in the attribute (HTML §4.5.15)."""
+    day = value.date() if isinstance(value, datetime) else value
+    return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), format_date(day))
+
+
+def strong(value: Any) -> Markup:
+    """A name set in bold inside a translated sentence (escaped)."""
+    return Markup("<strong>{}</strong>").format(value)
 
 
 # -- the middleware -------------------------------------------------------------------------

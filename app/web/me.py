@@ -19,19 +19,20 @@ from app.deps import CurrentLearner, FormLearner, ServicesDep, SessionDep
 from app.errors import NotFound
 from app.http.guard import GuardedRoute
 from app.issuers.organizations import organization_by_slug
-from app.web.certificate import human_date
 from app.web.context import WebDep
+from app.web.i18n import N_, current
 from app.web.signin import set_browser_cookie, sign_in_form_policy
 from app.web.themes import DEFAULT_THEME
 
 router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
 _PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
-_STATUS = {"active": "Active", "revoked": "Revoked", "suspended": "Suspended"}
+_STATUS = {"active": N_("Active"), "revoked": N_("Revoked"), "suspended": N_("Suspended")}
 
 
 def _back(anchor: str = "") -> RedirectResponse:
-    return RedirectResponse("/me" + anchor, status_code=303, headers=_PRIVATE)
+    # A language picked with ?lang= (kept on the forms' actions) stays picked after the form.
+    return RedirectResponse("/me" + current().chosen + anchor, status_code=303, headers=_PRIVATE)
 
 
 @router.get("/me", response_class=HTMLResponse)
@@ -51,7 +52,6 @@ def my_page(
         statuses=_STATUS,
         csrf_field=CSRF_FIELD,
         csrf_token=learner.csrf_token,
-        human_date=human_date,
         signed_in=True,
         # Credentials hosts added through the OB 3.0 / CLR 2.0 API: "from {issuer}".
         received=services.obapi.received_views(session, learner.account_id),

@@ -170,7 +170,14 @@ def sign_in_callback(
         )
     except SignInFailed as exc:
         # The used-up sign-in stays used up: this answer is committed, the error shown.
-        html = web.render(["me/signin_error.html"], theme=DEFAULT_THEME, root="", detail=exc.detail)
+        html = web.render(
+            ["me/signin_error.html"],
+            theme=DEFAULT_THEME,
+            root="",
+            detail=exc.detail,
+            # "No record yet" is told in the reader's language; other failures are technical.
+            org_name=exc.extra.get("org_name"),
+        )
         return HTMLResponse(html, status_code=exc.status, headers=_NO_STORE)
     response = RedirectResponse(done.return_to, status_code=303, headers=_NO_STORE)
     set_session_cookie(response, done.token, services.settings)
