@@ -57,6 +57,8 @@ def test_pdf_is_one_landscape_page_with_embedded_fonts_qr_and_code(
     assert fonts and all(fonts.values()), fonts
     text = reader.pages[0].extract_text()
     assert human_code(vc["id"]) in text and "Statistics for Data Work" in text
+    assert "statistics" in text and "data" in text  # the Badge's tags (r15 9)
+    assert_clean_layout(pdf, ["Descriptive statistics", "statistics", human_code(vc["id"])])
     image = pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil()
     image.save(artifacts / f"certificate-pdf-{engine.dialect.name}.png")
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [f"{BASE_URL}/credentials/{uuid}"]

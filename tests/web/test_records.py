@@ -223,3 +223,25 @@ def test_record_badges_load_for_print() -> None:
     """r15: printed, lazy badge images were blank (never scrolled into view)."""
     template = Path("templates/records/record.html").read_text()
     assert 'class="badge' in template and 'loading="lazy"' not in template
+
+
+@pytest.mark.parametrize(
+    ("lang", "grade", "band", "qr"),
+    [
+        ("es", "Calificación final", "Mención", "Código QR con la dirección de esta página"),
+        ("fr", "Note finale", "Mention", "Code QR de l\u2019adresse de cette page"),
+        ("ar", "الدرجة النهائية", "التقدير", "رمز QR لعنوان هذه الصفحة"),
+    ],
+)
+def test_grade_labels_and_the_qr_code_speak_the_readers_language(
+    lms: Lms, lang: str, grade: str, band: str, qr: str
+) -> None:
+    """r15 3(c), 3(d): "Final grade" and "Grade band" (names Laurel writes into the credential)
+    and the QR code's label were English on every page; each label is isolated for bidi."""
+    uuids = _learner_with_awards(lms)
+    page = lms.client.get(
+        f"/credentials/{uuids['101']}?lang={lang}", headers={"Accept": BROWSER_ACCEPT}
+    ).text
+    assert f">{grade}</bdi></dt>" in page and f">{band}</bdi></dt>" in page
+    assert f'aria-label="{qr}"' in page
+    assert ">Final grade<" not in page and ">Grade band<" not in page
