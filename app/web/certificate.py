@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from app.web.i18n import N_, format_date
+from app.web.i18n import N_, format_date, gettext
 from app.web.urls import allowed_url
 
 #: OB 3.0 achievementType values shown with the program layout.
@@ -39,6 +39,21 @@ class ResultLine:
 
     label: str
     value: str
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the reader's language when it is one Laurel itself writes into the
+        credential (app.awards.documents); an issuer's own wording stays as written."""
+        known = RESULT_LABELS.get(self.label)
+        return gettext(known) if known else self.label
+
+
+#: The ResultDescription names Laurel writes (app.awards.documents), for the catalogs.
+RESULT_LABELS = {
+    "Final grade": N_("Final grade"),
+    "Letter grade": N_("Letter grade"),
+    "Grade band": N_("Grade band"),
+}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ compiles the ``.mo`` files (committed, so a fresh clone has them).
 from __future__ import annotations
 
 import contextvars
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -211,6 +212,7 @@ def install(env: Any) -> None:
     env.filters["number"] = format_number
     env.filters["percent"] = format_percent
     env.filters["bidi"] = isolate
+    env.filters["text_dir"] = text_dir
     env.filters["time_tag"] = time_tag
     env.filters["strong"] = strong
     env.filters["translated"] = _gettext
@@ -218,8 +220,21 @@ def install(env: Any) -> None:
 
 def isolate(value: Any) -> Markup:
     """A name or title of unknown direction inside a sentence: <bdi> keeps an Arabic name from
-    reordering an English sentence and the other way round (HTML §4.5.24)."""
-    return Markup("<bdi>{}</bdi>").format(value)
+    reordering an English sentence and the other way round (HTML §4.5.24). The explicit ``dir``
+    is for renderers without bidi isolation (WeasyPrint, which makes the PDF)."""
+    return Markup('<bdi dir="{}">{}</bdi>').format(text_dir(value), value)
+
+
+def text_dir(value: Any) -> str:
+    """``rtl`` or ``ltr`` from the text's first strong letter (the rule of ``dir="auto"``,
+    HTML §3.2.6.4, and of Unicode's paragraph level, UAX #9 P2-P3); ``ltr`` when it has none."""
+    for char in str(value or ""):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def time_tag(value: date | datetime) -> Markup:
@@ -250,6 +265,37 @@ def language_headers(headers: MutableHeaders) -> None:
     _vary(headers)
 
 
+#: The cookie that remembers a language chosen with ``?lang=`` (a year; only the code).
+LANGUAGE_COOKIE = "lang"
+
+
+def _cookie_language(scope: Scope) -> str | None:
+    for key, value in scope["headers"]:
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                name, _, code = part.strip().partition("=")
+                if name == LANGUAGE_COOKIE and code:
+                    return _supported(code[:35])
+    return None
+
+
+def _language_cookie(code: str, scope: Scope) -> str:
+    secure = "; Secure" if scope.get("scheme") == "https" else ""
+    return f"{LANGUAGE_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax{secure}"
+
+
+def _private(headers: MutableHeaders) -> None:
+    """A page whose language came from (or sets) the cookie is one reader's: shared caches must
+    neither keep it nor serve it to others (``private``; ``Vary: Cookie`` for the rest)."""
+    control = headers.get("cache-control", "")
+    if "no-store" not in control:
+        parts = [p.strip() for p in control.split(",") if p.strip() and p.strip() != "public"]
+        headers["Cache-Control"] = ", ".join(["private", *[p for p in parts if p != "private"]])
+    existing = [v.strip() for v in headers.get("vary", "").split(",") if v.strip()]
+    if "cookie" not in (v.lower() for v in existing):
+        headers["Vary"] = ", ".join([*existing, "Cookie"])
+
+
 class LanguageMiddleware:
     """Chooses the language of each HTTP request and labels HTML answers with it."""
 
@@ -264,7 +310,10 @@ class LanguageMiddleware:
         accept = next(
             (v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), None
         )
-        code = negotiate(dict(query).get("lang"), accept)
+        asked = dict(query).get("lang")
+        picked = _supported(asked[:35]) if asked else None
+        remembered = _cookie_language(scope) if picked is None else None
+        code = negotiate(picked or remembered, accept)
         token = use_language(code, query)
 
         async def send_labelled(message: Message) -> None:
@@ -272,6 +321,10 @@ class LanguageMiddleware:
                 headers = MutableHeaders(scope=message)
                 if headers.get("content-type", "").startswith("text/html"):
                     language_headers(headers)
+                    if picked:  # remembered for the next page (r15 5)
+                        headers.append("Set-Cookie", _language_cookie(picked, scope))
+                    if picked or remembered:
+                        _private(headers)
             await send(message)
 
         try:

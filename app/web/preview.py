@@ -336,7 +336,10 @@ def card_text(view: CertificateView, theme: Theme, heading: str | None = None) -
     day = format_date(view.awarded) if view.awarded else ""
     return CardText(
         organization=view.issuer_name,
-        heading=heading or theme.titles.get(layout) or default,
+        heading=heading
+        or theme.titles_i18n.get(current().code, {}).get(layout)
+        or theme.titles.get(layout)
+        or default,
         title=view.title,
         awarded_to=_("Awarded to") if view.learner_name else None,
         name=view.learner_name or None,
@@ -519,7 +522,10 @@ def render(
     if status != "active":
         band = Image.new("RGBA", (WIDTH, HEIGHT), (0, 0, 0, 0))
         overlay = ImageDraw.Draw(band)
-        overlay.rectangle((0, HEIGHT // 2 - 50, WIDTH, HEIGHT // 2 + 50), fill=(150, 20, 20, 235))
+        # Red alarm for revoked or suspended; an expired credential is genuine, so its band is
+        # the page's neutral slate grey (#4a5560, as .seal--expired), not an alarm (r15 7).
+        fill = BAND_COLOURS.get(status, BAND_COLOURS["revoked"])
+        overlay.rectangle((0, HEIGHT // 2 - 50, WIDTH, HEIGHT // 2 + 50), fill=fill)
         label = {"revoked": _("Revoked"), "suspended": _("Suspended"), "expired": _("Expired")}
         word = label.get(status, status)
         word = word if current().dir == "rtl" else word.upper()
@@ -530,6 +536,14 @@ def render(
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue(), boxes
+
+
+#: The status band's fill (RGBA) on a preview of a credential that is not active.
+BAND_COLOURS = {
+    "revoked": (150, 20, 20, 235),
+    "suspended": (150, 20, 20, 235),
+    "expired": (74, 85, 96, 235),
+}
 
 
 def render_preview(

@@ -18,8 +18,9 @@ from app.deps import ServicesDep, SessionDep
 from app.http.guard import GuardedRoute
 from app.http.media import HTML, JSON, LD_JSON, VC_LD_JSON, preferred
 from app.sharing.service import EarnedCredential, LearnerRecord
-from app.web.certificate import certificate_view
+from app.web.certificate import TYPE_WORDS, certificate_view
 from app.web.context import WebDep
+from app.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex", "Vary": "Accept"}
@@ -43,6 +44,17 @@ def _image(item: EarnedCredential) -> str:
     return image or f"../credentials/{item.uuid}/badge.png"
 
 
+def kind_label(item: EarnedCredential) -> str:
+    """What the credential is, as its certificate page calls it: a program certificate, a
+    course certificate, or the word for its achievementType (a Badge is not a certificate)."""
+    if item.kind == "program":
+        return _("Program certificate")
+    kind = certificate_view(json.loads(item.document)).achievement_type if item.document else None
+    if kind in TYPE_WORDS and kind not in ("Course", "Achievement"):
+        return _(TYPE_WORDS[kind])
+    return _("Course certificate")
+
+
 @router.get("/records/{share_id}", response_class=HTMLResponse)
 def record_page(
     share_id: str, request: Request, session: SessionDep, services: ServicesDep, web: WebDep
@@ -59,6 +71,7 @@ def record_page(
         root="../",
         record=record,
         images={item.uuid: _image(item) for item in record.credentials},
+        kinds={item.uuid: kind_label(item) for item in record.credentials},
         json_url=f"./{share_id}/record.json",
         page_url=f"{services.identity.base_url}/records/{share_id}",
     )

@@ -29,7 +29,7 @@ from app.issuers.organizations import organization_or_none
 from app.models import Course, IssuedCredential, Organization
 from app.models.enums import CredentialKind, CredentialStatus
 from app.sharing.linkedin import bare_id
-from app.verification.report import VerificationReport
+from app.verification.report import Check, VerificationReport
 from app.web.certificate import TYPE_WORDS, CertificateView, certificate_view
 from app.web.context import WebContext, WebDep
 from app.web.i18n import N_, format_date, format_time, language_headers
@@ -70,14 +70,62 @@ class CheckGroup:
     messages: list[str]
 
 
-def _groups(report: VerificationReport) -> list[CheckGroup]:
+def check_message(check: Check, view: CertificateView, today: date) -> str:
+    """What a check found, in the reader's language with dates in words (r15 3b): the
+    verifier's own messages are English with ISO dates; unknown checks keep them."""
+    start, end = view.awarded_text, view.valid_until_text
+    if check.name == "proof":
+        return (
+            _("The issuer's signature matches the content.")
+            if check.passed
+            else _("The signature does not match: the content was changed after it was issued.")
+        )
+    if check.name == "issuer":
+        return (
+            _("The issuer is known to this verifier.")
+            if check.passed
+            else _("The issuer could not be confirmed.")
+        )
+    if check.name == "issuer_key":
+        return (
+            _("The signing key belongs to the issuer.")
+            if check.passed
+            else _("The signing key does not belong to the issuer.")
+        )
+    if check.name in ("revocation", "status"):
+        return _("Not revoked.") if check.passed else _("Revoked by the issuer.")
+    if check.name == "suspension":
+        return _("Not suspended.") if check.passed else _("Suspended by the issuer.")
+    if check.name == "schema":
+        return (
+            _("Its content follows the Open Badges 3.0 schema.")
+            if check.passed
+            else _("Its content does not follow the Open Badges 3.0 schema.")
+        )
+    if check.name == "validity":
+        if check.passed:
+            if start and end:
+                return _("Valid from %(start)s until %(end)s.", start=start, end=end)
+            return (
+                _("Valid since %(date)s.", date=start)
+                if start
+                else _("Within its validity period.")
+            )
+        if view.valid_until is not None and view.valid_until < today and end:
+            return _("Expired on %(date)s.", date=end)
+        if start:
+            return _("Not valid before %(date)s.", date=start)
+        return _("Outside its validity period.")
+    return check.message
+
+
+def _groups(report: VerificationReport, view: CertificateView, today: date) -> list[CheckGroup]:
     groups = []
     for label, names in CHECK_GROUPS:
         checks = [c for c in report.checks if c.name in names]
         if checks:
-            groups.append(
-                CheckGroup(label, all(c.passed for c in checks), [c.message for c in checks])
-            )
+            messages = [check_message(c, view, today) for c in checks]
+            groups.append(CheckGroup(label, all(c.passed for c in checks), messages))
         elif label == "Status":
             groups.append(CheckGroup(label, True, [_("this credential carries no status entry")]))
     return groups
@@ -111,7 +159,8 @@ def heading_word(theme: Theme, view: CertificateView, layout: str) -> str:
     """What the certificate calls itself: the theme's word for the achievementType, the
     theme's word for the layout, the type's own word, then the layout's default."""
     kind = view.achievement_type or ""
-    own = theme.titles.get(kind) or theme.titles.get(layout)
+    local = theme.titles_i18n.get(current_language().code, {})
+    own = local.get(kind) or local.get(layout) or theme.titles.get(kind) or theme.titles.get(layout)
     if own:
         return own  # the theme's own words, in the theme's language
     if layout == "program" and kind in ("", "Certificate", "LearningProgram"):
@@ -208,6 +257,7 @@ class CredentialPage:
         course = self.course()
         layout = _layout(record, view)
         headline = share_title(view.learner_name, view.title)  # name first, <= 70 chars
+        kicker = heading_word(self.theme, view, layout)
         summary = self.summary()
         issuer = self.document.get("issuer")
         changed = None
@@ -215,9 +265,12 @@ class CredentialPage:
             events = self.services.credential_status.history(self.session, record.uuid)
             if events:
                 changed = format_date(events[-1].at.date())
-        groups = _groups(report)
+        groups = _groups(report, view, utcnow().date())
         untrusted = [_(g.label).lower() for g in groups if g.label in TRUST_GROUPS and not g.passed]
-        qr = self.web.qr_codes.get_or_make(urls["page"], lambda: qr_svg(urls["page"], inline=True))
+        label = _("QR code of this page's address")  # in the reader's language (r15 3c)
+        qr = self.web.qr_codes.get_or_make(
+            (urls["page"], label), lambda: qr_svg(urls["page"], inline=True, label=label)
+        )
         org = self.org
         return self.web.render(
             self.web.theme_template(self.theme, layout),
@@ -235,7 +288,7 @@ class CredentialPage:
             root="../",
             layout=f"credentials/{layout}.html",
             layout_kind=layout,
-            kicker=heading_word(self.theme, view, layout),
+            kicker=kicker,
             verification={
                 "verified": report.verified,
                 "untrusted": untrusted,
@@ -256,8 +309,10 @@ class CredentialPage:
             share={
                 "headline": headline,
                 "summary": summary,
+                # The page's own word (a Badge is not a "Certificate", r15 9).
                 "image_alt": _(
-                    "Certificate: %(title)s, issued by %(issuer)s",
+                    "%(kind)s: %(title)s, issued by %(issuer)s",
+                    kind=kicker,
                     title=view.title,
                     issuer=view.issuer_name,
                 ),

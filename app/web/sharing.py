@@ -4,6 +4,7 @@ and the page's QR code."""
 from __future__ import annotations
 
 import io
+from html import escape
 from urllib.parse import quote, urlencode
 
 import segno
@@ -18,7 +19,14 @@ def mailto_url(*, subject: str, body: str) -> str:
     return "mailto:?" + urlencode({"subject": subject, "body": body}, quote_via=quote)
 
 
-def qr_svg(url: str, *, scale: int = 4, dark: str = "#000", inline: bool = False) -> str:
+def qr_svg(
+    url: str,
+    *,
+    scale: int = 4,
+    dark: str = "#000",
+    inline: bool = False,
+    label: str = "QR code of this page's address",
+) -> str:
     """The URL as a QR code (ISO/IEC 18004, error correction M) in SVG.
 
     Dark modules on a white quiet zone of 4 modules, whatever the theme: scanners need contrast.
@@ -26,9 +34,7 @@ def qr_svg(url: str, *, scale: int = 4, dark: str = "#000", inline: bool = False
     code = segno.make(url, error="m", micro=False)
     if inline:  # sized by CSS: a viewBox instead of width and height
         svg = code.svg_inline(border=4, dark=dark, light="#fff", omitsize=True)
-        return svg.replace(
-            "<svg ", '<svg role="img" aria-label="QR code of this page\'s address" ', 1
-        )
+        return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
     out = io.BytesIO()
     code.save(
         out,

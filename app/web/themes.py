@@ -77,6 +77,8 @@ class Theme:
     tagline: str | None = None
     #: Certificate titles per layout; the templates have defaults.
     titles: dict[str, str] = field(default_factory=dict)
+    #: The same per language code ("es", "fr", "ar"), over ``titles`` for readers of it.
+    titles_i18n: dict[str, dict[str, str]] = field(default_factory=dict)
     version: str = "default"  # changes when the theme files change (cache keys)
     #: LinkedIn company id for "Add to profile" when the organization's settings name none.
     linkedin_organization_id: str | None = None
@@ -191,6 +193,13 @@ def parse_theme(slug: str, raw: dict[str, Any], version: str = "") -> Theme:
         if isinstance(s, dict) and s.get("name")
     )
     titles = {str(k): str(v) for k, v in (raw.get("titles") or {}).items()}
+    found = raw.get("titles_i18n")
+    raw_i18n: dict[Any, Any] = found if isinstance(found, dict) else {}
+    titles_i18n = {
+        str(code): {str(k): str(v) for k, v in words.items()}
+        for code, words in raw_i18n.items()
+        if isinstance(words, dict)
+    }
     return Theme(
         slug=slug,
         logo=logo,
@@ -200,6 +209,7 @@ def parse_theme(slug: str, raw: dict[str, Any], version: str = "") -> Theme:
         signatories=signatories,
         tagline=raw.get("tagline") if isinstance(raw.get("tagline"), str) else None,
         titles=titles,
+        titles_i18n=titles_i18n,
         version=version or slug,
         linkedin_organization_id=_linkedin_id(slug, raw.get("linkedin_organization_id")),
     )

@@ -17,9 +17,11 @@ from sqlalchemy.engine import Engine
 
 from tests.conftest import BASE_URL
 from tests.factories import Factory
+from tests.lms import Lms
 from tests.web.axe import axe_violations
 from tests.web.helpers import (
     SKILL_URL,
+    enable_suspension,
     expired_badge,
     graded_badge,
     named_badge,
@@ -27,6 +29,7 @@ from tests.web.helpers import (
     uuid_of,
     whole_badge,
 )
+from tests.web.test_records import _learner_with_awards, _share
 
 pytestmark = pytest.mark.browser
 
@@ -179,21 +182,60 @@ def test_copy_link_is_announced(
         context.close()
 
 
+#: How far the widest element reaches past the viewport's right edge, in CSS pixels, and which
+#: element that is (so a failure names the culprit).
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  let worst = [0, ""];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    const over = box.right - width;  // (the skip link waits off the left edge on purpose)
+    if (over > worst[0]) worst = [Math.round(over), el.tagName + "." + el.className];
+  }
+  return [document.documentElement.scrollWidth - width, worst];
+}"""
+
+#: A learner name with a word longer than a phone is wide (r15: 39 px of sideways scrolling).
+LONG_WORD_NAME = "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaft Jr."
+
+
+def _assert_no_overflow(page: Any, what: str) -> None:
+    scroll, worst = page.evaluate(OVERFLOW_JS)
+    assert scroll <= 0, (what, scroll, worst)
+
+
 @pytest.mark.parametrize("width", [320, 390, 1366])
 def test_no_sideways_scrolling(
     factory: Factory, live_server: str, browser: Any, artifacts: Path, engine: Engine, width: int
 ) -> None:
+    """Certificates (a long unbroken name, a suspended one with its stamp), the record page and
+    /about/verification fit at 320, 390 and 1366 px."""
     caller = factory.caller()
-    uuids = [uuid_of(factory.issue(caller, c)) for c in (whole_badge(), expired_badge())]
+    enable_suspension(factory.services, caller.org.id)  # type: ignore[arg-type]
+    credentials = (
+        whole_badge(),
+        expired_badge(),
+        named_badge(learner=LONG_WORD_NAME),
+        named_badge("Suspended Course"),
+    )
+    uuids = [uuid_of(factory.issue(caller, c)) for c in credentials]
+    set_status(factory.services, uuids[3], "suspend")
+    lms = Lms(factory, caller)
+    _learner_with_awards(lms)
+    record = _share(lms)["url"].removeprefix(BASE_URL)
     size = "desktop" if width > 1000 else "phone"
     with _page(browser, size, width=width) as page:
         for uuid in uuids:
             page.goto(f"{live_server}/credentials/{uuid}")
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            _assert_no_overflow(page, uuid)
         page.goto(f"{live_server}/about/verification")
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        page.goto(f"{live_server}/credentials/{uuids[0]}")
-        _shot(page, artifacts, engine, f"width-{width}", full_page=True)
+        _assert_no_overflow(page, "about")
+        page.goto(live_server + record)
+        _assert_no_overflow(page, "record")
+        _shot(page, artifacts, engine, f"record-width-{width}", full_page=True)
+        for index, what in ((2, "long-name"), (3, "suspended"), (0, "width")):
+            page.goto(f"{live_server}/credentials/{uuids[index]}")
+            _shot(page, artifacts, engine, f"{what}-{width}", full_page=True)
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

@@ -4,6 +4,8 @@ embedded, the QR code (which decodes to the page) and the human credential code 
 from __future__ import annotations
 
 import io
+import math
+import unicodedata
 from pathlib import Path
 
 import pypdfium2
@@ -15,6 +17,7 @@ from sqlalchemy.engine import Engine
 from app.web.certificate import human_code
 from tests.conftest import BASE_URL
 from tests.factories import Factory
+from tests.lms import Lms
 from tests.web.helpers import graded_badge, named_badge, set_status, uuid_of, whole_badge
 
 
@@ -54,6 +57,8 @@ def test_pdf_is_one_landscape_page_with_embedded_fonts_qr_and_code(
     assert fonts and all(fonts.values()), fonts
     text = reader.pages[0].extract_text()
     assert human_code(vc["id"]) in text and "Statistics for Data Work" in text
+    assert "statistics" in text and "data" in text  # the Badge's tags (r15 9)
+    assert_clean_layout(pdf, ["Descriptive statistics", "statistics", human_code(vc["id"])])
     image = pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil()
     image.save(artifacts / f"certificate-pdf-{engine.dialect.name}.png")
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [f"{BASE_URL}/credentials/{uuid}"]
@@ -94,3 +99,141 @@ def test_unknown_credential_has_no_pdf(factory: Factory) -> None:
         "/credentials/00000000-0000-4000-8000-000000000000/certificate.pdf"
     )
     assert response.status_code == 404
+
+
+# ---- Layout: nothing overlaps, nothing leaves the page (r15 findings 1 and 2) ----
+
+LONG_NAME = "Maximiliana Wilhelmina Alexandrovna Konstantinopoulou-Vanderbilt"
+ARABIC_NAME = "فاطمة الزهراء بنت عبد الرحمن"
+
+Box = tuple[float, float, float, float]
+
+
+def _lines(pdf: bytes) -> tuple[list[tuple[str, Box]], Box]:
+    """Runs of upright text on the page with their boxes in points (left, bottom, right, top),
+    and the page box. A run ends at a line break or a gap wider than a few letters; rotated
+    letters (the void stamp, a watermark meant to cross the text) are left out."""
+    page = pypdfium2.PdfDocument(pdf)[0]
+    textpage = page.get_textpage()
+    runs: list[tuple[str, Box]] = []
+    text, box = "", None
+
+    def flush() -> None:
+        nonlocal text, box
+        if box is not None and text.strip():
+            runs.append((text.strip(), box))
+        text, box = "", None
+
+    for i in range(textpage.count_chars()):
+        char = textpage.get_text_range(i, 1)
+        char = "-" if char in "\x02\ufffe" else char  # pdfium's mark for a line-end hyphen
+        angle = pypdfium2.raw.FPDFText_GetCharAngle(textpage.raw, i)
+        if char in "\r\n" or min(angle, 2 * math.pi - angle) > 0.01:
+            flush()
+            continue
+        if char.isspace() or unicodedata.category(char) == "Mn":  # spaces, Arabic vowel marks
+            text += char
+            continue
+        left, bottom, right, top = textpage.get_charbox(i)
+        if box is not None and (
+            left - box[2] > 12 or box[0] - right > 12 or bottom >= box[3] or top <= box[1]
+        ):  # a gap, or the next line
+            flush()
+        box = (
+            (left, bottom, right, top)
+            if box is None
+            else (min(box[0], left), min(box[1], bottom), max(box[2], right), max(box[3], top))
+        )
+        text += char
+    flush()
+    return runs, (0.0, 0.0, page.get_width(), page.get_height())
+
+
+def _intersect(a: Box, b: Box, slack: float = 0.75) -> bool:
+    """True when two boxes share more than a hairline (glyph boxes of neighbouring lines may
+    touch: descenders, accents)."""
+    return min(a[2], b[2]) - max(a[0], b[0]) > slack and min(a[3], b[3]) - max(a[1], b[1]) > slack
+
+
+def assert_clean_layout(pdf: bytes, expected: list[str]) -> None:
+    """Every expected text is on the page, every line inside the page with a margin, and no two
+    lines overlap."""
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    lines, page = _lines(pdf)
+    whole = " ".join(t for t, _ in lines)
+    flat = "".join(whole.split())
+    for text in expected:
+        assert "".join(text.split()) in flat, (text, whole)
+    # Inside the frame's inner line: 15 mm (sides) and 7 mm (top, bottom) of paper, then the
+    # border and the gap to the inner line, about 8 mm.
+    side, end = 65.0, 42.0
+    for text, box in lines:
+        assert box[0] >= side and box[1] >= end, (text, box, page)
+        assert box[2] <= page[2] - side and box[3] <= page[3] - end, (text, box, page)
+    content = lines
+    clashes = [
+        (a, b)
+        for i, (a, box_a) in enumerate(content)
+        for b, box_b in content[i + 1 :]
+        if _intersect(box_a, box_b)
+    ]
+    assert not clashes, clashes
+
+
+def _program_credential(factory: Factory, learner: str, theme: str = "northwind") -> str:
+    """A program credential (Laurel's own program layout) for a learner with a long name."""
+    lms = Lms(factory, factory.caller(theme))
+    for number, title in ((1, "Introduction to Cryptography"),
+                          (2, "Applied Machine Learning for Public Health Data Systems and "
+                              "Policy Analysis")):  # fmt: skip
+        lms.course(f"course-v1:NW+P{number}+2026", title=title, public_grade=True)
+    lms.program(
+        "data-science",
+        ["NW+P1", "NW+P2"],
+        title="Professional Certificate in Data Science and Responsible Computing",
+        program_type="Professional Certificate",
+    )
+    for number in (1, 2):
+        lms.grade(learner="ln", run=f"course-v1:NW+P{number}+2026", grade=0.95, name=learner)
+    credentials = lms.get("/learners/ln/credentials").json()
+    (program,) = [c for c in credentials if c["kind"] == "program"]
+    return str(program["uuid"])
+
+
+def _save(pdf: bytes, artifacts: Path, name: str) -> None:
+    (artifacts / f"{name}.pdf").write_bytes(pdf)
+    pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil().save(artifacts / f"{name}.png")
+
+
+@pytest.mark.parametrize("revoked", [False, True], ids=["valid", "revoked"])
+def test_program_pdf_with_a_long_name_has_no_overlaps(
+    factory: Factory, artifacts: Path, revoked: bool
+) -> None:
+    uuid = _program_credential(factory, LONG_NAME)
+    if revoked:
+        set_status(factory.services, uuid, "revoke")
+    pdf = _pdf(factory, uuid)
+    _save(pdf, artifacts, f"pdf-program-long-name-{'revoked' if revoked else 'valid'}")
+    assert_clean_layout(
+        pdf,
+        [LONG_NAME, "Dr. Amara Okafor", "Dean of Continuing Education", "Prof. Lars Lindqvist",
+         "Program Director", "Northwind University", human_code(uuid)],
+    )  # fmt: skip
+
+
+def test_arabic_pdf_is_centred_and_inside_the_page(factory: Factory, artifacts: Path) -> None:
+    credential = graded_badge("Introduction to Cryptography")
+    for identifier in credential["credentialSubject"]["identifier"]:
+        if identifier.get("identityType") == "name":
+            identifier["identityHash"] = ARABIC_NAME
+    uuid = uuid_of(factory.issue(factory.caller("northwind"), credential))
+    response = factory.client.get(f"/credentials/{uuid}/certificate.pdf?lang=ar")
+    assert response.status_code == 200
+    pdf = response.content
+    _save(pdf, artifacts, "pdf-arabic")
+    assert_clean_layout(pdf, ["Introduction to Cryptography", human_code(uuid)])
+    lines, page = _lines(pdf)
+    left = min(box[0] for _, box in lines)
+    right = max(box[2] for _, box in lines)
+    assert abs(left - (page[2] - right)) < 0.1 * page[2], (left, right, page)  # centred

@@ -13,7 +13,8 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from app.web import i18n
-from tests.web.helpers import BROWSER_ACCEPT
+from tests.factories import Factory
+from tests.web.helpers import BROWSER_ACCEPT, named_badge, uuid_of
 
 LOCALES = Path(i18n.__file__).parent / "locales"
 TRANSLATED = ("es", "fr", "ar")
@@ -154,3 +155,22 @@ def test_python_strings_translate_at_request_time() -> None:
     finally:
         i18n._current.reset(token)
     assert i18n.gettext("Language") == "Language"
+
+
+def test_a_chosen_language_is_remembered_privately(factory: Factory) -> None:
+    """r15 5: ?lang= was lost on the next page. It now sets a cookie; a page whose language
+    comes from the cookie is private to the reader (no shared cache may serve it to others)."""
+    uuid = uuid_of(factory.issue(factory.caller(), named_badge()))
+    chosen = factory.client.get(f"/credentials/{uuid}?lang=fr", headers={"Accept": "text/html"})
+    assert chosen.headers["content-language"] == "fr"
+    assert "lang=fr" in chosen.headers["set-cookie"]
+    assert chosen.headers["cache-control"].startswith("private")
+    nxt = factory.client.get("/about/verification", headers={"Accept": "text/html"})
+    assert nxt.headers["content-language"] == "fr"
+    assert "Cookie" in nxt.headers["vary"] and "private" in nxt.headers.get(
+        "cache-control", "private"
+    )
+    factory.client.cookies.clear()
+    plain = factory.client.get(f"/credentials/{uuid}", headers={"Accept": "text/html"})
+    assert plain.headers["content-language"] == "en"
+    assert "set-cookie" not in plain.headers and "private" not in plain.headers["cache-control"]

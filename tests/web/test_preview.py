@@ -163,3 +163,14 @@ def test_share_title_puts_the_name_first_within_70(
 ) -> None:
     got = preview.share_title(name, title)
     assert got == expected and len(got) <= 70
+
+
+@pytest.mark.parametrize(("status", "red"), [("expired", False), ("revoked", True)])
+def test_expired_band_is_neutral_not_an_alarm(status: str, red: bool, language: None) -> None:
+    """r15 7: an expired credential is genuine; its band is slate grey like the page's
+    EXPIRED seal, while revoked keeps the red alarm."""
+    i18n.use_language("en")
+    text = preview.card_text(_view(*CASES["latin"]), DEFAULT_THEME)
+    png, _boxes = preview.render(text, DEFAULT_THEME, status, None)
+    r, g, b = Image.open(io.BytesIO(png)).convert("RGB").getpixel((8, preview.HEIGHT // 2 - 45))
+    assert (r > g + 60 and r > b + 60) is red, (r, g, b)

@@ -3,17 +3,21 @@ course signatories and program layouts on the certificate page (data from the LM
 
 from __future__ import annotations
 
+import json
 import re
 from base64 import b64encode
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from app.issuers import scopes
+from app.sharing.service import EarnedCredential
+from app.web.records import kind_label
 from tests.conftest import BASE_URL
 from tests.factories import Factory
 from tests.lms import Lms
-from tests.web.helpers import BROWSER_ACCEPT, set_public_from, set_status
+from tests.web.helpers import BROWSER_ACCEPT, named_badge, set_public_from, set_status
 from tests.web.test_browser import _contrast_failures
 from tests.web.test_share_page import parse
 
@@ -194,3 +198,50 @@ def test_record_page_in_the_browser(lms: Lms, live_server: str, page, artifacts,
     page.screenshot(
         path=artifacts / f"course-signatories-{engine.dialect.name}.png", full_page=True
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "achievement_type", "label"),
+    [("course", "Badge", "Badge"), ("course", "Course", "Course certificate"),
+     ("course", None, "Course certificate"), ("program", "Certificate", "Program certificate")],
+)  # fmt: skip
+def test_record_rows_name_what_each_credential_is(
+    kind: str, achievement_type: str | None, label: str
+) -> None:
+    """r15: a Badge ("Data Ethics") was listed as "Course certificate" on the record."""
+    credential = named_badge("Data Ethics")
+    if achievement_type:
+        credential["credentialSubject"]["achievement"]["achievementType"] = achievement_type
+    item = EarnedCredential(
+        title="Data Ethics", kind=kind, awarded_at=datetime.now(UTC), url="/x", uuid="u",
+        document=json.dumps(credential),
+    )  # fmt: skip
+    assert kind_label(item) == label
+
+
+def test_record_badges_load_for_print() -> None:
+    """r15: printed, lazy badge images were blank (never scrolled into view)."""
+    template = Path("templates/records/record.html").read_text()
+    assert 'class="badge' in template and 'loading="lazy"' not in template
+
+
+@pytest.mark.parametrize(
+    ("lang", "grade", "band", "qr"),
+    [
+        ("es", "Calificación final", "Mención", "Código QR con la dirección de esta página"),
+        ("fr", "Note finale", "Mention", "Code QR de l\u2019adresse de cette page"),
+        ("ar", "الدرجة النهائية", "التقدير", "رمز QR لعنوان هذه الصفحة"),
+    ],
+)
+def test_grade_labels_and_the_qr_code_speak_the_readers_language(
+    lms: Lms, lang: str, grade: str, band: str, qr: str
+) -> None:
+    """r15 3(c), 3(d): "Final grade" and "Grade band" (names Laurel writes into the credential)
+    and the QR code's label were English on every page; each label is isolated for bidi."""
+    uuids = _learner_with_awards(lms)
+    page = lms.client.get(
+        f"/credentials/{uuids['101']}?lang={lang}", headers={"Accept": BROWSER_ACCEPT}
+    ).text
+    assert f">{grade}</bdi></dt>" in page and f">{band}</bdi></dt>" in page
+    assert f'aria-label="{qr}"' in page
+    assert ">Final grade<" not in page and ">Grade band<" not in page

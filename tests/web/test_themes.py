@@ -107,3 +107,25 @@ def test_theme_assets_are_served_and_confined(factory: Factory) -> None:
     for path in ("/themes/northwind/theme.json", "/themes/northwind/certificate.html",
                  "/themes/northwind/..%2Ftheme.json", "/themes/nobody/logo.svg"):  # fmt: skip
         assert factory.client.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [("en", "Certificate of achievement"), ("es", "Certificado de aprovechamiento"),
+     ("fr", "Certificat de réussite"), ("ar", "شهادة إنجاز")],
+)  # fmt: skip
+def test_theme_titles_per_language(factory: Factory, lang: str, word: str) -> None:
+    """r15 3(e): Northwind's "Certificate of achievement" stayed English on es/fr/ar pages;
+    theme.json's ``titles_i18n`` gives the word per language."""
+    uuid = uuid_of(factory.issue(factory.caller("northwind"), named_badge()))
+    page = factory.client.get(f"/credentials/{uuid}?lang={lang}", headers={"Accept": "text/html"})
+    assert f'<p class="certificate__kicker">{word}</p>' in page.text
+
+
+def test_preview_alt_text_uses_the_pages_word(factory: Factory) -> None:
+    """r15 9: og:image:alt said "Certificate: …" for a Badge."""
+    credential = named_badge("Data Ethics")
+    credential["credentialSubject"]["achievement"]["achievementType"] = "Badge"
+    uuid = uuid_of(factory.issue(factory.caller(), credential))
+    page = factory.client.get(f"/credentials/{uuid}", headers={"Accept": "text/html"}).text
+    assert '<meta property="og:image:alt" content="Badge: Data Ethics, issued by' in page

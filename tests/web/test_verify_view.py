@@ -62,7 +62,8 @@ def test_one_headline_per_outcome(
     view = verdict_view(_report(*failed), changed)
     assert (view.headline, view.tone) == (headline, tone)
     assert str(view.awarded) == (
-        "Awarded to <bdi>Ada Lovelace</bdi> by <bdi>Acme University</bdi> on <bdi>2 May 2024</bdi>"
+        'Awarded to <bdi dir="ltr">Ada Lovelace</bdi> by <bdi dir="ltr">Acme University</bdi> '
+        'on <bdi dir="ltr">2 May 2024</bdi>'
     )
 
 
@@ -89,3 +90,15 @@ def test_dates_in_words_in_the_readers_language(code: str, headline: str, awarde
     view = verdict_view(_report(Check("validity", False, "expired", "EXPIRED")))
     assert view.headline == headline
     assert str(view.awarded).startswith(awarded)
+
+
+def test_a_warning_says_what_it_warns_about() -> None:
+    """r15 6: a schema warning showed "⚠ Note — Its content follows the Open Badges 3.0
+    schema." (the pass explanation); the real warning was only in the JSON."""
+    report = _report()
+    message = "credentialStatus holds 2 entries; only the first is checked"
+    report.warnings.append(Check("schema", True, message))
+    rows = verdict_view(report).rows
+    warnings = [r for r in rows if r.state == "warn"]
+    assert [r.message for r in warnings] == [message]
+    assert all(r.state == "ok" for r in rows if "follows" in r.message)
