@@ -185,3 +185,24 @@ def test_certificate_and_about_pages_in_each_direction(
 
     page.goto(f"{live_server}/about/verification?lang={lang}")
     look(page, artifacts, "about-verification", lang)
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_people_pages_in_spanish_and_french_are_axe_clean(
+    factory: Factory, live_server: str, page: Any, artifacts: Path, lang: str
+) -> None:
+    """The left-to-right languages besides English, on the pages the tests above read in
+    English and Arabic: language, no sideways scroll and axe at each width."""
+    credential = named_badge("Data Science Foundations", learner="María-José Fernández")
+    uuid = uuid_of(factory.issue(factory.caller("northwind"), credential))
+    url = f"https://laurel.test/credentials/{uuid}"
+    for name, path in (
+        ("certificate", f"/credentials/{uuid}"),
+        ("about-verification", "/about/verification"),
+        ("verify-form", "/verify"),
+        ("verify-verified", f"/verify?url={url}"),
+        ("wallet-unknown-link", f"/credentials/{uuid}/wallet?offer=nope"),
+    ):
+        joiner = "&" if "?" in path else "?"
+        page.goto(f"{live_server}{path}{joiner}lang={lang}")
+        look(page, artifacts, name, lang)
