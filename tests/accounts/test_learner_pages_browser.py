@@ -65,3 +65,21 @@ def test_learner_pages_in_the_browser(
     params, _ = world.host.authorize_params()
     page.goto(f"{live_server}/oauth2/authorize?{urlencode({**params, 'lang': lang})}")
     look(page, artifacts, "consent", lang)
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_learner_pages_in_spanish_and_french_are_axe_clean(
+    signed_in: Any,
+    world: Setup,  # noqa: F811
+    live_server: str,  # noqa: F811
+    artifacts: Path,  # noqa: F811
+    lang: str,
+) -> None:
+    page = signed_in
+    page.goto(f"{live_server}/me?lang={lang}")
+    look(page, artifacts, "me", lang)
+    page.goto(f"{live_server}/signin?lang={lang}")
+    look(page, artifacts, "signin", lang)
+    params, _ = world.host.authorize_params()
+    page.goto(f"{live_server}/oauth2/authorize?{urlencode({**params, 'lang': lang})}")
+    look(page, artifacts, "consent", lang)
