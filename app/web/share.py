@@ -74,6 +74,8 @@ def check_message(check: Check, view: CertificateView, today: date) -> str:
     """What a check found, in the reader's language with dates in words (r15 3b): the
     verifier's own messages are English with ISO dates; unknown checks keep them."""
     start, end = view.awarded_text, view.valid_until_text
+    if check.code == "VERIFICATION_TOO_COSTLY":
+        return check.message  # not a forgery: the verifier stopped, and its message says why
     if check.name == "proof":
         return (
             _("The issuer's signature matches the content.")
