@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, delete, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -86,6 +86,69 @@ def update_learner_if_newer(
         .execution_options(synchronize_session=False)
     )
     return session.exec(stmt).rowcount == 1
+
+
+# -- many at once (batches: grades:batch, the event bus) ---------------------------------------
+
+
+def learners_by_lms_ids(
+    session: Session, org_id: int, lms_ids: Sequence[str]
+) -> dict[str, Learner]:
+    if not lms_ids:
+        return {}
+    stmt = select(Learner).where(Learner.org_id == org_id, col(Learner.lms_id).in_(list(lms_ids)))
+    return {learner.lms_id: learner for learner in session.exec(stmt)}
+
+
+def insert_learners(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New learners in one executemany; a learner a concurrent unit created first raises
+    ``IntegrityError`` (the caller undoes the batch and goes one event at a time)."""
+    if rows:
+        session.connection().execute(insert(Learner.__table__), rows)  # type: ignore[attr-defined]
+
+
+def grades_for_pairs(
+    session: Session, pairs: set[tuple[int, int]]
+) -> dict[tuple[int, int], CourseGrade]:
+    """The stored grades of (learner id, course id) pairs."""
+    if not pairs:
+        return {}
+    stmt = select(CourseGrade).where(
+        col(CourseGrade.learner_id).in_({p[0] for p in pairs}),
+        col(CourseGrade.course_id).in_({p[1] for p in pairs}),
+    )
+    found = {(g.learner_id, g.course_id): g for g in session.exec(stmt)}
+    return {pair: grade for pair, grade in found.items() if pair in pairs}
+
+
+def insert_grades(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(insert(CourseGrade.__table__), rows)  # type: ignore[attr-defined]
+
+
+def course_awards_for_pairs(
+    session: Session, org_id: int, pairs: set[tuple[int, int]]
+) -> dict[tuple[int, int], CourseAward]:
+    """The course awards of (learner id, course id) pairs."""
+    if not pairs:
+        return {}
+    stmt = select(CourseAward).where(
+        CourseAward.org_id == org_id,
+        col(CourseAward.learner_id).in_({p[0] for p in pairs}),
+        col(CourseAward.course_id).in_({p[1] for p in pairs}),
+    )
+    found = {(a.learner_id, a.course_id): a for a in session.exec(stmt)}
+    return {pair: award for pair, award in found.items() if pair in pairs}
+
+
+def insert_course_awards(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(insert(CourseAward.__table__), rows)  # type: ignore[attr-defined]
+
+
+def insert_audit_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]
 
 
 def grades_of(session: Session, learner_id: int) -> list[tuple[CourseGrade, Course]]:

@@ -17,14 +17,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.awards import repository
+from app.awards import grade_batch, repository
 from app.awards.documents import AwardFacts, course_credential
+from app.awards.plans import AwardPlan, BatchFallback, award_reason, terms_of
 from app.awards.programs import AwardListener, ProgramAwarder
 from app.awards.schemas import (
-    BatchItem,
     BatchOut,
     CompletionEventIn,
     CredentialRef,
@@ -35,8 +34,6 @@ from app.awards.schemas import (
     Status,
 )
 from app.awards.thresholds import (
-    Band,
-    CourseTerms,
     Decision,
     Verdict,
     decide_on_completion,
@@ -73,16 +70,6 @@ _STATUS_OF: dict[Verdict, Status] = {
 }
 
 
-def terms_of(course: Course) -> CourseTerms:
-    return CourseTerms(
-        passing_grade=course.passing_grade,
-        certificate_modes=tuple(course.certificate_modes),
-        certifies_on=course.certifies_on,
-        certificates_enabled=course.certificates_enabled,
-        bands=tuple(Band(b["name"], b["min_grade"]) for b in course.grade_bands),
-    )
-
-
 class GradingService:
     def __init__(
         self,
@@ -103,7 +90,7 @@ class GradingService:
         self, session: Session, org: Organization, event: GradeEventIn, actor: str | None
     ) -> EventOutcome:
         course = self._course(session, org, event.course_run)
-        ts = self._event_time(event.timestamp)
+        ts = self.event_time(event.timestamp)
         decision = decide_on_grade(terms_of(course), event.percent_grade, event.mode)
 
         def unit() -> tuple[EventOutcome, int]:
@@ -120,7 +107,7 @@ class GradingService:
         self, session: Session, org: Organization, event: CompletionEventIn, actor: str | None
     ) -> EventOutcome:
         course = self._course(session, org, event.course_run)
-        ts = self._event_time(event.timestamp)
+        ts = self.event_time(event.timestamp)
 
         def unit() -> tuple[EventOutcome, int]:
             learner = self.upsert_learner(session, org, event.learner, ts)
@@ -140,47 +127,9 @@ class GradingService:
     def record_grades(
         self, session: Session, org: Organization, items: list[Any], actor: str | None
     ) -> BatchOut:
-        """Each item is its own unit: good ones land, bad ones are reported, none half-done."""
-        results: list[BatchItem] = []
-        for index, raw in enumerate(items):
-            event_id = raw.get("event_id") if isinstance(raw, dict) else None
-            event_id = event_id if isinstance(event_id, str) else None
-            try:
-                event = GradeEventIn.model_validate(raw)
-                with session.begin_nested():  # a failed item undoes only its own writes
-                    outcome = self.record_grade(session, org, event, actor)
-            except ValidationError as exc:
-                results.append(
-                    BatchItem(index=index, event_id=event_id, status=422, error=_problem(exc))
-                )
-                continue
-            except AppError as exc:
-                results.append(
-                    BatchItem(
-                        index=index, event_id=event_id, status=exc.status, error=exc.to_problem()
-                    )
-                )
-                continue
-            except Exception:  # one broken item must not lose the others' answers
-                log.exception("grade batch item %d failed", index)
-                results.append(
-                    BatchItem(
-                        index=index,
-                        event_id=event_id,
-                        status=500,
-                        error={"title": "Internal error", "status": 500},
-                    )
-                )
-                continue
-            status = 201 if outcome.status == "awarded" else 200
-            results.append(
-                BatchItem(index=index, event_id=event.event_id, status=status, outcome=outcome)
-            )
-        summary: dict[str, int] = {"total": len(results), "errors": 0}
-        for item in results:
-            key = item.outcome.status if item.outcome else "errors"
-            summary[key] = summary.get(key, 0) + 1
-        return BatchOut(results=results, summary=summary)
+        """Each item answered on its own, none half-done; the writes grouped
+        (``app.awards.grade_batch``)."""
+        return grade_batch.record_grades(self, session, org, items, actor)
 
     # -- learners -----------------------------------------------------------------------------
 
@@ -227,7 +176,7 @@ class GradingService:
         return course
 
     @staticmethod
-    def _event_time(value: datetime) -> datetime:
+    def event_time(value: datetime) -> datetime:
         ts = as_utc(value).replace(microsecond=0)
         if ts > utcnow() + CLOCK_SKEW:
             raise InvalidInput('"timestamp" is in the future', field="timestamp")
@@ -318,6 +267,26 @@ class GradingService:
         stale: bool,
     ) -> tuple[EventOutcome, int]:
         """Award, or say why not. Returns the outcome and the learner's row id."""
+        existing = repository.course_award(session, org.id, learner.id, course.id)
+        outcome = self.conclude_with(
+            session, org, course, learner, decision, facts, event, actor, stale, existing
+        )
+        return outcome, learner.id
+
+    def conclude_with(
+        self,
+        session: Session,
+        org: Organization,
+        course: Course,
+        learner: Learner,
+        decision: Decision,
+        facts: AwardFacts,
+        event: GradeEventIn | CompletionEventIn,
+        actor: str | None,
+        stale: bool,
+        existing: CourseAward | None,
+    ) -> EventOutcome:
+        """``_conclude`` once the learner's award in the run (``existing``) is known."""
         outcome = EventOutcome(
             event_id=event.event_id,
             learner=learner.lms_id,
@@ -325,13 +294,12 @@ class GradingService:
             status="not_passed",
             stale=stale,
         )
-        existing = repository.course_award(session, org.id, learner.id, course.id)
         renewing = self._renewable(session, course, existing, decision, facts)
         if existing is not None and renewing is None:
             outcome.status = "already_awarded"
             outcome.reason = None if decision.verdict == Verdict.AWARD else decision.reason
             outcome.credential = self.credential_ref(session, existing.credential_uuid)
-            return outcome, learner.id
+            return outcome
         if decision.verdict != Verdict.AWARD:
             outcome.status = _STATUS_OF[decision.verdict]
             outcome.reason = decision.reason
@@ -339,11 +307,8 @@ class GradingService:
                 self._audit(
                     session, org, "refused", learner, course, event.event_id, actor, decision.reason
                 )
-            return outcome, learner.id
-        reason = f"{facts.basis} event {event.event_id}"
-        if facts.percent_grade is not None:
-            reason += f": grade {facts.percent_grade:g} (passing {course.passing_grade:g})"
-        reason += f', mode "{event.mode}"'
+            return outcome
+        reason = award_reason(course, facts, event.event_id, event.mode)
         if renewing is not None:
             reason += f"; renews {renewing.credential_id}"
             outcome.reason = f"renews {renewing.credential_id}"
@@ -352,8 +317,66 @@ class GradingService:
             existing, renewing, reason,
         )  # fmt: skip
         outcome.status = "awarded"
-        outcome.credential = self._ref(record)
-        return outcome, learner.id
+        outcome.credential = self.ref_of(record)
+        return outcome
+
+    def award_many(
+        self, session: Session, org: Organization, plans: Sequence[AwardPlan], actor: str | None
+    ) -> list[IssuedCredential]:
+        """First course awards (no award row yet), signed and stored as one batch: what
+        ``_issue_award`` does for one, with the writes grouped. Call inside a savepoint the
+        caller undoes on ``BatchFallback`` or ``IntegrityError`` (a concurrent twin), then
+        applies the items one at a time."""
+        if not plans:
+            return []
+        base, slug = self.identity.base_url, org.slug
+        results = self.issuance.issue_batch(
+            session,
+            org,
+            [
+                (course_credential(base, slug, p.course, p.learner, p.facts), IssueOptions())
+                for p in plans
+            ],
+            client_id=actor,
+            kind=CredentialKind.COURSE,
+            columns=[{"public_from": p.course.certificate_available_date} for p in plans],
+        )
+        records: list[IssuedCredential] = []
+        for result in results:
+            if isinstance(result, AppError):
+                raise BatchFallback(result.detail)
+            records.append(result)
+        now = utcnow()
+        repository.insert_course_awards(
+            session,
+            [
+                {
+                    "org_id": org.id, "learner_id": p.learner.id, "course_id": p.course.id,
+                    "course_key": p.course.course_key, "credential_uuid": r.uuid,
+                    "awarded_at": p.facts.awarded_at, "basis": p.facts.basis,
+                    "percent_grade": p.facts.percent_grade, "letter_grade": p.facts.letter_grade,
+                    "band": p.facts.band, "mode": p.mode, "event_id": p.event_id, "actor": actor,
+                    "created_at": now,
+                }
+                for p, r in zip(plans, records, strict=True)
+            ],
+        )  # fmt: skip
+        for plan, record in zip(plans, records, strict=True):
+            for listener in self.on_awarded:
+                listener(session, org, plan.learner, record)
+        repository.insert_audit_events(
+            session,
+            [
+                {
+                    "org_id": org.id, "at": now, "actor": actor, "action": "awarded",
+                    "kind": CredentialKind.COURSE, "learner_lms_id": p.learner.lms_id,
+                    "course_run": p.course.key, "program_slug": None, "credential_uuid": r.uuid,
+                    "event_id": p.event_id, "reason": p.reason[:1000],
+                }
+                for p, r in zip(plans, records, strict=True)
+            ],
+        )  # fmt: skip
+        return records
 
     def award_decided(
         self,
@@ -518,9 +541,9 @@ class GradingService:
     def credential_ref(self, session: Session, uuid: str) -> CredentialRef:
         record = session.get(IssuedCredential, uuid)
         assert record is not None
-        return self._ref(record)
+        return self.ref_of(record)
 
-    def _ref(self, record: IssuedCredential) -> CredentialRef:
+    def ref_of(self, record: IssuedCredential) -> CredentialRef:
         return CredentialRef(
             id=record.credential_id,
             uuid=record.uuid,
@@ -539,16 +562,3 @@ def _insert_grade(
     session.add(grade)
     flush(session)
     return grade
-
-
-def _problem(exc: ValidationError) -> dict[str, Any]:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "body"
-    return InvalidInput(
-        f'"{field}": {first["msg"]}',
-        field=field,
-        errors=[
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-            for e in exc.errors()[:20]
-        ],
-    ).to_problem()

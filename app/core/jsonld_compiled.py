@@ -22,12 +22,16 @@ becomes part of the shape, and pyld runs again until every remaining hole is pro
 A later document of the same shape is then turned into N-Quads by filling holes and sorting
 lines, as pyld's serializer sorts them, without running pyld at all.
 
+An IRI that recurs (a node referenced by its id elsewhere, as an OB 3.0 Result names its
+ResultDescription) keeps one placeholder for all its places: which IRI leaves are equal is part
+of the shape, so the template's node map merges nodes exactly where the document's does.
+
 What this path refuses (the caller runs pyld): a shape seen only once (no template yet); a
 nested ``@context``; ``@list`` output (toRDF labels list nodes in subject order, which depends
-on values); two IRI holes with the same value (the node map would merge nodes); duplicate lines
-(the node map would have de-duplicated values); any string containing the placeholder marker;
-a template on which pyld raised. ``tests/core/test_jsonld_compiled.py`` checks the output equal
-to pyld's, byte for byte, on generated shapes (hypothesis).
+on values); duplicate lines (the node map would have de-duplicated values); any string
+containing the placeholder marker; a template on which pyld raised.
+``tests/core/test_jsonld_compiled.py`` checks the output equal to pyld's, byte for byte, on
+generated shapes (hypothesis).
 """
 
 from __future__ import annotations
@@ -105,6 +109,15 @@ class _Shape:
     leaves: list[_Leaf]
     #: Rebuilds the document with some leaves replaced (index -> replacement).
     rebuild: Callable[[Mapping[int, str]], dict[str, Any]]
+    #: IRI leaves whose value an earlier IRI leaf has (index -> that leaf's index): a node
+    #: referenced by id elsewhere in the document (e.g. an OB Result naming its
+    #: ResultDescription). Which ones recur is part of the shape (the node map merges them).
+    first_of_value: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def same_iris(self) -> tuple[Any, ...]:
+        pairs = tuple(sorted(self.first_of_value.items()))
+        return (("same", pairs),) if pairs else ()
 
 
 @dataclass(frozen=True)
@@ -203,8 +216,8 @@ class ShapeCompiler:
             shape = _take_apart(document, self._terms)
         except _Refused:
             return None
-        entry = self._entry(shape.key)
-        if entry.refused or entry.sightings < 2 or not _iri_holes_distinct(shape.leaves):
+        entry = self._entry(shape.key + shape.same_iris)
+        if entry.refused or entry.sightings < 2:
             return None
         for verbatim, templates in list(entry.variants.items()):
             template = templates.get(tuple(shape.leaves[i].value for i in sorted(verbatim)))
@@ -251,12 +264,18 @@ class ShapeCompiler:
         from app.core.jsonld import JsonLdError  # the processor module imports this one
 
         verbatim: set[int] = set()
+        first = shape.first_of_value
         for round_number in range(self.MAX_ROUNDS):
             holes = {
-                i: leaf.placeholder(i) for i, leaf in enumerate(shape.leaves) if i not in verbatim
+                i: leaf.placeholder(i)
+                for i, leaf in enumerate(shape.leaves)
+                if i not in verbatim and first.get(i, i) == i
             }
+            # An IRI that recurs takes its first sighting's placeholder: the node map merges
+            # the template's nodes exactly where it merges the document's.
+            recurring = {i: holes[j] for i, j in first.items() if i != j and j in holes}
             try:
-                nquads = self._run_pyld(shape.rebuild(holes))
+                nquads = self._run_pyld(shape.rebuild({**holes, **recurring}))
             except JsonLdError:
                 entry.refused = entry.refused or round_number == 0
                 return None
@@ -265,7 +284,7 @@ class ShapeCompiler:
                 return None
             template, bad = _read_template(nquads, shape.leaves, holes)
             if template is None:
-                verbatim |= bad
+                verbatim |= bad | {i for i, j in first.items() if j in bad}
                 continue
             key = frozenset(verbatim)
             values = tuple(shape.leaves[i].value for i in sorted(key))
@@ -394,9 +413,16 @@ def _is_iri_tail(line: str, start: int, end: int) -> bool:
     return opening >= 0 and not any(c in line[opening:start] for c in ' "')
 
 
-def _iri_holes_distinct(leaves: list[_Leaf]) -> bool:
-    iris = [leaf.value for leaf in leaves if leaf.iri_head]
-    return len(iris) == len(set(iris))
+def _recurring_iris(leaves: list[_Leaf]) -> dict[int, int]:
+    """IRI leaves whose value an earlier IRI leaf has: index -> the earlier leaf's index."""
+    first: dict[str, int] = {}
+    recurring: dict[int, int] = {}
+    for index, leaf in enumerate(leaves):
+        if leaf.iri_head is not None:
+            seen = first.setdefault(leaf.value, index)
+            if seen != index:
+                recurring[index] = seen
+    return recurring
 
 
 def _take_apart(document: Mapping[str, Any], pinned_terms: frozenset[str]) -> _Shape:
@@ -457,7 +483,7 @@ def _take_apart(document: Mapping[str, Any], pinned_terms: frozenset[str]) -> _S
         copy = _replace(body, None, replacements, counter, pinned_terms, inline_terms)
         return {"@context": context, **copy} if "@context" in document else copy
 
-    return _Shape(tuple(parts), leaves, rebuild)
+    return _Shape(tuple(parts), leaves, rebuild, _recurring_iris(leaves))
 
 
 def _kept(

@@ -189,9 +189,14 @@ class IssuanceService:
         items: list[tuple[Any, IssueOptions]],
         *,
         client_id: str | None = None,
+        kind: str | None = None,
+        columns: list[dict[str, Any]] | None = None,
     ) -> list[IssuedCredential | AppError]:
         """Many credentials for one organization, each item atomic and answered on its own:
         a stored record, or the error that refused it (nothing of it stored).
+
+        ``kind``: the records' kind (default: from the document); ``columns``: per item,
+        more columns of its record (e.g. ``public_from``), stored with it.
 
         The same checks and signing as ``issue``; the writes are grouped: one slot claim per
         status list, then one executemany per table. Should the grouped writes meet a clash
@@ -209,7 +214,10 @@ class IssuanceService:
         signed: list[_Prepared] = []
         for item in prepared:
             try:
-                self._finish(item, client_id)
+                self._finish(item, client_id, kind)
+                if columns is not None and item.record is not None:
+                    for name, value in columns[item.index].items():
+                        setattr(item.record, name, value)
                 signed.append(item)
             except AppError as exc:
                 results[item.index] = exc
@@ -218,7 +226,9 @@ class IssuanceService:
                 self._insert_all(session, signed, client_id)
         except IntegrityError:
             for item in signed:
-                results[item.index] = self._store_alone(session, org, items, item, client_id)
+                results[item.index] = self._store_alone(
+                    session, org, items, item, client_id, kind, columns
+                )
         else:
             for item in signed:
                 assert item.record is not None
@@ -265,7 +275,7 @@ class IssuanceService:
             for item, allocation in zip(needing, allocations, strict=True):
                 item.allocations.append(allocation)
 
-    def _finish(self, item: _Prepared, client_id: str | None) -> None:
+    def _finish(self, item: _Prepared, client_id: str | None, kind: str | None = None) -> None:
         """Status entries into the document, schema check, proof, the record to store."""
         document = item.document
         entries = [a.entry_json(self.lists.identity) for a in item.allocations]
@@ -275,7 +285,7 @@ class IssuanceService:
         if item.open_badge:
             self._check_schema({**document, "credentialStatus": entries[0]})
         signed = self._sign(document, item.ctx, item.options)
-        item.record = self._record(document, signed, item, client_id)
+        item.record = self._record(document, signed, item, client_id, kind)
 
     def _record(
         self,
@@ -314,6 +324,8 @@ class IssuanceService:
         items: list[tuple[Any, IssueOptions]],
         item: _Prepared,
         client_id: str | None,
+        kind: str | None = None,
+        columns: list[dict[str, Any]] | None = None,
     ) -> IssuedCredential | AppError:
         """The grouped writes clashed: this item on its own, in its own savepoint."""
         assert item.record is not None
@@ -328,9 +340,12 @@ class IssuanceService:
             return exc
         credential, options = items[item.index]
         try:
-            return self.issue(session, org, credential, options, client_id=client_id)
+            record = self.issue(session, org, credential, options, client_id=client_id, kind=kind)
         except AppError as exc:
             return exc
+        for name, value in (columns[item.index] if columns is not None else {}).items():
+            setattr(record, name, value)  # flushed as an UPDATE (the record is persistent)
+        return record
 
     def _sign(
         self, document: dict[str, Any], ctx: OrgSigningContext, options: IssueOptions

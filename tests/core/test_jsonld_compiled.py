@@ -301,6 +301,61 @@ def test_values_pyld_would_merge_take_pyld() -> None:
     assert _compiled(processor, first, second) is None
 
 
+def _graded(achievement_id: str, value: str, issuer: str) -> dict[str, Any]:
+    """An OB 3.0 credential whose Result names its ResultDescription by id (a recurring
+    IRI), as the course credentials Laurel issues do."""
+    document = open_badge()
+    document["issuer"] = {"id": issuer, "type": ["Profile"], "name": "Acme U"}
+    achievement = document["credentialSubject"]["achievement"]
+    achievement["id"] = achievement_id
+    achievement["resultDescription"] = [
+        {
+            "id": f"{achievement_id}#grade",
+            "type": ["ResultDescription"],
+            "name": "Final grade",
+            "resultType": "Percent",
+        }
+    ]
+    document["credentialSubject"]["result"] = [
+        {"type": ["Result"], "resultDescription": f"{achievement_id}#grade", "value": value}
+    ]
+    return document
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ids=st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-._~/", min_size=1, max_size=12),
+        min_size=4,
+        max_size=4,
+        unique=True,
+    ),
+    value=_TEXT,
+)
+def test_a_recurring_iri_is_one_hole_and_gives_pyld_nquads(ids: list[str], value: str) -> None:
+    """A node referenced by id elsewhere: the template merges the nodes where pyld does."""
+    processor = _fresh()
+    first = _graded("https://u.example/a/" + ids[0], "91", "did:web:" + ids[1])
+    second = _graded("https://u.example/a/" + ids[2], value, "did:web:" + ids[3])
+    compiled = _compiled(processor, first, second)
+    assert compiled is not None
+    assert compiled == processor.pyld_nquads(second)
+
+
+def test_which_iris_recur_is_part_of_the_shape() -> None:
+    """The same keys with a reference that no longer points at the node: another shape."""
+    processor = _fresh()
+    first = _graded("https://u.example/a/1", "91", "did:web:u.example")
+    broken = _graded("https://u.example/a/2", "91", "did:web:u.example")
+    broken["credentialSubject"]["result"][0]["resultDescription"] = "https://u.example/a/2#other"
+    assert _compiled(processor, first, broken) is None
+    assert processor.to_nquads(broken) == processor.pyld_nquads(broken)
+    merged = _graded("https://u.example/a/3", "91", "did:web:u.example")
+    merged["issuer"]["id"] = merged["credentialSubject"]["achievement"]["id"]
+    assert _compiled(processor, first, merged) is None
+    assert processor.to_nquads(merged) == processor.pyld_nquads(merged)
+
+
 def test_lists_nested_contexts_and_the_marker_take_pyld() -> None:
     processor = _fresh()
     listed = {

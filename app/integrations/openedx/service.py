@@ -28,8 +28,9 @@ from sqlmodel import Session
 
 from app.awards import repository as awards
 from app.awards.documents import AwardFacts
+from app.awards.plans import terms_of
 from app.awards.schemas import LearnerRef, ProgramOutcome
-from app.awards.service import GradingService, terms_of
+from app.awards.service import GradingService
 from app.awards.thresholds import band_for
 from app.awards.units import flush, run_unit
 from app.catalog import repository as catalog
