@@ -28,11 +28,11 @@ from sqlmodel import Session
 
 from app.awards import repository
 from app.awards.documents import AwardFacts
-from app.awards.plans import AwardPlan, award_reason, terms_of
-from app.awards.schemas import BatchItem, BatchOut, EventOutcome, GradeEventIn, LearnerRef
+from app.awards.plans import AwardPlan, award_reason, brings_news, terms_of
+from app.awards.schemas import BatchItem, BatchOut, EventOutcome, GradeEventIn
 from app.awards.thresholds import Verdict, decide_on_grade
 from app.catalog import repository as catalog
-from app.db import as_utc, utcnow
+from app.db import utcnow
 from app.errors import AppError, InvalidInput
 from app.models import Course, Learner, Organization
 
@@ -204,18 +204,10 @@ def _learners(
     for e in events:
         ref = e.event.learner
         learner = known[ref.id]
-        if creators.get(ref.id) is not e and _brings_news(ref, learner, e.time):
+        if creators.get(ref.id) is not e and brings_news(ref, learner, e.time):
             learner = known[ref.id] = grading.upsert_learner(session, org, ref, e.time)
         learners[e.index] = learner
     return learners
-
-
-def _brings_news(ref: LearnerRef, learner: Learner, when: datetime) -> bool:
-    """Whether ``upsert_learner`` would write: the event names facts and is not older than
-    the stored ones."""
-    if not (ref.name or ref.email or ref.holder_did):
-        return False
-    return learner.info_timestamp is None or as_utc(learner.info_timestamp) <= when
 
 
 def _programs(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.awards.documents import AwardFacts
+from app.awards.schemas import LearnerRef
 from app.awards.thresholds import Band, CourseTerms
+from app.db import as_utc
 from app.models import Course, Learner
 
 
@@ -44,3 +47,11 @@ def award_reason(course: Course, facts: AwardFacts, event_id: str | None, mode: 
     if facts.percent_grade is not None:
         reason += f": grade {facts.percent_grade:g} (passing {course.passing_grade:g})"
     return reason + f', mode "{mode}"'
+
+
+def brings_news(ref: LearnerRef, learner: Learner, when: datetime) -> bool:
+    """Whether ``GradingService.upsert_learner`` would write: the event names facts and is
+    not older than the stored ones (a batch skips the call, and its statements, otherwise)."""
+    if not (ref.name or ref.email or ref.holder_did):
+        return False
+    return learner.info_timestamp is None or as_utc(learner.info_timestamp) <= when

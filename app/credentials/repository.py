@@ -28,6 +28,13 @@ def by_uuid(session: Session, uuid: str) -> IssuedCredential | None:
     return session.get(IssuedCredential, uuid)
 
 
+def by_uuids(session: Session, uuids: list[str]) -> dict[str, IssuedCredential]:
+    if not uuids:
+        return {}
+    stmt = select(IssuedCredential).where(col(IssuedCredential.uuid).in_(uuids))
+    return {record.uuid: record for record in session.exec(stmt)}
+
+
 def by_credential_id(session: Session, credential_id: str) -> IssuedCredential | None:
     stmt = select(IssuedCredential).where(IssuedCredential.credential_id == credential_id)
     return session.exec(stmt).first()

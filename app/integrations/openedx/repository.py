@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, update
+from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -252,3 +252,89 @@ def course_certificates_of(
 
 def learner(session: Session, learner_id: int) -> Learner | None:
     return session.get(Learner, learner_id)
+
+
+# -- many at once (the event bus's batches) -----------------------------------------------------
+
+
+def users_by_usernames(
+    session: Session, org_id: int, usernames: Sequence[str]
+) -> dict[str, OpenEdxUser]:
+    if not usernames:
+        return {}
+    stmt = select(OpenEdxUser).where(
+        OpenEdxUser.org_id == org_id, col(OpenEdxUser.username).in_(list(usernames))
+    )
+    return {user.username: user for user in session.exec(stmt)}
+
+
+def users_by_lms_user_ids(
+    session: Session, org_id: int, lms_user_ids: Sequence[str]
+) -> dict[str, OpenEdxUser]:
+    if not lms_user_ids:
+        return {}
+    stmt = select(OpenEdxUser).where(
+        OpenEdxUser.org_id == org_id, col(OpenEdxUser.lms_user_id).in_(list(lms_user_ids))
+    )
+    return {user.lms_user_id: user for user in session.exec(stmt) if user.lms_user_id}
+
+
+def learners_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Learner]:
+    if not ids:
+        return {}
+    stmt = select(Learner).where(col(Learner.id).in_(list(ids)))
+    return {learner.id: learner for learner in session.exec(stmt)}
+
+
+def insert_users(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New username rows in one executemany; one a concurrent unit made first raises
+    ``IntegrityError`` (the caller undoes the batch)."""
+    if rows:
+        session.connection().execute(insert(OpenEdxUser.__table__), rows)  # type: ignore[attr-defined]
+
+
+def certificates_for(
+    session: Session, org_id: int, keys: set[tuple[int, str]], *, lock: bool = False
+) -> dict[tuple[int, str], OpenEdxCertificate]:
+    """The stored words on (learner id, credential key) pairs, as stored now (not as this
+    session last saw them). ``lock``: under their row locks, taken in id order (PostgreSQL;
+    SQLite has a single writer), so a decision made on them stands until the commit."""
+    if not keys:
+        return {}
+    stmt = (
+        select(OpenEdxCertificate)
+        .where(
+            OpenEdxCertificate.org_id == org_id,
+            col(OpenEdxCertificate.learner_id).in_({k[0] for k in keys}),
+            col(OpenEdxCertificate.credential_key).in_({k[1] for k in keys}),
+        )
+        .order_by(col(OpenEdxCertificate.id))
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    found = {(c.learner_id, c.credential_key): c for c in session.exec(stmt)}
+    return {key: cert for key, cert in found.items() if key in keys}
+
+
+def update_certificates(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Changed words (``b_id`` names the row) in one executemany."""
+    if rows:
+        table = OpenEdxCertificate.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status=bindparam("b_status"),
+                lms_time=bindparam("b_lms_time"),
+                mode=bindparam("b_mode"),
+                credential_uuid=bindparam("b_credential_uuid"),
+                modified_at=bindparam("b_modified_at"),
+            ),
+            [{f"b_{k}" if not k.startswith("b_") else k: v for k, v in r.items()} for r in rows],
+        )
+
+
+def insert_certificates(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(insert(OpenEdxCertificate.__table__), rows)  # type: ignore[attr-defined]

@@ -42,6 +42,7 @@ from app.integrations.openedx.course_keys import parse_course_key
 from app.models import (
     AuditEvent,
     Course,
+    CourseGrade,
     IssuedCredential,
     Learner,
     OpenEdxCertificate,
@@ -200,11 +201,11 @@ class OpenEdxService:
                 flush(session)
             if name or email:
                 learner = self.grading.upsert_learner(
-                    session, org, _ref(learner.lms_id, name, email), when
+                    session, org, learner_ref(learner.lms_id, name, email), when
                 )
             return learner
         learner = self.grading.upsert_learner(
-            session, org, _ref(uid or username or "", name, email), when
+            session, org, learner_ref(uid or username or "", name, email), when
         )
         if username is not None:
             session.add(
@@ -262,37 +263,10 @@ class OpenEdxService:
 
         def unit() -> tuple[CertificateOutcome, int]:
             learner = self.learner_for(session, org, username, lms_user_id, name, email, when)
-            cert, fresh = self._word(
-                session, org, learner, COURSE_RUN, course.key, AWARDED, when,
-                mode=mode, visible_date=visible, date_override=override,
-            )  # fmt: skip
-            if not fresh:
-                return self._unchanged(session, cert, AWARDED, when), learner.id
-            grade = awards.grade_for(session, learner.id, course.id)
-            percent = grade.percent_grade if grade is not None else None
-            facts = AwardFacts(
-                awarded_at=(override or when).replace(microsecond=0),
-                basis="grade" if course.certifies_on == "grade" and percent is not None
-                else "completion",
-                percent_grade=percent,
-                letter_grade=grade.letter_grade if grade is not None else None,
-                band=band_for(percent, terms_of(course).bands) if percent is not None else None,
-            )  # fmt: skip
-            reason = f"Open edX certificate ({mode or 'unknown mode'})" + (
-                f", event {event_id}" if event_id else ""
+            outcome = self.award_to(
+                session, org, course, learner, when, mode, visible, override, event_id, actor
             )
-            record, issued = self.grading.award_decided(
-                session, org, course, learner, facts,
-                mode=mode, event_id=event_id, actor=actor, reason=reason,
-            )  # fmt: skip
-            public_from = visible if visible is not None else course.certificate_available_date
-            if issued or (visible is not None and record.public_from != visible):
-                record.public_from = public_from
-                session.add(record)
-            repository.set_certificate_credential(session, cert.id, record.uuid)
-            cert.credential_uuid = record.uuid
-            status = AWARDED if issued else "already_awarded"
-            return CertificateOutcome(status, cert, record), learner.id
+            return outcome, learner.id
 
         outcome, learner_id = run_unit(session, unit)
         if outcome.status in (AWARDED, "already_awarded"):
@@ -300,6 +274,54 @@ class OpenEdxService:
                 session, org, learner_id, course, actor, event_id
             )
         return outcome
+
+    def award_to(
+        self,
+        session: Session,
+        org: Organization,
+        course: Course,
+        learner: Learner,
+        when: datetime,
+        mode: str | None,
+        visible: datetime | None,
+        override: datetime | None,
+        event_id: str | None,
+        actor: str | None,
+    ) -> CertificateOutcome:
+        """``award_course_certificate`` once its run and learner are known: store the LMS's
+        word, then issue unless a credential stands. Call inside a unit of work."""
+        cert, fresh = self._word(
+            session, org, learner, COURSE_RUN, course.key, AWARDED, when,
+            mode=mode, visible_date=visible, date_override=override,
+        )  # fmt: skip
+        if not fresh:
+            return self._unchanged(session, cert, AWARDED, when)
+        grade = awards.grade_for(session, learner.id, course.id)
+        facts = self.facts_of(course, grade, override or when)
+        record, issued = self.grading.award_decided(
+            session, org, course, learner, facts,
+            mode=mode, event_id=event_id, actor=actor, reason=certificate_reason(mode, event_id),
+        )  # fmt: skip
+        public_from = visible if visible is not None else course.certificate_available_date
+        if issued or (visible is not None and record.public_from != visible):
+            record.public_from = public_from
+            session.add(record)
+        repository.set_certificate_credential(session, cert.id, record.uuid)
+        cert.credential_uuid = record.uuid
+        return CertificateOutcome(AWARDED if issued else "already_awarded", cert, record)
+
+    @staticmethod
+    def facts_of(course: Course, grade: CourseGrade | None, awarded_at: datetime) -> AwardFacts:
+        """What the award records: the LMS's decision, with the learner's stored grade."""
+        percent = grade.percent_grade if grade is not None else None
+        return AwardFacts(
+            awarded_at=awarded_at.replace(microsecond=0),
+            basis="grade" if course.certifies_on == "grade" and percent is not None
+            else "completion",
+            percent_grade=percent,
+            letter_grade=grade.letter_grade if grade is not None else None,
+            band=band_for(percent, terms_of(course).bands) if percent is not None else None,
+        )  # fmt: skip
 
     def revoke_course_certificate(
         self,
@@ -538,6 +560,13 @@ class OpenEdxService:
         return CertificateOutcome("stale", cert, record)
 
 
+def certificate_reason(mode: str | None, event_id: str | None) -> str:
+    """The audit trail's words for an award the LMS's certificate decided."""
+    return f"Open edX certificate ({mode or 'unknown mode'})" + (
+        f", event {event_id}" if event_id else ""
+    )
+
+
 def _lms_time(value: datetime | None) -> datetime:
     return as_utc(value) if value is not None else precise_now()
 
@@ -550,7 +579,7 @@ def _override(value: datetime | None) -> datetime | None:
     return value if value <= datetime.now(UTC) + _SKEW else None
 
 
-def _ref(lms_id: str, name: str | None, email: str | None) -> LearnerRef:
+def learner_ref(lms_id: str, name: str | None, email: str | None) -> LearnerRef:
     """The learner as the LMS names them; a name or email Laurel cannot take is left out
     rather than refusing the award."""
     try:

@@ -9,8 +9,8 @@ id (``bus_events``, unique) makes it exactly-once in effect. The database alone 
 nothing in this process is needed for correctness.
 
 A batch (about 100 entries) is one transaction, or ``commit_every`` entries are (see
-``ConsumerPolicy``), with a savepoint per entry so that one bad entry is undone alone and
-goes to the dead-letter stream. A transient database error (deadlock, lost connection)
+``ConsumerPolicy``); ``apply`` undoes one bad entry alone (a savepoint), and it goes to the
+dead-letter stream. A transient database error (deadlock, lost connection)
 undoes the transaction instead: nothing of it is acknowledged, and its entries are read again
 from the pending list.
 """
@@ -36,8 +36,9 @@ from app.integrations.openedx.eventbus.envelope import BusEntry, MalformedEntry
 
 log = logging.getLogger("laurel.eventbus")
 
-#: Applies one entry in the caller's transaction and names the outcome; raises for a poison.
-Apply = Callable[[Session, BusEntry], str]
+#: Applies a batch's entries in the caller's transaction: per entry, its outcome or the
+#: exception that makes it poison (dead-lettered); raises ``TRANSIENT`` to undo the batch.
+Apply = Callable[[Session, list[BusEntry]], list[str | Exception]]
 RawEntry = tuple[bytes, dict[bytes, bytes] | None]
 
 
@@ -188,15 +189,13 @@ class StreamConsumer:
         outcomes: Counter[str] = Counter()
         try:
             with session_scope(self.engine) as session:  # the batch owns the transaction
-                for entry in entries:
-                    try:
-                        with session.begin_nested():  # one bad entry is undone alone
-                            outcomes[self.apply(session, entry)] += 1
-                    except TRANSIENT:
-                        raise
-                    except Exception as exc:
-                        reason = f"{type(exc).__name__}: {exc}"
-                        letters.append(DeadLetter(entry.entry_id, entry.to_fields(), reason))
+                results = self.apply(session, entries)  # a poison entry is undone alone
+            for entry, result in zip(entries, results, strict=True):
+                if isinstance(result, Exception):
+                    reason = f"{type(result).__name__}: {result}"
+                    letters.append(DeadLetter(entry.entry_id, entry.to_fields(), reason))
+                else:
+                    outcomes[result] += 1
         except TRANSIENT:
             self.totals.failed_batches += 1
             self._backlog = True  # read them again from our pending list

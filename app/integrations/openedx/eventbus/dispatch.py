@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlmodel import Session
 
 from app.awards.units import run_unit
+from app.db import as_utc
 from app.errors import AppError, Conflict, NotFound
+from app.integrations.openedx import certificate_batch
+from app.integrations.openedx.certificate_batch import CertificateWord
 from app.integrations.openedx.eventbus import repository
 from app.integrations.openedx.eventbus.avro import AvroCodec
-from app.integrations.openedx.eventbus.consumer import RetryLater
+from app.integrations.openedx.eventbus.consumer import TRANSIENT, RetryLater
 from app.integrations.openedx.eventbus.envelope import BusEntry
 from app.integrations.openedx.eventbus.payloads import (
     CERTIFICATE_CHANGED,
@@ -43,10 +45,11 @@ from app.integrations.openedx.eventbus.payloads import (
     PASSING_STATUS_UPDATED,
     CertificateData,
     CoursePassingStatusData,
+    InvalidPayload,
     PersistentCourseGradeData,
 )
+from app.integrations.openedx.service import OpenEdxService
 from app.issuers.keys.files import KeyFileError
-from app.models import Course, Learner, Organization
 
 log = logging.getLogger("laurel.eventbus")
 
@@ -61,81 +64,14 @@ REVOKING_STATUSES = frozenset(
 )
 
 
-class OpenEdxActions(Protocol):
-    """The part of ``app.integrations.openedx.service.OpenEdxService`` the bus uses."""
-
-    def award_course_certificate(
-        self,
-        session: Session,
-        course_key: str,
-        username: str | None,
-        lms_user_id: int | str | None,
-        name: str | None,
-        email: str | None,
-        mode: str | None,
-        visible_date: datetime | None = None,
-        *,
-        lms_time: datetime | None = None,
-        date_override: datetime | None = None,
-        title: str | None = None,
-        event_id: str | None = None,
-        actor: str | None = None,
-    ) -> Any: ...
-
-    def revoke_course_certificate(
-        self,
-        session: Session,
-        course_key: str,
-        username: str | None,
-        lms_user_id: int | str | None,
-        *,
-        lms_time: datetime | None = None,
-        mode: str | None = None,
-        reason: str | None = None,
-        event_id: str | None = None,
-        actor: str | None = None,
-    ) -> Any: ...
-
-    def record_grade(
-        self,
-        session: Session,
-        course_key: str,
-        username: str | None,
-        lms_user_id: int | str | None,
-        percent_grade: float,
-        letter_grade: str | None,
-        lms_time: datetime | None,
-        *,
-        mode: str | None = None,
-        name: str | None = None,
-        email: str | None = None,
-        title: str | None = None,
-        event_id: str | None = None,
-    ) -> Any: ...
-
-    def course_run_for(
-        self, session: Session, course_key: str, title: str | None = None
-    ) -> tuple[Organization, Course]: ...
-
-    def learner_for(
-        self,
-        session: Session,
-        org: Organization,
-        username: str | None,
-        lms_user_id: int | str | None,
-        name: str | None,
-        email: str | None,
-        when: datetime,
-    ) -> Learner: ...
-
-
 Handler = Callable[[Session, BusEntry, dict[str, Any]], str]
 
 
 class Dispatcher:
-    """``apply(session, entry) -> outcome`` for the consumer, in the caller's transaction."""
+    """``dispatcher(session, entries) -> results`` for the consumer, in the caller's
+    transaction: each entry's outcome, or the exception that makes it poison."""
 
-    def __init__(self, codec: AvroCodec, openedx: OpenEdxActions, stream: str) -> None:
+    def __init__(self, codec: AvroCodec, openedx: OpenEdxService, stream: str) -> None:
         self.codec = codec
         self.openedx = openedx
         self.stream = stream
@@ -148,15 +84,53 @@ class Dispatcher:
             GRADE_SUMMARY_CHANGED: self._grade,
         }
 
-    def __call__(self, session: Session, entry: BusEntry) -> str:
-        handler = self.handlers.get(entry.type)
-        if handler is None:
-            return "ignored"  # another event type on the same topic: not ours to apply
-        record = self.codec.decode(entry.type, entry.event_data)  # poison: raises
-        if not repository.claim_event(session, entry.id, entry.type, self.stream, entry.entry_id):
-            return "duplicate"
+    def __call__(self, session: Session, entries: list[BusEntry]) -> list[str | Exception]:
+        """Apply a batch: first certificates together (``certificate_batch``), everything
+        else one entry at a time, each in its savepoint (a poison entry is undone alone).
+        A transient error (``TRANSIENT``) is raised: the whole batch is undone and read
+        again."""
+        results: list[str | Exception | None] = [None] * len(entries)
+        decoded: dict[int, dict[str, Any]] = {}
+        for n, entry in enumerate(entries):
+            if entry.type not in self.handlers:
+                results[n] = "ignored"  # another event type on the same topic: not ours
+                continue
+            try:
+                decoded[n] = self.codec.decode(entry.type, entry.event_data)
+            except Exception as exc:  # poison: it cannot be read
+                results[n] = exc
+        claimed = repository.claim_events(
+            session,
+            [(entries[n].id, entries[n].type, self.stream, entries[n].entry_id) for n in decoded],
+        )
+        todo: list[int] = []
+        for n in decoded:
+            if entries[n].id in claimed:
+                claimed.discard(entries[n].id)  # a second copy in this batch is a duplicate
+                todo.append(n)
+            else:
+                results[n] = "duplicate"
+        grouped = self._apply_grouped(session, entries, decoded, todo, results)
+        for n in todo:
+            if n in grouped:
+                continue
+            try:
+                with session.begin_nested():
+                    results[n] = self._apply(session, entries[n], decoded[n])
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                results[n] = exc
+                repository.release_event(session, entries[n].id)  # not applied after all
+        repository.set_outcomes(
+            session, {entries[n].id: r for n in todo if isinstance(r := results[n], str)}
+        )
+        return [r if r is not None else "ignored" for r in results]
+
+    def _apply(self, session: Session, entry: BusEntry, record: dict[str, Any]) -> str:
+        """One decoded entry by its handler."""
         try:
-            outcome = handler(session, entry, record)
+            return self.handlers[entry.type](session, entry, record)
         except Conflict as exc:  # racing writers kept winning: not the entry's fault
             raise RetryLater(str(exc)) from None
         except KeyFileError as exc:  # the operator must restore a key: poison it is not
@@ -165,13 +139,125 @@ class Dispatcher:
             # A course organization code no organization connected: another tenant's course
             # on a shared LMS. Not poison; counted in the progress line.
             log.info("event %s ignored: %s", entry.id, exc)
-            outcome = "unconnected"
+            return "unconnected"
         except AppError as exc:
             if exc.status >= 500:  # our state (e.g. a full status list), not the entry's
                 raise RetryLater(str(exc)) from None
             raise
-        repository.set_outcome(session, entry.id, outcome)
-        return outcome
+
+    def _apply_grouped(
+        self,
+        session: Session,
+        entries: list[BusEntry],
+        decoded: dict[int, dict[str, Any]],
+        todo: list[int],
+        results: list[str | Exception | None],
+    ) -> set[int]:
+        """Certificate awards and revocations of connected runs, applied together in rounds
+        (``certificate_batch``); returns the entries applied. A round that has to be undone
+        leaves its entries and the later rounds' to be applied one at a time."""
+        applied: set[int] = set()
+        for words in self._rounds(session, entries, decoded, todo):
+            try:
+                with session.begin_nested():
+                    outcomes = certificate_batch.apply_words(
+                        self.openedx, session, [word for _, word in words]
+                    )
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # a concurrent writer or a refused item: one at a time
+                log.info("certificate words applied one entry at a time: %r", exc)
+                break
+            for (n, _), outcome in zip(words, outcomes, strict=True):
+                results[n] = outcome.status
+                applied.add(n)
+            certificate_batch.after_awards(self.openedx, session, outcomes)
+        return applied
+
+    def _rounds(
+        self,
+        session: Session,
+        entries: list[BusEntry],
+        decoded: dict[int, dict[str, Any]],
+        todo: list[int],
+    ) -> list[list[tuple[int, CertificateWord]]]:
+        """The certificate words the grouped path takes, in rounds: an entry comes in a later
+        round than every earlier entry about the same learner and run, so each learner's
+        words apply in stream order. Left to one at a time: entries of runs no organization
+        connected, and every entry about a learner and run that a grade or passing-status
+        entry of the batch is about too (their order would matter)."""
+        words: dict[int, CertificateWord] = {}
+        subjects: dict[int, list[tuple[str, str]]] = {}
+        others: set[tuple[str, str]] = set()
+        for n in todo:
+            try:
+                subjects[n] = _subjects(entries[n].type, decoded[n])
+                word = self._word(entries[n], decoded[n])
+            except (KeyError, TypeError, InvalidPayload):
+                continue  # one at a time, where it is dead-lettered with its reason
+            if word is None:
+                others.update(subjects[n])
+            else:
+                words[n] = word
+        connected: dict[str, bool] = {}
+        last_round: dict[tuple[str, str], int] = {}
+        rounds: list[list[tuple[int, CertificateWord]]] = []
+        for n, word in words.items():
+            key = word.course_key
+            if key not in connected:
+                connected[key] = self.openedx.connection_for_course_key(session, key) is not None
+            if not connected[key] or any(s in others for s in subjects[n]):
+                continue
+            number = 1 + max((last_round.get(s, -1) for s in subjects[n]), default=-1)
+            for s in subjects[n]:
+                last_round[s] = number
+            if number == len(rounds):
+                rounds.append([])
+            rounds[number].append((n, word))
+        return rounds
+
+    def _word(self, entry: BusEntry, record: dict[str, Any]) -> CertificateWord | None:
+        """The certificate word an entry says (None: not a certificate award or revocation)."""
+        if entry.type not in (CERTIFICATE_CREATED, CERTIFICATE_CHANGED, CERTIFICATE_REVOKED):
+            return None
+        cert = CertificateData.of(record)
+        if entry.type == CERTIFICATE_CHANGED:
+            if cert.current_status in PASSING_STATUSES:
+                return self._award_word(entry, cert)
+            if cert.current_status in REVOKING_STATUSES:
+                return self._revoke_word(entry, cert)
+            return None
+        if entry.type == CERTIFICATE_CREATED:
+            return self._award_word(entry, cert)
+        return self._revoke_word(entry, cert)
+
+    def _award_word(self, entry: BusEntry, cert: CertificateData) -> CertificateWord:
+        return CertificateWord(
+            status=certificate_batch.AWARDED,
+            course_key=cert.course.course_key,
+            username=cert.user.username,
+            lms_user_id=cert.user.id,
+            lms_time=as_utc(entry.time),
+            name=cert.user.name or cert.name or None,
+            email=cert.user.email or None,
+            mode=cert.mode or None,
+            title=cert.course.display_name or None,
+            event_id=entry.id,
+            actor=self.actor,
+        )
+
+    def _revoke_word(self, entry: BusEntry, cert: CertificateData) -> CertificateWord:
+        return CertificateWord(
+            status=certificate_batch.REVOKED,
+            course_key=cert.course.course_key,
+            username=cert.user.username,
+            lms_user_id=cert.user.id,
+            lms_time=as_utc(entry.time),
+            mode=cert.mode or None,
+            event_id=entry.id,
+            actor=self.actor,
+            reason=f"revoked by the LMS (Open edX certificate {cert.current_status or 'revoked'})",
+        )
 
     # -- certificates -------------------------------------------------------------------------
 
@@ -190,32 +276,34 @@ class Dispatcher:
         return "unchanged"
 
     def _award(self, session: Session, entry: BusEntry, cert: CertificateData) -> str:
+        word = self._award_word(entry, cert)
         outcome = self.openedx.award_course_certificate(
             session,
-            cert.course.course_key,
-            cert.user.username,
-            cert.user.id,
-            cert.user.name or cert.name or None,
-            cert.user.email or None,
-            cert.mode or None,
-            lms_time=entry.time,
-            title=cert.course.display_name or None,
-            event_id=entry.id,
-            actor=self.actor,
+            word.course_key,
+            word.username,
+            word.lms_user_id,
+            word.name,
+            word.email,
+            word.mode,
+            lms_time=word.lms_time,
+            title=word.title,
+            event_id=word.event_id,
+            actor=word.actor,
         )
         return str(outcome.status)
 
     def _revoke(self, session: Session, entry: BusEntry, cert: CertificateData) -> str:
+        word = self._revoke_word(entry, cert)
         outcome = self.openedx.revoke_course_certificate(
             session,
-            cert.course.course_key,
-            cert.user.username,
-            cert.user.id,
-            lms_time=entry.time,
-            mode=cert.mode or None,
-            reason=f"revoked by the LMS (Open edX certificate {cert.current_status or 'revoked'})",
-            event_id=entry.id,
-            actor=self.actor,
+            word.course_key,
+            word.username,
+            word.lms_user_id,
+            lms_time=word.lms_time,
+            mode=word.mode,
+            reason=word.reason,
+            event_id=word.event_id,
+            actor=word.actor,
         )
         return str(outcome.status)
 
@@ -250,3 +338,20 @@ class Dispatcher:
             event_id=entry.id,
         )
         return "stale" if outcome.stale else "graded"
+
+
+def _subjects(event_type: str, record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Who and what an entry is about: (run, "id:<LMS user id>") and (run, "u:<username>")."""
+    if event_type in (CERTIFICATE_CREATED, CERTIFICATE_CHANGED, CERTIFICATE_REVOKED):
+        data = record["certificate"]
+        user, run = data["user"], data["course"]["course_key"]
+    elif event_type == PASSING_STATUS_UPDATED:
+        data = record["course_passing_status"]
+        user, run = data["user"], data["course"]["course_key"]
+    elif event_type == GRADE_SUMMARY_CHANGED:
+        data = record["grade"]
+        return [(data["course"]["course_key"], f"id:{data['user_id']}")]
+    else:
+        return []
+    username = ((user.get("pii") or {}).get("username") or "").strip()
+    return [(run, f"id:{user['id']}")] + ([(run, f"u:{username}")] if username else [])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -42,6 +42,52 @@ def claim_event(
         .returning(BusEvent.__table__.c.id)  # type: ignore[attr-defined]
     )
     return session.execute(stmt).first() is not None
+
+
+def claim_events(session: Session, events: list[tuple[str, str, str, str]]) -> set[str]:
+    """``claim_event`` for many (event id, type, stream, entry id) in one statement: the ids
+    this call recorded (an id already recorded, or twice in ``events``, is claimed once)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event_id, event_type, stream, entry_id in events:
+        rows.setdefault(
+            event_id,
+            {
+                "event_id": event_id,
+                "event_type": event_type,
+                "stream": stream,
+                "entry_id": entry_id,
+                "outcome": "applying",
+            },
+        )
+    if not rows:
+        return set()
+    table = BusEvent.__table__  # type: ignore[attr-defined]
+    stmt = (
+        _insert(session, BusEvent)
+        .values([{**row, "processed_at": func.now()} for row in rows.values()])
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(table.c.event_id)
+    )
+    return {str(event_id) for event_id in session.execute(stmt).scalars()}
+
+
+def release_event(session: Session, event_id: str) -> None:
+    """Forget a claim whose entry could not be applied (it is dead-lettered, not applied)."""
+    table = BusEvent.__table__  # type: ignore[attr-defined]
+    session.execute(table.delete().where(table.c.event_id == event_id))
+
+
+def set_outcomes(session: Session, outcomes: dict[str, str]) -> None:
+    """Each applied event's outcome, in one executemany."""
+    if not outcomes:
+        return
+    table = BusEvent.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        table.update()
+        .where(table.c.event_id == bindparam("b_event_id"))
+        .values(outcome=bindparam("b_outcome")),
+        [{"b_event_id": k, "b_outcome": v[:32]} for k, v in outcomes.items()],
+    )
 
 
 def set_outcome(session: Session, event_id: str, outcome: str) -> None:

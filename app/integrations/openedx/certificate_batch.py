@@ -1,0 +1,345 @@
+"""Many words of the LMS on course certificates (granted, revoked), applied together: an
+event-bus batch. The decisions of ``OpenEdxService.award_course_certificate`` and
+``revoke_course_certificate``, with the writes grouped.
+
+A course-end wave is mostly first certificates of learners Laurel has not seen, with some
+repeats and revocations: one event at a time costs some twenty-five statements each, which
+this groups into a few multi-row statements per batch and one batch issuance:
+
+- learners never seen are created together, known ones read together; one named
+  ambiguously (no username, a rename, a user id that changes hands) is resolved by
+  ``learner_for``, one at a time;
+- the stored words are read under their row locks (``SELECT ... FOR UPDATE`` in id order on
+  PostgreSQL; SQLite has one writer) and compared in Python by the rule of the one-event
+  compare-and-set (``set_certificate_if_newer``): the LMS's newer word wins, at the same
+  instant a revocation wins over an award;
+- first awards are issued as one batch; a re-award after a revocation (a new credential in
+  place of the revoked one) goes through ``award_decided``; revocations through
+  ``CredentialStatusService.revoke``, each under its credential's row lock.
+
+Each call takes at most one word per learner and run (the caller splits repeats into later
+calls, in order). Call it inside a savepoint and undo that savepoint on any exception: a
+concurrent writer (a unique constraint) or a refused item means the words must go one at a
+time, which answers each on its own. The caller evaluates programs afterwards
+(``after_awards``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from app.awards import repository as awards
+from app.awards.plans import AwardPlan, brings_news
+from app.catalog import repository as catalog
+from app.credentials import repository as credentials
+from app.db import as_utc, utcnow
+from app.integrations.openedx import repository
+from app.models import Course, Learner, OpenEdxCertificate, Organization
+from app.models.enums import CredentialKind, CredentialStatus
+
+if TYPE_CHECKING:
+    from app.integrations.openedx.service import OpenEdxService
+
+AWARDED = "awarded"
+REVOKED = "revoked"
+COURSE_RUN = "course-run"
+
+
+@dataclass(frozen=True)
+class CertificateWord:
+    """The LMS granted (``awarded``) or revoked a learner's course certificate."""
+
+    status: str
+    course_key: str
+    username: str | None
+    lms_user_id: int | str | None
+    lms_time: datetime
+    name: str | None = None
+    email: str | None = None
+    mode: str | None = None
+    title: str | None = None
+    event_id: str | None = None
+    actor: str | None = None
+    #: Why, for a revocation (the credential's status reason and the audit trail).
+    reason: str | None = None
+
+    @property
+    def uid(self) -> str | None:
+        return str(self.lms_user_id).strip() if self.lms_user_id not in (None, "") else None
+
+    @property
+    def login(self) -> str | None:
+        return (self.username or "").strip() or None
+
+
+@dataclass(frozen=True)
+class WordOutcome:
+    """As one word at a time answers: ``awarded``, ``already_awarded``, ``revoked``,
+    ``already_revoked`` or ``stale``."""
+
+    status: str
+    org: Organization
+    course: Course
+    learner_id: int
+    word: CertificateWord
+
+
+@dataclass
+class _Item:
+    index: int
+    word: CertificateWord
+    course: Course
+    learner: Learner | None = None
+    stored: OpenEdxCertificate | None = None
+    credential_uuid: str | None = None
+
+
+def apply_words(
+    service: OpenEdxService, session: Session, words: list[CertificateWord]
+) -> list[WordOutcome]:
+    """Each word's outcome, in order (at most one word per learner and run). Raises
+    (anything) when the words must go one at a time: the caller's savepoint is undone."""
+    titles: dict[str, str | None] = {}
+    for word in words:
+        if word.status == AWARDED and word.title and not titles.get(word.course_key):
+            titles[word.course_key] = word.title
+        titles.setdefault(word.course_key, None)
+    runs = {key: service.course_run_for(session, key, title) for key, title in titles.items()}
+    by_org: dict[int, list[_Item]] = {}
+    for index, word in enumerate(words):
+        org, course = runs[word.course_key]
+        by_org.setdefault(org.id, []).append(_Item(index, word, course))
+    outcomes: dict[int, WordOutcome] = {}
+    for items in by_org.values():
+        org = runs[items[0].word.course_key][0]
+        outcomes.update(_apply_in_org(service, session, org, items))
+    return [outcomes[i] for i in range(len(words))]
+
+
+def after_awards(service: OpenEdxService, session: Session, outcomes: list[WordOutcome]) -> None:
+    """Programs naming an awarded course, each in its own unit (as one word at a time
+    does); a run no program names costs one query per batch, not one per learner."""
+    named: dict[tuple[int, str], bool] = {}
+    for outcome in outcomes:
+        if outcome.status not in (AWARDED, "already_awarded"):
+            continue
+        key = (outcome.org.id, outcome.course.course_key)
+        if key not in named:
+            named[key] = bool(catalog.programs_with_course(session, *key))
+        if named[key]:
+            service.grading.after_course_award(
+                session, outcome.org, outcome.learner_id, outcome.course,
+                outcome.word.actor, outcome.word.event_id,
+            )  # fmt: skip
+
+
+def _apply_in_org(
+    service: OpenEdxService, session: Session, org: Organization, items: list[_Item]
+) -> dict[int, WordOutcome]:
+    learners = _learners(service, session, org, items)
+    for item in items:
+        item.learner = learners[item.index]
+    stored = repository.certificates_for(
+        session, org.id, {(_learner(i).id, _key(i)) for i in items}, lock=True
+    )
+    outcomes: dict[int, WordOutcome] = {}
+    fresh: list[_Item] = []
+    for item in items:
+        item.stored = stored.get((_learner(item).id, _key(item)))
+        if item.stored is None or _newer(item.word, item.stored):
+            fresh.append(item)
+            continue
+        status = item.word.status
+        answer = f"already_{status}" if item.stored.status == status else "stale"
+        outcomes[item.index] = WordOutcome(answer, org, item.course, _learner(item).id, item.word)
+    pairs = {(_learner(i).id, i.course.id) for i in fresh}
+    standing = awards.course_awards_for_pairs(session, org.id, pairs)
+    current = credentials.by_uuids(session, [a.credential_uuid for a in standing.values()])
+    grades = awards.grades_for_pairs(session, pairs)
+    planned: dict[str | None, list[tuple[_Item, AwardPlan]]] = {}
+    audits: list[dict[str, Any]] = []
+    for item in fresh:
+        learner, word = _learner(item), item.word
+        award = standing.get((learner.id, item.course.id))
+        record = current.get(award.credential_uuid) if award is not None else None
+        item.credential_uuid = item.stored.credential_uuid if item.stored is not None else None
+        if word.status == REVOKED:
+            if record is not None and record.status != CredentialStatus.REVOKED:
+                why = word.reason or "revoked by the LMS (Open edX)"
+                service.credential_status.revoke(session, record, why, word.actor)
+                audits.append(_audit_row(org, learner, item, why, record.uuid))
+            status = REVOKED
+        elif award is None:
+            facts = service.facts_of(item.course, grades.get((learner.id, item.course.id)),
+                                     word.lms_time)  # fmt: skip
+            reason = _award_reason(word)
+            plan = AwardPlan(item.course, learner, facts, word.mode, word.event_id, reason)
+            planned.setdefault(word.actor, []).append((item, plan))
+            continue
+        elif record is not None and record.status != CredentialStatus.REVOKED:
+            item.credential_uuid, status = record.uuid, "already_awarded"
+        else:  # the award's credential was revoked: a new one replaces it
+            facts = service.facts_of(item.course, grades.get((learner.id, item.course.id)),
+                                     word.lms_time)  # fmt: skip
+            issued, _ = service.grading.award_decided(
+                session, org, item.course, learner, facts, mode=word.mode,
+                event_id=word.event_id, actor=word.actor, reason=_award_reason(word),
+            )  # fmt: skip
+            item.credential_uuid, status = issued.uuid, AWARDED
+        outcomes[item.index] = WordOutcome(status, org, item.course, learner.id, word)
+    for actor, plans in planned.items():
+        records = service.grading.award_many(session, org, [plan for _, plan in plans], actor)
+        for (item, plan), issued_record in zip(plans, records, strict=True):
+            item.credential_uuid = issued_record.uuid
+            outcomes[item.index] = WordOutcome(
+                AWARDED, org, item.course, plan.learner.id, item.word
+            )
+    _store_words(session, org, fresh)
+    awards.insert_audit_events(session, audits)
+    return outcomes
+
+
+def _store_words(session: Session, org: Organization, fresh: list[_Item]) -> None:
+    """The LMS's word on each fresh item: new rows together, changed rows together."""
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for item in fresh:
+        word = item.word
+        if item.stored is None:
+            new_rows.append(
+                {
+                    "uuid": str(uuid.uuid4()), "org_id": org.id, "learner_id": _learner(item).id,
+                    "credential_key": _key(item), "type": COURSE_RUN,
+                    "course_run_key": item.course.key, "program_uuid": None, "mode": word.mode,
+                    "status": word.status, "lms_time": word.lms_time, "visible_date": None,
+                    "date_override": None, "credential_uuid": item.credential_uuid,
+                    "created_at": now, "modified_at": now,
+                }
+            )  # fmt: skip
+        else:
+            changed.append(
+                {
+                    "b_id": item.stored.id, "status": word.status, "lms_time": word.lms_time,
+                    "mode": word.mode if word.mode is not None else item.stored.mode,
+                    "credential_uuid": item.credential_uuid, "modified_at": now,
+                }
+            )  # fmt: skip
+    repository.insert_certificates(session, new_rows)
+    repository.update_certificates(session, changed)
+
+
+def _newer(word: CertificateWord, stored: OpenEdxCertificate) -> bool:
+    """``set_certificate_if_newer``'s rule: the LMS's newer word wins; at the same instant a
+    revocation wins over an award; the same word again changes nothing."""
+    stored_time = as_utc(stored.lms_time)
+    if stored_time < word.lms_time:
+        return True
+    return word.status == REVOKED and stored_time == word.lms_time and stored.status != REVOKED
+
+
+def _award_reason(word: CertificateWord) -> str:
+    from app.integrations.openedx.service import certificate_reason
+
+    return certificate_reason(word.mode, word.event_id)
+
+
+def _audit_row(
+    org: Organization, learner: Learner, item: _Item, why: str, credential_uuid: str
+) -> dict[str, Any]:
+    return {
+        "org_id": org.id, "at": utcnow(), "actor": item.word.actor, "action": REVOKED,
+        "kind": CredentialKind.COURSE, "learner_lms_id": learner.lms_id,
+        "course_run": item.course.key, "program_slug": None,
+        "credential_uuid": credential_uuid, "event_id": item.word.event_id,
+        "reason": why[:1000],
+    }  # fmt: skip
+
+
+def _learner(item: _Item) -> Learner:
+    assert item.learner is not None
+    return item.learner
+
+
+def _key(item: _Item) -> str:
+    return f"{COURSE_RUN}:{item.course.key}"
+
+
+def _learners(
+    service: OpenEdxService, session: Session, org: Organization, items: list[_Item]
+) -> dict[int, Learner]:
+    """Each word's learner. Learners never seen (no username row, no user id row, no learner
+    of that LMS id) are created together; known ones are read together; anything else is
+    resolved one at a time by ``learner_for``, after the group, in order."""
+    from app.integrations.openedx.service import learner_ref
+
+    words = [(item.index, item.word) for item in items]
+    logins = Counter(w.login for _, w in words if w.login)
+    uids = Counter(w.uid for _, w in words if w.uid)
+    users = repository.users_by_usernames(session, org.id, list(logins))
+    by_uid = repository.users_by_lms_user_ids(session, org.id, list(uids))
+    lms_ids = [w.uid or w.login for _, w in words if w.login and w.login not in users]
+    known = awards.learners_by_lms_ids(session, org.id, [i for i in lms_ids if i])
+    found: dict[int, int] = {}
+    create: dict[int, CertificateWord] = {}
+    alone: list[tuple[int, CertificateWord]] = []
+    for index, word in words:
+        login, uid = word.login, word.uid
+        if login is None or logins[login] > 1 or (uid is not None and uids[uid] > 1):
+            alone.append((index, word))
+        elif login in users:
+            user = users[login]
+            if uid is None or user.lms_user_id == uid:
+                found[index] = user.learner_id
+            else:
+                alone.append((index, word))  # the user id changes hands: one at a time
+        elif (uid is not None and uid in by_uid) or (uid or login) in known:
+            alone.append((index, word))  # a renamed user, or a learner of our own API
+        else:
+            create[index] = word
+    refs = {i: learner_ref(w.uid or w.login or "", w.name, w.email) for i, w in create.items()}
+    now = utcnow()
+    awards.insert_learners(
+        session,
+        [
+            {
+                "org_id": org.id, "lms_id": ref.id, "name": ref.name or "", "email": ref.email,
+                "holder_did": None, "info_timestamp": create[i].lms_time,
+                "created_at": now, "updated_at": now,
+            }
+            for i, ref in refs.items()
+        ],
+    )  # fmt: skip
+    created = awards.learners_by_lms_ids(session, org.id, [ref.id for ref in refs.values()])
+    repository.insert_users(
+        session,
+        [
+            {
+                "org_id": org.id, "username": word.login, "lms_user_id": word.uid,
+                "learner_id": created[refs[i].id].id,
+            }
+            for i, word in create.items()
+        ],
+    )  # fmt: skip
+    learners = {i: created[ref.id] for i, ref in refs.items()}
+    read = repository.learners_by_ids(session, list(set(found.values())))
+    for index, word in words:
+        if index not in found:
+            continue
+        learner = read[found[index]]
+        if word.name or word.email:
+            ref = learner_ref(learner.lms_id, word.name, word.email)
+            if brings_news(ref, learner, word.lms_time):
+                learner = service.grading.upsert_learner(session, org, ref, word.lms_time)
+        learners[index] = learner
+    for index, word in alone:
+        learners[index] = service.learner_for(
+            session, org, word.username, word.lms_user_id, word.name, word.email, word.lms_time
+        )
+    return learners
