@@ -105,6 +105,7 @@ def make_consumer(
     batch_size: int = 100,
     claim_idle_ms: int = 60_000,
     commit_every: int = 0,
+    grouped: bool = True,
 ) -> Any:
     """One in-process consumer with the real dispatcher and services."""
     from app.integrations.openedx.eventbus.consumer import ConsumerPolicy, StreamConsumer
@@ -116,7 +117,7 @@ def make_consumer(
     return StreamConsumer(
         redis_client,
         site.services.engine,
-        Dispatcher(codec, site.services.openedx, stream),
+        Dispatcher(codec, site.services.openedx, stream, grouped=grouped),
         stream=stream,
         group=group,
         consumer=consumer,
