@@ -4,6 +4,11 @@ Indexes are drawn at random (BSL §6.1 herd privacy) and a unique constraint on
 (list, position) makes reuse impossible even across workers; the caller retries on a clash.
 A list is signed in the transaction that creates it and re-signed, under its row lock, in the
 one that changes a bit (or revokes the key that signed it): reads serve what is stored.
+
+Two things keep parallel batch writers (event-bus consumers) from queuing on a list's row:
+``deferred_signing`` re-signs each changed list once, at the end of the batch, instead of
+locking and signing it per change; and on PostgreSQL a batch claims its slots in a
+transaction of its own, committed at once, instead of holding the row until its commit.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session
 
 from app.core.status.bitstring import Bitstring
@@ -27,6 +35,7 @@ from app.core.vocabulary import DATA_INTEGRITY_V2
 from app.credentials import status_repository as repository
 from app.credentials.documents import serialize, timestamp
 from app.credentials.signing import CredentialSigner
+from app.db import is_sqlite
 from app.errors import ServiceUnavailable
 from app.issuers import repository as orgs
 from app.issuers.identity import IssuerIdentity
@@ -34,6 +43,16 @@ from app.models import Organization, StatusEntry, StatusList
 from app.models.enums import StatusListFormat
 
 _RANDOM_TRIES = 8
+
+#: ``session.info`` keys: the lists changed in a ``deferred_signing`` block, and the lists
+#: whose row the session's current transaction has locked or created.
+_DEFERRED = "laurel.status_lists.deferred"
+_HELD = "laurel.status_lists.held"
+
+#: How long a claim apart waits for a list's row before claiming in the caller's transaction
+#: instead. Others hold it for a statement or a re-sign (milliseconds); a longer wait is a lock
+#: taken by a whole transaction, or a cycle through the caller that PostgreSQL cannot see.
+_CLAIM_APART_LOCK_TIMEOUT = "1s"
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,11 @@ class StatusListService:
         filled it). Positions are drawn at random and the unique constraint refuses a clash
         (the caller redoes the unit with ``careful``, which first asks which are taken); a
         list more than half full is always drawn from carefully.
+
+        On PostgreSQL a batch (``count > 1``) claims in a transaction of its own, committed
+        at once (``_claim``): should the caller's transaction roll back, the slots stay
+        counted. The counter is only a fullness hint (positions are guarded by the unique
+        constraint), so the cost is capacity: the list closes a little before it is full.
         """
         key = (org.id, purpose, fmt)
         with self._lock:
@@ -114,10 +138,26 @@ class StatusListService:
         careful = careful or claimed * 2 > hint.size
         return [Allocation(hint, p) for p in self._positions(session, hint, count, careful)]
 
-    @staticmethod
-    def _claim(session: Session, status_list: OpenList, count: int) -> int | None:
-        """Claim ``count`` slots; None when the list cannot take them (full or gone)."""
-        return repository.claim_slots(session, status_list.id, count)
+    def _claim(self, session: Session, status_list: OpenList, count: int) -> int | None:
+        """Claim ``count`` slots; None when the list cannot take them (full or gone).
+
+        A batch on PostgreSQL claims apart, so that a parallel batch is not held up until
+        this one commits: not a list this transaction holds (it would wait for itself) or
+        created (no other transaction can see it yet), and not after waiting too long.
+        """
+        if count > 1 and status_list.id not in _held(session):
+            engine = session.get_bind().engine
+            if not is_sqlite(engine):
+                try:
+                    return repository.claim_slots_apart(
+                        engine, status_list.id, count, _CLAIM_APART_LOCK_TIMEOUT
+                    )
+                except repository.ClaimWouldWait:
+                    pass  # wait in the caller's transaction: a real deadlock is detected there
+        claimed = repository.claim_slots(session, status_list.id, count)
+        if claimed is not None:
+            _held(session).add(status_list.id)
+        return claimed
 
     def _open_list(
         self, session: Session, org: Organization, purpose: str, fmt: str, count: int
@@ -135,6 +175,7 @@ class StatusListService:
         )
         session.add(status_list)
         session.flush()
+        _held(session).add(status_list.id)  # its claim stays in this transaction
         self._sign(session, status_list)  # all zeros: valid until a bit changes
         snapshot = OpenList.of(status_list)
         claimed = self._claim(session, snapshot, count)
@@ -202,13 +243,71 @@ class StatusListService:
     # -- status changes -------------------------------------------------------------------
 
     def set_bit(self, session: Session, entry: StatusEntry, value: bool) -> None:
-        """Flip one entry and re-sign its list, under the list's row lock. Caller commits."""
-        status_list = repository.lock_list(session, entry.list_id)
-        assert status_list is not None
+        """Flip one entry and re-sign its list, under the list's row lock. Caller commits.
+
+        Inside ``deferred_signing`` only the entry is written: the block re-signs the list.
+        """
+        changed: set[int] | None = session.info.get(_DEFERRED)
+        if changed is not None:
+            self._flip(session, entry, value)
+            changed.add(entry.list_id)
+            return
+        status_list = self._lock_row(session, entry.list_id)
+        self._flip(session, entry, value)
+        self._bump_and_sign(session, status_list)
+
+    @contextmanager
+    def deferred_signing(self, session: Session) -> Iterator[None]:
+        """Re-sign each list changed in the block once, when it ends, not once per change.
+
+        ``set_bit`` inside takes no list lock: a batch of revocations does not hold its lists'
+        rows (and so every other writer of them) from its first change to its commit. On a
+        normal exit each changed list is locked, in ascending id order (two batches cannot
+        deadlock on them), its version bumped and it is signed as the last change left it.
+        On an exception nothing is signed: the caller's transaction rolls back. Nested blocks
+        belong to the outermost one. A list changed only in a savepoint rolled back since is
+        signed again unchanged: harmless. A commit inside the block re-signs first, so a
+        committed list always matches its bits.
+        """
+        if _DEFERRED in session.info:  # nested: the outermost block re-signs
+            yield
+            return
+        changed: set[int] = set()
+
+        def before_commit(committing: Session) -> None:
+            # Not a savepoint's release (nor, indistinguishably, a commit with one still open).
+            if not committing.in_nested_transaction():
+                self._resign_changed(committing, changed)
+
+        session.info[_DEFERRED] = changed
+        event.listen(session, "before_commit", before_commit)
+        try:
+            yield
+        finally:
+            event.remove(session, "before_commit", before_commit)
+            del session.info[_DEFERRED]
+        self._resign_changed(session, changed)
+
+    def _resign_changed(self, session: Session, changed: set[int]) -> None:
+        for list_id in sorted(changed):
+            self._bump_and_sign(session, self._lock_row(session, list_id))
+        changed.clear()
+
+    @staticmethod
+    def _flip(session: Session, entry: StatusEntry, value: bool) -> None:
         entry.is_set = value
         session.add(entry)
         session.flush()
-        repository.bump_version(session, entry.list_id)
+
+    @staticmethod
+    def _lock_row(session: Session, list_id: int) -> StatusList:
+        status_list = repository.lock_list(session, list_id)
+        assert status_list is not None
+        _held(session).add(list_id)
+        return status_list
+
+    def _bump_and_sign(self, session: Session, status_list: StatusList) -> None:
+        repository.bump_version(session, status_list.id)
         session.refresh(status_list)
         self._sign(session, status_list)
 
@@ -238,9 +337,7 @@ class StatusListService:
         in the caller's transaction; returns how many."""
         stale = repository.stale_lists(session, org_id)
         for status_list in stale:
-            locked = repository.lock_list(session, status_list.id)
-            assert locked is not None
-            self._sign(session, locked)
+            self._sign(session, self._lock_row(session, status_list.id))
         return len(stale)
 
     def on_key_revoked(self, session: Session, org_id: int | None) -> None:
@@ -270,6 +367,18 @@ class StatusListService:
                 url, ctx.did, status_list.purpose, encoded, timestamp()
             )
         return serialize(self.signer.sign(unsigned, ctx))
+
+
+def _held(session: Session) -> set[int]:
+    """The lists whose row the session's current transaction has locked or created (a claim
+    apart would wait for this very transaction). Kept with the transaction it belongs to: a
+    new transaction starts with none. Locks a rolled-back savepoint released may stay listed:
+    their claims then wait in the transaction, as every claim did before claims apart."""
+    transaction = session.get_transaction()
+    held: tuple[object, set[int]] | None = session.info.get(_HELD)
+    if held is None or held[0] is not transaction:
+        held = session.info[_HELD] = (transaction, set())
+    return held[1]
 
 
 class ListFull(ServiceUnavailable):
