@@ -143,9 +143,13 @@ class StatusListService:
 
         A batch on PostgreSQL claims apart, so that a parallel batch is not held up until
         this one commits: not a list this transaction holds (it would wait for itself) or
-        created (no other transaction can see it yet), and not after waiting too long.
+        created (no other transaction can see it yet), and not after waiting too long. So does
+        a single claim inside ``deferred_signing`` (an event-bus batch issuing one credential
+        alone): held to the commit, it would close a cycle with a parallel batch that waits on
+        this one's rows while holding the list for its final re-sign.
         """
-        if count > 1 and status_list.id not in _held(session):
+        batch = count > 1 or _DEFERRED in session.info  # a deferred block is a batch too
+        if batch and status_list.id not in _held(session):
             engine = session.get_bind().engine
             if not is_sqlite(engine):
                 try:

@@ -39,12 +39,16 @@ from app.awards.plans import AwardPlan, brings_news
 from app.catalog import repository as catalog
 from app.credentials import repository as credentials
 from app.db import as_utc, utcnow
+from app.errors import AppError
 from app.integrations.openedx import repository
 from app.models import Course, Learner, OpenEdxCertificate, Organization
 from app.models.enums import CredentialKind, CredentialStatus
 
 if TYPE_CHECKING:
     from app.integrations.openedx.service import OpenEdxService
+
+#: The organization and run of each course key of a batch (None: not connected).
+Runs = dict[str, tuple[Organization, Course] | None]
 
 AWARDED = "awarded"
 REVOKED = "revoked"
@@ -100,25 +104,48 @@ class _Item:
     credential_uuid: str | None = None
 
 
-def apply_words(
-    service: OpenEdxService, session: Session, words: list[CertificateWord]
-) -> list[WordOutcome]:
-    """Each word's outcome, in order (at most one word per learner and run). Raises
-    (anything) when the words must go one at a time: the caller's savepoint is undone."""
+def course_runs(service: OpenEdxService, session: Session, words: list[CertificateWord]) -> Runs:
+    """The organization and run of each course key the words name, created on first sight
+    (titled by the first award that has a title, as one word at a time does); None for a
+    key no organization connected (or malformed). Call it outside the rounds' savepoints: a
+    run created in a savepoint that is undone would be gone for the later rounds."""
     titles: dict[str, str | None] = {}
     for word in words:
         if word.status == AWARDED and word.title and not titles.get(word.course_key):
             titles[word.course_key] = word.title
         titles.setdefault(word.course_key, None)
-    runs = {key: service.course_run_for(session, key, title) for key, title in titles.items()}
+    runs: Runs = {}
+    for key, title in titles.items():
+        if service.connection_for_course_key(session, key) is None:
+            runs[key] = None
+            continue
+        try:
+            runs[key] = service.course_run_for(session, key, title)
+        except AppError:
+            runs[key] = None  # one word at a time says why
+    return runs
+
+
+def apply_words(
+    service: OpenEdxService,
+    session: Session,
+    words: list[CertificateWord],
+    runs: Runs,
+) -> list[WordOutcome]:
+    """Each word's outcome, in order (at most one word per learner and run; every run
+    connected, from ``course_runs``). Raises (anything) when the words must go one at a
+    time: the caller's savepoint is undone."""
     by_org: dict[int, list[_Item]] = {}
+    orgs: dict[int, Organization] = {}
     for index, word in enumerate(words):
-        org, course = runs[word.course_key]
+        run = runs[word.course_key]
+        assert run is not None, "words of unconnected runs go one at a time"
+        org, course = run
+        orgs[org.id] = org
         by_org.setdefault(org.id, []).append(_Item(index, word, course))
     outcomes: dict[int, WordOutcome] = {}
-    for items in by_org.values():
-        org = runs[items[0].word.course_key][0]
-        outcomes.update(_apply_in_org(service, session, org, items))
+    for org_id, items in by_org.items():
+        outcomes.update(_apply_in_org(service, session, orgs[org_id], items))
     return [outcomes[i] for i in range(len(words))]
 
 
@@ -231,6 +258,7 @@ def _store_words(session: Session, org: Organization, fresh: list[_Item]) -> Non
                     "credential_uuid": item.credential_uuid, "modified_at": now,
                 }
             )  # fmt: skip
+    new_rows.sort(key=lambda row: (row["learner_id"], row["credential_key"]))  # one order
     repository.insert_certificates(session, new_rows)
     repository.update_certificates(session, changed)
 
@@ -304,6 +332,7 @@ def _learners(
         else:
             create[index] = word
     refs = {i: learner_ref(w.uid or w.login or "", w.name, w.email) for i, w in create.items()}
+    refs = dict(sorted(refs.items(), key=lambda item: item[1].id))  # parallel batches: one order
     now = utcnow()
     awards.insert_learners(
         session,

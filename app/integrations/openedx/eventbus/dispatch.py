@@ -26,13 +26,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.awards.units import run_unit
 from app.db import as_utc
 from app.errors import AppError, Conflict, NotFound
 from app.integrations.openedx import certificate_batch
-from app.integrations.openedx.certificate_batch import CertificateWord
+from app.integrations.openedx.certificate_batch import CertificateWord, Runs
 from app.integrations.openedx.eventbus import repository
 from app.integrations.openedx.eventbus.avro import AvroCodec
 from app.integrations.openedx.eventbus.consumer import TRANSIENT, RetryLater
@@ -55,6 +56,9 @@ log = logging.getLogger("laurel.eventbus")
 
 #: Who issued and revoked, in credentials and audit rows (at most 64 characters there).
 ACTOR = "openedx-event-bus"
+
+#: Tries of a grouped round that lost a unique constraint to a parallel consumer.
+ROUND_ATTEMPTS = 3
 
 #: edx-platform CertificateStatuses.PASSED_STATUSES: the LMS granted the certificate.
 PASSING_STATUSES = frozenset({"downloadable", "generating", "downloading", "regenerating"})
@@ -92,7 +96,11 @@ class Dispatcher:
         """Apply a batch: first certificates together (``certificate_batch``), everything
         else one entry at a time, each in its savepoint (a poison entry is undone alone).
         A transient error (``TRANSIENT``) is raised: the whole batch is undone and read
-        again."""
+        again. Status lists the batch changes are re-signed once, at its end."""
+        with self.openedx.credential_status.lists.deferred_signing(session):
+            return self._apply_batch(session, entries)
+
+    def _apply_batch(self, session: Session, entries: list[BusEntry]) -> list[str | Exception]:
         results: list[str | Exception | None] = [None] * len(entries)
         decoded: dict[int, dict[str, Any]] = {}
         for n, entry in enumerate(entries):
@@ -163,16 +171,10 @@ class Dispatcher:
         applied: set[int] = set()
         if not self.grouped:
             return applied
-        for words in self._rounds(session, entries, decoded, todo):
-            try:
-                with session.begin_nested():
-                    outcomes = certificate_batch.apply_words(
-                        self.openedx, session, [word for _, word in words]
-                    )
-            except TRANSIENT:
-                raise
-            except Exception as exc:  # a concurrent writer or a refused item: one at a time
-                log.info("certificate words applied one entry at a time: %r", exc)
+        rounds, runs = self._rounds(session, entries, decoded, todo)
+        for words in rounds:
+            outcomes = self._apply_round(session, [word for _, word in words], runs)
+            if outcomes is None:
                 break
             for (n, _), outcome in zip(words, outcomes, strict=True):
                 results[n] = outcome.status
@@ -180,13 +182,33 @@ class Dispatcher:
             certificate_batch.after_awards(self.openedx, session, outcomes)
         return applied
 
+    def _apply_round(
+        self, session: Session, words: list[CertificateWord], runs: Runs
+    ) -> list[certificate_batch.WordOutcome] | None:
+        """One round in a savepoint; None when it has to go one entry at a time. A unique
+        constraint lost to a parallel consumer (both created the same learner) is tried again
+        once or twice: the winner has committed by then, so the round now reads its rows."""
+        for attempt in range(1, ROUND_ATTEMPTS + 1):
+            try:
+                with session.begin_nested():
+                    return certificate_batch.apply_words(self.openedx, session, words, runs)
+            except TRANSIENT:
+                raise
+            except IntegrityError as exc:
+                if attempt == ROUND_ATTEMPTS:
+                    log.info("certificate words applied one entry at a time: %r", exc.orig)
+            except Exception as exc:  # a refused item: one at a time answers each
+                log.info("certificate words applied one entry at a time: %r", exc)
+                return None
+        return None
+
     def _rounds(
         self,
         session: Session,
         entries: list[BusEntry],
         decoded: dict[int, dict[str, Any]],
         todo: list[int],
-    ) -> list[list[tuple[int, CertificateWord]]]:
+    ) -> tuple[list[list[tuple[int, CertificateWord]]], Runs]:
         """The certificate words the grouped path takes, in rounds: an entry comes in a later
         round than every earlier entry about the same learner and run, so each learner's
         words apply in stream order. Left to one at a time: entries of runs no organization
@@ -205,14 +227,11 @@ class Dispatcher:
                 others.update(subjects[n])
             else:
                 words[n] = word
-        connected: dict[str, bool] = {}
+        runs = certificate_batch.course_runs(self.openedx, session, list(words.values()))
         last_round: dict[tuple[str, str], int] = {}
         rounds: list[list[tuple[int, CertificateWord]]] = []
         for n, word in words.items():
-            key = word.course_key
-            if key not in connected:
-                connected[key] = self.openedx.connection_for_course_key(session, key) is not None
-            if not connected[key] or any(s in others for s in subjects[n]):
+            if runs[word.course_key] is None or any(s in others for s in subjects[n]):
                 continue
             number = 1 + max((last_round.get(s, -1) for s in subjects[n]), default=-1)
             for s in subjects[n]:
@@ -220,7 +239,7 @@ class Dispatcher:
             if number == len(rounds):
                 rounds.append([])
             rounds[number].append((n, word))
-        return rounds
+        return rounds, runs
 
     def _word(self, entry: BusEntry, record: dict[str, Any]) -> CertificateWord | None:
         """The certificate word an entry says (None: not a certificate award or revocation)."""

@@ -64,11 +64,13 @@ def claim_events(session: Session, events: list[tuple[str, str, str, str]]) -> s
     table = BusEvent.__table__  # type: ignore[attr-defined]
     stmt = (
         _insert(session, BusEvent)
-        .values([{**row, "processed_at": func.now()} for row in rows.values()])
+        .values(processed_at=func.now())
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(table.c.event_id)
     )
-    return {str(event_id) for event_id in session.execute(stmt).scalars()}
+    # One compiled statement for any count (insertmanyvalues batches the rows).
+    claimed = session.execute(stmt, list(rows.values())).scalars()
+    return {str(event_id) for event_id in claimed}
 
 
 def release_event(session: Session, event_id: str) -> None:
