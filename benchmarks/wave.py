@@ -187,7 +187,7 @@ class Throwaway:
             "LAUREL_KEYS_DIR": str(self.settings.keys_dir),
             "LAUREL_BASE_URL": "https://wave.laurel.test",
             "LAUREL_EVENT_BUS_REDIS_URL": self.redis_url,
-            "LAUREL_EVENT_BUS_BATCH_SIZE": "100",
+            "LAUREL_EVENT_BUS_BATCH_SIZE": os.environ.get("WAVE_BATCH", "100"),
             "LAUREL_EVENT_BUS_COMMIT_EVERY": str(commit_every),
             "LAUREL_EVENT_BUS_PROGRESS_SECONDS": "5",
             "LAUREL_LOG_LEVEL": "WARNING",

@@ -8,6 +8,7 @@ from sqlalchemy import Insert, bindparam, false, insert, union_all, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
@@ -57,6 +58,57 @@ def lock(session: Session, record: IssuedCredential) -> IssuedCredential:
         )
     session.refresh(record, with_for_update=True)
     return record
+
+
+def lock_many(session: Session, uuids: list[str]) -> dict[str, IssuedCredential]:
+    """``lock`` for many credentials, in one statement and uuid order (two batches cannot
+    deadlock on them); each read as it is now under its lock."""
+    session.flush()
+    uuids = sorted(set(uuids))
+    if not uuids:
+        return {}
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(IssuedCredential)
+            .where(col(IssuedCredential.uuid).in_(uuids))
+            .values(status=IssuedCredential.status)
+            .execution_options(synchronize_session=False)
+        )
+    stmt = (
+        select(IssuedCredential)
+        .where(col(IssuedCredential.uuid).in_(uuids))
+        .order_by(col(IssuedCredential.uuid))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {record.uuid: record for record in session.exec(stmt)}
+
+
+def set_statuses(
+    session: Session, changes: list[tuple[IssuedCredential, str, str | None, str, str | None]]
+) -> None:
+    """Many status changes ((record, status, reason, history action, actor)): the rows in
+    one executemany, their history in another; the records in the session say so too."""
+    if not changes:
+        return
+    table = _CREDENTIALS
+    session.connection().execute(
+        update(table)
+        .where(table.c.uuid == bindparam("b_uuid"))
+        .values(status=bindparam("b_status"), status_reason=bindparam("b_reason")),
+        [{"b_uuid": r.uuid, "b_status": st, "b_reason": why} for r, st, why, _, _ in changes],
+    )
+    now = utcnow()
+    session.connection().execute(
+        _INSERT_EVENT,
+        [
+            {"credential_uuid": r.uuid, "action": action, "reason": why, "actor": actor, "at": now}
+            for r, _, why, action, actor in changes
+        ],
+    )
+    for record, status, why, _, _ in changes:
+        set_committed_value(record, "status", status)
+        set_committed_value(record, "status_reason", why)
 
 
 def renewal_of(session: Session, uuid: str) -> IssuedCredential | None:

@@ -72,11 +72,60 @@ class CredentialStatusService:
         if previous == CredentialStatus.SUSPENDED:
             self._flip(session, record, StatusPurpose.SUSPENSION, False, required=False)
         self._change(session, record, CredentialStatus.REVOKED, StatusAction.REVOKED, reason, actor)
-        for listener in self.on_revoked:  # the cascades (programs, wallet copies)
+        self._cascade(session, record, actor)
+        return record
+
+    def _cascade(self, session: Session, record: IssuedCredential, actor: str | None) -> None:
+        """What falls with a revoked credential (program awards, wallet copies), each
+        revoked under its own row lock."""
+        for listener in self.on_revoked:
             for follower in list(listener(session, record, actor)):
                 if credentials.lock(session, follower.record).status != CredentialStatus.REVOKED:
                     self.revoke(session, follower.record, follower.reason, actor)
-        return record
+
+    def revoke_many(
+        self,
+        session: Session,
+        changes: list[tuple[IssuedCredential, str | None]],
+        actor: str | None,
+    ) -> list[IssuedCredential]:
+        """``revoke`` for a batch of (credential, reason): the row locks in one statement,
+        the bits, statuses and history rows in a few (inside ``deferred_signing``, one
+        re-sign per list at its end); the cascades one credential at a time, as ``revoke``
+        runs them. A credential found revoked under its lock is left as it is (``revoke``
+        would refuse it). Returns the credentials revoked now."""
+        locked = credentials.lock_many(session, [record.uuid for record, _ in changes])
+        todo = [
+            (locked[record.uuid], reason, locked[record.uuid].status)
+            for record, reason in changes
+            if record.uuid in locked and locked[record.uuid].status != CredentialStatus.REVOKED
+        ]
+        entries = repository.entries_of_many(session, [record.uuid for record, _, _ in todo])
+        flips = []
+        for record, _, previous in todo:
+            by_purpose = {status_list.purpose: entry for entry, status_list in entries[record.uuid]}
+            if StatusPurpose.REVOCATION not in by_purpose:
+                raise Conflict("the credential carries no revocation status entry", field="status")
+            flips.append((by_purpose[StatusPurpose.REVOCATION], True))
+            if previous == CredentialStatus.SUSPENDED and StatusPurpose.SUSPENSION in by_purpose:
+                flips.append((by_purpose[StatusPurpose.SUSPENSION], False))
+        self.lists.set_bits(session, flips)
+        credentials.set_statuses(
+            session,
+            [
+                (record, CredentialStatus.REVOKED, reason, StatusAction.REVOKED, actor)
+                for record, reason, _ in todo
+            ],
+        )
+        for record, _, _ in todo:
+            for listener in self.on_revoked:  # the cascades (programs, wallet copies)
+                for follower in list(listener(session, record, actor)):
+                    if (
+                        credentials.lock(session, follower.record).status
+                        != CredentialStatus.REVOKED
+                    ):
+                        self.revoke(session, follower.record, follower.reason, actor)
+        return [record for record, _, _ in todo]
 
     def suspend(
         self, session: Session, record: IssuedCredential, reason: str | None, actor: str | None

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from app.core.status.bitstring import Bitstring
@@ -259,6 +260,20 @@ class StatusListService:
         status_list = self._lock_row(session, entry.list_id)
         self._flip(session, entry, value)
         self._bump_and_sign(session, status_list)
+
+    def set_bits(self, session: Session, changes: list[tuple[StatusEntry, bool]]) -> None:
+        """``set_bit`` for many entries: inside ``deferred_signing`` in one statement (the
+        block re-signs their lists); outside it, one at a time."""
+        changed: set[int] | None = session.info.get(_DEFERRED)
+        if changed is None:
+            for entry, value in changes:
+                self.set_bit(session, entry, value)
+            return
+        session.flush()
+        repository.set_entries(session, [(entry.id, value) for entry, value in changes])
+        for entry, value in changes:
+            set_committed_value(entry, "is_set", value)
+            changed.add(entry.list_id)
 
     @contextmanager
     def deferred_signing(self, session: Session) -> Iterator[None]:

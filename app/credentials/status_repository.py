@@ -141,6 +141,32 @@ def entries_of(session: Session, credential_uuid: str) -> list[tuple[StatusEntry
     return list(session.exec(stmt))
 
 
+def entries_of_many(
+    session: Session, credential_uuids: list[str]
+) -> dict[str, list[tuple[StatusEntry, StatusList]]]:
+    found: dict[str, list[tuple[StatusEntry, StatusList]]] = {u: [] for u in credential_uuids}
+    if not credential_uuids:
+        return found
+    stmt = (
+        select(StatusEntry, StatusList)
+        .join(StatusList, col(StatusList.id) == StatusEntry.list_id)
+        .where(col(StatusEntry.credential_uuid).in_(credential_uuids))
+    )
+    for entry, status_list in session.exec(stmt):
+        found[entry.credential_uuid].append((entry, status_list))
+    return found
+
+
+def set_entries(session: Session, changes: list[tuple[int, bool]]) -> None:
+    """Many entries' bits ((entry id, value)) in one executemany."""
+    if changes:
+        table = StatusEntry.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(is_set=bindparam("b_set")),
+            [{"b_id": entry_id, "b_set": value} for entry_id, value in changes],
+        )
+
+
 def stale_lists(session: Session, org_id: int | None = None) -> list[StatusList]:
     """Lists never signed, or signed before their last change (or by a revoked key)."""
     stmt = select(StatusList).where(

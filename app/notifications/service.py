@@ -83,6 +83,8 @@ class Notifier:
         self, session: Session, org: Organization, learner: Learner, record: IssuedCredential
     ) -> None:
         """A course or program credential was issued (a first award or a renewal)."""
+        if not self.enabled:
+            return  # no outbox: nothing to look up
         kind = _AWARD_KINDS.get(record.kind)
         if kind is None or not self._wanted(session, org, learner, kind):
             return
@@ -105,7 +107,7 @@ class Notifier:
         self, session: Session, record: IssuedCredential, actor: str | None
     ) -> list[Cascade]:
         """CredentialStatusService.on_revoked: tell the learner (when the org wants it)."""
-        if record.kind not in _AWARD_KINDS:
+        if not self.enabled or record.kind not in _AWARD_KINDS:
             return []
         learner_id = self._learner_id(session, record)
         learner = session.get(Learner, learner_id) if learner_id else None

@@ -41,7 +41,7 @@ from app.credentials import repository as credentials
 from app.db import as_utc, utcnow
 from app.errors import AppError
 from app.integrations.openedx import repository
-from app.models import Course, Learner, OpenEdxCertificate, Organization
+from app.models import Course, IssuedCredential, Learner, OpenEdxCertificate, Organization
 from app.models.enums import CredentialKind, CredentialStatus
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def _apply_in_org(
     current = credentials.by_uuids(session, [a.credential_uuid for a in standing.values()])
     grades = awards.grades_for_pairs(session, pairs)
     planned: dict[str | None, list[tuple[_Item, AwardPlan]]] = {}
-    audits: list[dict[str, Any]] = []
+    revoking: dict[str | None, list[tuple[_Item, IssuedCredential]]] = {}
     for item in fresh:
         learner, word = _learner(item), item.word
         award = standing.get((learner.id, item.course.id))
@@ -198,9 +198,7 @@ def _apply_in_org(
         item.credential_uuid = item.stored.credential_uuid if item.stored is not None else None
         if word.status == REVOKED:
             if record is not None and record.status != CredentialStatus.REVOKED:
-                why = word.reason or "revoked by the LMS (Open edX)"
-                service.credential_status.revoke(session, record, why, word.actor)
-                audits.append(_audit_row(org, learner, item, why, record.uuid))
+                revoking.setdefault(word.actor, []).append((item, record))
             status = REVOKED
         elif award is None:
             facts = service.facts_of(item.course, grades.get((learner.id, item.course.id)),
@@ -228,8 +226,30 @@ def _apply_in_org(
                 AWARDED, org, item.course, plan.learner.id, item.word
             )
     _store_words(session, org, fresh)
-    awards.insert_audit_events(session, audits)
+    _revoke(service, session, org, revoking)
     return outcomes
+
+
+def _revoke(
+    service: OpenEdxService,
+    session: Session,
+    org: Organization,
+    revoking: dict[str | None, list[tuple[_Item, IssuedCredential]]],
+) -> None:
+    """The credentials the LMS's revocations take, revoked together, each audited."""
+    audits: list[dict[str, Any]] = []
+    for actor, pairs in revoking.items():
+        why = {item.index: item.word.reason or "revoked by the LMS (Open edX)" for item, _ in pairs}
+        revoked = service.credential_status.revoke_many(
+            session, [(record, why[item.index]) for item, record in pairs], actor
+        )
+        done = {record.uuid for record in revoked}
+        audits.extend(
+            _audit_row(org, _learner(item), item, why[item.index], record.uuid)
+            for item, record in pairs
+            if record.uuid in done
+        )
+    awards.insert_audit_events(session, audits)
 
 
 def _store_words(session: Session, org: Organization, fresh: list[_Item]) -> None:

@@ -4,6 +4,7 @@ re-awards, renames, grades and poison, consumed into two organizations, one each
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
+from app.core.status.bitstring import Bitstring
 from app.integrations.openedx.eventbus.avro import AvroCodec
 from app.integrations.openedx.eventbus.envelope import BusEntry, stream_name
 from app.integrations.openedx.eventbus.payloads import (
@@ -30,7 +32,9 @@ from app.models import (
     Learner,
     OpenEdxCertificate,
     OpenEdxUser,
+    StatusList,
 )
+from app.models.enums import CredentialStatus
 from tests.factories import Factory
 from tests.integrations.openedx.conftest import Site, connect_org
 from tests.integrations.openedx.eventbus.conftest import TOPIC, make_consumer, new_group
@@ -187,7 +191,30 @@ def test_grouped_batches_decide_as_one_entry_at_a_time(
                 "passing", "graded", "unchanged"}  # fmt: skip
     assert expected <= set(grouped_totals.outcomes)
     assert grouped_statements < alone_statements * (0.5 if batch_size == 100 else 0.7)
+    _assert_published_bits_match(site)
     with Session(site.services.engine) as session:
         outcomes = session.exec(select(BusEvent.outcome).where(
             col(BusEvent.stream).contains(grouped_prefix))).all()  # fmt: skip
     assert "applying" not in outcomes
+
+
+def _assert_published_bits_match(site: Site) -> None:
+    """Every credential's bit in its published (signed, stored) list says its status: the
+    batch's deferred re-signing left no list behind its bits."""
+    lists = site.services.status_lists
+    with Session(site.services.engine) as session:
+        published: dict[str, Bitstring] = {}
+        for record in session.exec(select(IssuedCredential)):
+            entry = json.loads(record.document)["credentialStatus"]
+            public_id = entry["statusListCredential"].rsplit("/", 1)[1]
+            if public_id not in published:
+                stored = session.exec(
+                    select(StatusList).where(StatusList.public_id == public_id)
+                ).one()
+                assert stored.signed_version == stored.version
+                found = lists.published(session, public_id)
+                assert found is not None
+                subject = json.loads(found[0])["credentialSubject"]
+                published[public_id] = Bitstring.decode(subject["encodedList"])
+            bit = published[public_id].get(int(entry["statusListIndex"]))
+            assert bit == (record.status == CredentialStatus.REVOKED), record.uuid
