@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ from app.credentials import repository as credentials
 from app.db import as_utc, utcnow
 from app.errors import AppError
 from app.integrations.openedx import repository
+from app.integrations.openedx.course_keys import CourseKey, parse_course_key
 from app.models import Course, IssuedCredential, Learner, OpenEdxCertificate, Organization
 from app.models.enums import CredentialKind, CredentialStatus
 
@@ -114,15 +116,27 @@ def course_runs(service: OpenEdxService, session: Session, words: list[Certifica
         if word.status == AWARDED and word.title and not titles.get(word.course_key):
             titles[word.course_key] = word.title
         titles.setdefault(word.course_key, None)
+    parsed: dict[str, CourseKey] = {}
+    for key in titles:
+        with suppress(AppError):  # a malformed key: one word at a time says why
+            parsed[key] = parse_course_key(key)
+    connected = repository.connections_for_codes(session, sorted({k.code for k in parsed.values()}))
+    wanted = {(connected[k.code][1].id, k.key) for k in parsed.values() if k.code in connected}
+    known = repository.courses_by_keys(session, wanted)
     runs: Runs = {}
     for key, title in titles.items():
-        if service.connection_for_course_key(session, key) is None:
+        if key not in parsed or parsed[key].code not in connected:
             runs[key] = None
             continue
-        try:
+        org = connected[parsed[key].code][1]
+        course = known.get((org.id, parsed[key].key))
+        if course is not None and not (title and course.title == course.key):
+            runs[key] = (org, course)
+            continue
+        try:  # first sight of the run (or its first title): created, as one word does
             runs[key] = service.course_run_for(session, key, title)
         except AppError:
-            runs[key] = None  # one word at a time says why
+            runs[key] = None
     return runs
 
 

@@ -43,6 +43,35 @@ def connection_for_code(
     return (row[0], row[1]) if row is not None else None
 
 
+def connections_for_codes(
+    session: Session, codes: Sequence[str]
+) -> dict[str, tuple[OpenEdxConnection, Organization]]:
+    """``connection_for_code`` for many codes in one query."""
+    if not codes:
+        return {}
+    stmt = (
+        select(OpenEdxCourseOrg.code, OpenEdxConnection, Organization)
+        .join(OpenEdxConnection, col(OpenEdxCourseOrg.connection_id) == col(OpenEdxConnection.id))
+        .join(Organization, col(Organization.id) == col(OpenEdxConnection.org_id))
+        .where(col(OpenEdxCourseOrg.code).in_(list(codes)))
+    )
+    return {code: (connection, org) for code, connection, org in session.exec(stmt)}
+
+
+def courses_by_keys(
+    session: Session, org_keys: set[tuple[int, str]]
+) -> dict[tuple[int, str], Course]:
+    """Course runs by (organization id, run key), in one query."""
+    if not org_keys:
+        return {}
+    stmt = select(Course).where(
+        col(Course.org_id).in_({k[0] for k in org_keys}),
+        col(Course.key).in_({k[1] for k in org_keys}),
+    )
+    found = {(c.org_id, c.key): c for c in session.exec(stmt)}
+    return {k: course for k, course in found.items() if k in org_keys}
+
+
 def connections_for_issuer(session: Session, issuer: str) -> list[OpenEdxConnection]:
     stmt = (
         select(OpenEdxConnection)
