@@ -163,10 +163,15 @@ def apply_words(
     return [outcomes[i] for i in range(len(words))]
 
 
-def after_awards(service: OpenEdxService, session: Session, outcomes: list[WordOutcome]) -> None:
+def after_awards(
+    service: OpenEdxService,
+    session: Session,
+    outcomes: list[WordOutcome],
+    named: dict[tuple[int, str], bool],
+) -> None:
     """Programs naming an awarded course, each in its own unit (as one word at a time
-    does); a run no program names costs one query per batch, not one per learner."""
-    named: dict[tuple[int, str], bool] = {}
+    does); a run no program names costs one query per batch (``named``: whether programs
+    name each (organization, course), kept by the caller for the batch)."""
     for outcome in outcomes:
         if outcome.status not in (AWARDED, "already_awarded"):
             continue

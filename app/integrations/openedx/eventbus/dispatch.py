@@ -172,6 +172,7 @@ class Dispatcher:
         if not self.grouped:
             return applied
         rounds, runs = self._rounds(session, entries, decoded, todo)
+        named: dict[tuple[int, str], bool] = {}  # whether programs name a course
         for words in rounds:
             outcomes = self._apply_round(session, [word for _, word in words], runs)
             if outcomes is None:
@@ -179,7 +180,7 @@ class Dispatcher:
             for (n, _), outcome in zip(words, outcomes, strict=True):
                 results[n] = outcome.status
                 applied.add(n)
-            certificate_batch.after_awards(self.openedx, session, outcomes)
+            certificate_batch.after_awards(self.openedx, session, outcomes, named)
         return applied
 
     def _apply_round(
