@@ -176,7 +176,10 @@ class Settings(BaseSettings):
         "prefix of the one connected Open edX site (`laurel openedx connect --topic-prefix`).",
     )
     event_bus_batch_size: int = Field(
-        default=100, ge=1, le=1000, description="Entries one consumer reads and commits at once."
+        default=500,
+        ge=1,
+        le=1000,
+        description="Entries one consumer reads and applies together (one transaction).",
     )
     event_bus_commit_every: int = Field(
         default=0,
