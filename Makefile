@@ -44,6 +44,11 @@ oidc-provider:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(OIDC_STAMP); \
 	else echo "npm not found: the OIDC sign-in tests will skip"; fi
 
+# Every benchmark (benchmarks/__main__.py), or some: `make bench BENCH="yardstick wire_speed"`.
+# PostgreSQL figures need BENCH_DATABASE_URL (a throwaway database; README "Benchmarks").
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH)
+
 lint: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks
 	$(BIN)/ruff format --check app tests benchmarks
