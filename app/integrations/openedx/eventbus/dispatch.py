@@ -97,8 +97,11 @@ class Dispatcher:
         else one entry at a time, each in its savepoint (a poison entry is undone alone).
         A transient error (``TRANSIENT``) is raised: the whole batch is undone and read
         again. Status lists the batch changes are re-signed once, at its end."""
-        with self.openedx.credential_status.lists.deferred_signing(session):
-            return self._apply_batch(session, entries)
+        try:
+            with self.openedx.credential_status.lists.deferred_signing(session):
+                return self._apply_batch(session, entries)
+        except KeyFileError as exc:  # re-signing a list at the end: the operator's to fix
+            raise RetryLater(str(exc)) from None
 
     def _apply_batch(self, session: Session, entries: list[BusEntry]) -> list[str | Exception]:
         results: list[str | Exception | None] = [None] * len(entries)

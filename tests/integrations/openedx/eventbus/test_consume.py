@@ -193,3 +193,25 @@ def test_a_missing_key_file_is_retried_not_dead_lettered(
     aside.rename(key_file)
     assert run_consumer(site, redis_client, prefix).outcomes == {"awarded": 1}
     assert len(_credentials(site)) == 1
+
+
+def test_a_missing_key_file_at_the_batch_end_re_sign_is_retried(
+    site: Site, settings: Settings, redis_client: Any, bus_url: str, prefix: str
+) -> None:
+    """A batch of revocations signs nothing until its status list is re-signed at its end:
+    a key file missing there is the operator's problem too, retried, never a crash."""
+    new_group(redis_client, prefix)
+    produce(bus_url, prefix, [certificate("created", course_key=RUN, time=T1)])
+    assert run_consumer(site, redis_client, prefix).outcomes == {"awarded": 1}
+    produce(bus_url, prefix, [certificate("revoked", course_key=RUN, time=T2)])
+    [key_file] = settings.keys_dir.glob("org*-ed25519-*.pem")
+    aside = key_file.rename(key_file.with_suffix(".aside"))
+    fresh = Site(site.org, build_services(settings, site.services.engine))  # no cached key
+    consumer = make_consumer(fresh, redis_client, prefix)
+    with pytest.raises(RetryLater, match="missing"):
+        consumer.step()
+    assert _pending(redis_client, prefix) == 1 and consumer.totals.dead_lettered == 0
+    assert [c.status for c in _credentials(site)] == [CredentialStatus.ACTIVE]
+    aside.rename(key_file)
+    assert run_consumer(site, redis_client, prefix).outcomes == {"revoked": 1}
+    assert [c.status for c in _credentials(site)] == [CredentialStatus.REVOKED]
