@@ -1,0 +1,111 @@
+"""A reviewer's batches against ``POST /grades:batch``: each must leave what the same events
+one at a time leave (answers, programs, learners, credential contents), on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.awards.test_grade_batch import _outcome, _state
+from tests.factories import Factory
+from tests.lms import Lms
+
+OTHER = "course-v1:Acme+OTHER+1"
+
+
+def _subject(lms: Lms, item: dict[str, Any]) -> Any:
+    """The learner facts a credential carries (name, identifiers), free of ids and times."""
+    outcome = item.get("outcome") or {}
+    credential = outcome.get("credential")
+    if not credential:
+        return None
+    subject = lms.document(credential["uuid"])["credentialSubject"]
+    return sorted(
+        (i["identityType"], i["identityHash"] if not i["hashed"] else "hashed")
+        for i in subject.get("identifier", [])
+    )
+
+
+def _programs(item: dict[str, Any]) -> Any:
+    outcome = item.get("outcome") or {}
+    return sorted((p["program"], p["status"]) for p in outcome.get("programs", []))
+
+
+def _compare(factory: Factory, setup: Any, events_of: Any) -> None:
+    grouped, alone = Lms(factory, factory.caller("acme")), Lms(factory, factory.caller("beta"))
+    for lms in (grouped, alone):
+        setup(lms)
+    events = events_of(grouped)
+    response = grouped.post("/grades:batch", {"events": events})
+    assert response.status_code == 200, response.text
+    batch = response.json()["results"]
+    one_by_one = []
+    for body in events:
+        answer = alone.post("/grades", body)
+        item = {"status": answer.status_code}
+        item["outcome" if answer.status_code < 300 else "error"] = answer.json()
+        one_by_one.append(item)
+    assert [_outcome(b) for b in batch] == [_outcome(o) for o in one_by_one]
+    assert [_programs(b) for b in batch] == [_programs(o) for o in one_by_one]
+    assert [_subject(grouped, b) for b in batch] == [_subject(alone, o) for o in one_by_one]
+    assert _state(grouped) == _state(alone)
+
+
+def test_a_credential_carries_the_learner_facts_of_its_own_event(factory: Factory) -> None:
+    """One learner passes two runs, renamed in between: one at a time, the first credential
+    names the learner as the first event did; the batch must not name it by the later event."""
+
+    def setup(lms: Lms) -> None:
+        lms.course()
+        lms.course(OTHER)
+
+    def events(lms: Lms) -> list[Any]:
+        return [
+            lms.grade_event(learner="ren", grade=0.9, minute=1, name="Ann Old", event_id="r1"),
+            lms.grade_event(
+                learner="ren", run=OTHER, grade=0.9, minute=2, name="Ann New", event_id="r2"
+            ),
+        ]
+
+    _compare(factory, setup, events)
+
+
+def test_a_program_completes_on_the_event_that_completes_it(factory: Factory) -> None:
+    """A program of two runs: the event that completes it one at a time reports the program
+    award. The batch leaves (learner, RUN) to the one-event path (it recurs) and applies the
+    other run first: the program must not be reported on another event than one at a time."""
+
+    def setup(lms: Lms) -> None:
+        lms.course()
+        lms.course(OTHER)
+        lms.program("both", ["Acme+CS101", "Acme+OTHER"])
+
+    def events(lms: Lms) -> list[Any]:
+        return [
+            lms.grade_event(learner="prog", grade=0.9, minute=1, event_id="g1"),
+            lms.grade_event(learner="prog", run=OTHER, grade=0.9, minute=1, event_id="g2"),
+            lms.grade_event(learner="prog", grade=0.95, minute=2, event_id="g3"),
+        ]
+
+    _compare(factory, setup, events)
+
+
+def test_learner_facts_of_equal_times_land_in_event_order(factory: Factory) -> None:
+    """Two events of one learner at the same time with other names: one at a time, the later
+    one wins (equal times bring news). The batch applies the grouped event before the one
+    left alone, so it must still end with the later event's name."""
+
+    def setup(lms: Lms) -> None:
+        lms.course()
+        lms.course(OTHER)
+
+    def events(lms: Lms) -> list[Any]:
+        return [
+            lms.grade_event(learner="tie", grade=0.2, minute=3, name="First Name", event_id="t1"),
+            lms.grade_event(
+                learner="tie", run=OTHER, grade=0.2, minute=3, name="Second Name", event_id="t2"
+            ),
+            lms.grade_event(learner="tie", grade=0.3, minute=1, name="Old Name", event_id="t3"),
+        ]
+
+    _compare(factory, setup, events)
