@@ -163,3 +163,66 @@ def test_random_mixed_batches_decide_as_one_at_a_time(factory: Factory, seed: in
         return out
 
     _compare(factory, _mixed_setup, events)
+
+
+def test_two_batches_with_overlapping_learners_award_each_once(lms: Lms) -> None:
+    """Two batches at once sharing half their learners (and one racing single event each):
+    no 500, every learner awarded once, one credential per award, answers agree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import Session, func, select
+
+    from app.models import CourseAward, IssuedCredential
+
+    lms.course()
+    first = [lms.grade_event(learner=f"o{n}", grade=0.9) for n in range(0, 30)]
+    second = [lms.grade_event(learner=f"o{n}", grade=0.95) for n in range(15, 45)]
+    singles = [lms.grade_event(learner=f"o{n}", grade=0.8) for n in (5, 20, 40)]
+
+    def post(body: dict[str, Any]) -> tuple[int, Any]:
+        path = "/grades:batch" if "events" in body else "/grades"
+        response = lms.post(path, body)
+        return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(post, [{"events": first}, {"events": second}, *singles]))
+    assert all(status in (200, 201) for status, _ in answers), answers
+    for _, body in answers[:2]:
+        assert {i["status"] for i in body["results"]} <= {200, 201}, body
+    uuids: dict[str, set[str]] = {}
+    for _, body in answers[:2]:
+        for item in body["results"]:
+            uuids.setdefault(item["outcome"]["learner"], set()).add(
+                item["outcome"]["credential"]["uuid"]
+            )
+    for _, body in answers[2:]:
+        uuids.setdefault(body["learner"], set()).add(body["credential"]["uuid"])
+    assert all(len(found) == 1 for found in uuids.values()), uuids
+    with Session(lms.services.engine) as session:
+        awards = session.exec(select(func.count()).select_from(CourseAward)).one()
+        issued = session.exec(select(func.count()).select_from(IssuedCredential)).one()
+    assert awards == issued == 45
+
+
+def test_a_thousand_items_with_one_event_id_repeated(lms: Lms) -> None:
+    """1000 items: 500 learners once, one event id repeated on many items of one learner,
+    future times and malformed items mixed in: each answered, the learners awarded once."""
+    lms.course()
+    events: list[Any] = []
+    for n in range(1000):
+        if n % 10 == 0:
+            events.append(lms.grade_event(learner="dup", grade=0.9, event_id="same", minute=1))
+        elif n % 10 == 1:
+            events.append(lms.grade_event(learner=f"f{n}", minute=30 * 365 * DAY))
+        elif n % 10 == 2:
+            events.append({**lms.grade_event(learner=f"m{n}"), "percent_grade": "x"})
+        else:
+            events.append(lms.grade_event(learner=f"k{n}", grade=0.9))
+    response = lms.post("/grades:batch", {"events": events})
+    assert response.status_code == 200, response.text[:500]
+    results = response.json()["results"]
+    assert len(results) == 1000
+    assert {r["status"] for r in results} <= {200, 201, 422}
+    dup = [r["outcome"]["status"] for r in results if r["event_id"] == "same"]
+    assert dup == ["awarded"] + ["already_awarded"] * 99
+    assert response.json()["summary"]["awarded"] == 701
