@@ -33,6 +33,10 @@ CONTEXT: list[Any] = [
         "kind": "@type",
         "idx": "@index",
         "up": {"@reverse": "ex:down"},
+        "g": {"@id": "ex:g", "@container": "@graph"},
+        "j": {"@id": "ex:j", "@type": "@json"},
+        "lang": {"@id": "ex:lang", "@language": "en"},
+        "uri": {"@id": "ex:uri", "@type": "xsd:anyURI"},
     },
 ]
 POOL = [
@@ -67,14 +71,18 @@ def skeletons(draw: Any, depth: int = 0) -> dict[str, Any]:
         node["idx"] = "i1"
     keys = draw(
         st.lists(
-            st.sampled_from(["link", "voc", "lit", "dbl", "up", "ex:other"]),
-            max_size=4,
+            st.sampled_from(
+                ["link", "voc", "lit", "dbl", "up", "ex:other", "g", "j", "lang", "uri"]
+            ),
+            max_size=5,
             unique=True,
         )
     )
     for key in keys:
         choice = draw(st.integers(0, 4 if depth < 2 else 2))
-        if choice == 0:
+        if key == "j":
+            node[key] = {"k": "?", "l": ["?"]}
+        elif choice == 0:
             node[key] = "?"
         elif choice == 1:
             node[key] = ["?", "?"]
@@ -203,3 +211,25 @@ def test_two_spellings_of_one_node_with_other_indexes_are_refused_as_pyld_does()
     attack = doc(NS + "a")
     assert _compiled(processor, doc(NS + "b"), attack) is None
     assert _pyld(processor, attack).startswith("refused")
+
+
+def test_a_recurring_iri_whose_first_sighting_is_kept_verbatim() -> None:
+    """The IRI first in a JSON literal (its placeholder is no plain hole: kept verbatim), then
+    as a node id, a literal and a ``@type: @vocab`` value: all its places keep the value."""
+    processor = _fresh()
+
+    def doc(iri: str, other: str) -> dict[str, Any]:
+        return {
+            "@context": CONTEXT,
+            "type": "VerifiableCredential",
+            "j": {"k": iri},
+            "credentialSubject": {"id": iri, "lit": iri, "voc": iri, "link": other},
+        }
+
+    first = doc("https://u.example/x", "https://u.example/y")
+    same_iri = doc("https://u.example/x", "https://u.example/z")
+    other_iri = doc("https://u.example/q", "https://u.example/z")
+    for document in (same_iri, other_iri):
+        compiled = _compiled(processor, first, document)
+        assert compiled is None or compiled == _pyld(processor, document)
+    assert _compiled(processor, first, same_iri) is not None
