@@ -226,3 +226,37 @@ def test_a_thousand_items_with_one_event_id_repeated(lms: Lms) -> None:
     dup = [r["outcome"]["status"] for r in results if r["event_id"] == "same"]
     assert dup == ["awarded"] + ["already_awarded"] * 99
     assert response.json()["summary"]["awarded"] == 701
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_batch_undone_late_leaves_what_one_at_a_time_leaves(
+    factory: Factory, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """The grouped writes all done (learners, grades, renewals, first awards, audit rows),
+    then a failure at the very end: the savepoint must undo every one of them, and the events
+    one at a time must leave exactly what they leave alone (nothing half-written, nothing
+    twice)."""
+    from app.awards.service import GradingService
+
+    real = GradingService.award_many
+
+    def award_then_fail(self: GradingService, *args: Any, **kwargs: Any) -> Any:
+        real(self, *args, **kwargs)
+        raise RuntimeError("late failure")
+
+    monkeypatch.setattr(GradingService, "award_many", award_then_fail)
+    rng = random.Random(100 + seed)
+
+    def events(lms: Lms) -> list[Any]:
+        return [
+            lms.grade_event(
+                learner=learner,
+                run=rng.choice([RUN, OTHER, COMP]),
+                grade=rng.choice([0.2, 0.75, 0.95]),
+                minute=rng.choice([1, 200 * DAY]),
+                event_id=f"u{seed}-{n}",
+            )
+            for n, learner in enumerate("abcdefgh")
+        ]
+
+    _compare(factory, _mixed_setup, events)
