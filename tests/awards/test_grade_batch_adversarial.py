@@ -260,3 +260,34 @@ def test_a_batch_undone_late_leaves_what_one_at_a_time_leaves(
         ]
 
     _compare(factory, _mixed_setup, events)
+
+
+def test_grouped_records_carry_kind_and_public_date_as_one_at_a_time(factory: Factory) -> None:
+    """issue_batch's ``kind``/``columns``: a course credential issued in a batch is a course
+    credential, public from the run's certificate date, as one issued alone."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session, select
+
+    from app.models import IssuedCredential
+
+    future = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+
+    def setup(lms: Lms) -> None:
+        lms.course(certificate_available_date=future.isoformat())
+
+    def events(lms: Lms) -> list[Any]:
+        return [lms.grade_event(learner=f"p{n}", grade=0.9, event_id=f"p{n}") for n in range(4)]
+
+    _compare(factory, setup, events)
+    with Session(factory.services.engine) as session:
+        rows = session.exec(
+            select(IssuedCredential.org_id, IssuedCredential.kind, IssuedCredential.public_from)
+        ).all()
+    per_org = {}
+    for org_id, kind, public_from in rows:
+        per_org.setdefault(org_id, set()).add(
+            (kind, public_from.replace(tzinfo=None) if public_from else None)
+        )
+    assert len(per_org) == 2 and all(len(v) == 1 for v in per_org.values()), per_org
+    assert len({frozenset(v) for v in per_org.values()}) == 1, per_org
