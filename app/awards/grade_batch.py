@@ -8,9 +8,13 @@ multi-row statements and one batch issuance. The rules stay ``GradingService``'s
 - The grouped writes run in one savepoint. If any of them meets a concurrent writer (a
   unique constraint) or an item is refused, the savepoint is undone and every item is applied
   on its own, in order, exactly as before: each item lands whole or not at all.
-- An event whose learner and run appear more than once in the batch, whose run is unknown or
-  whose time is refused goes the one-at-a-time way (after the grouped ones; they share no
-  learner-and-run, so the order between the two groups changes nothing).
+- An event whose learner appears more than once in the batch (in any run), whose run is
+  unknown or whose time is refused goes the one-at-a-time way (after the grouped ones; they
+  share no learner, so the order between the two groups changes nothing). A learner in
+  several events is not grouped: one at a time, each credential carries the learner's facts
+  as of its own event, equal times let the later event's facts win, and a program reports on
+  the event that completed it; the grouped path would apply all facts first, and its events
+  before the ones left alone.
 - Within the group, anything but a plain first award (an existing award, a renewal, a
   refusal, a stale grade) is decided by the one-event code, in the savepoint.
 """
@@ -94,7 +98,7 @@ def _partition(
     events: list[tuple[int, GradeEventIn]],
 ) -> tuple[list[_Event], list[tuple[int, GradeEventIn]]]:
     """The events the grouped path takes, and those it leaves to the one-event path."""
-    pairs = Counter((e.learner.id, e.course_run) for _, e in events)
+    per_learner = Counter(e.learner.id for _, e in events)
     courses: dict[str, Course | None] = {}
     grouped: list[_Event] = []
     alone: list[tuple[int, GradeEventIn]] = []
@@ -106,7 +110,7 @@ def _partition(
             when = grading.event_time(event.timestamp)
         except AppError:
             course = None
-        if course is None or pairs[(event.learner.id, event.course_run)] > 1:
+        if course is None or per_learner[event.learner.id] > 1:
             alone.append((index, event))
         else:
             grouped.append(_Event(index, event, course, when))

@@ -153,10 +153,19 @@ class _MemoizingProcessor(_pyld.JsonLdProcessor):
     def _create_node_map(self, *args: Any, **kwargs: Any) -> Any:
         """JSON-LD 1.1 API §7.2, with duplicates found by key (``jsonld_nodemap``)."""
         checkpoint()
-        if jsonld_nodemap.is_indexing():
-            return super()._create_node_map(*args, **kwargs)
-        with jsonld_nodemap.indexed_add_value():
-            return super()._create_node_map(*args, **kwargs)
+        try:
+            if jsonld_nodemap.is_indexing():
+                return super()._create_node_map(*args, **kwargs)
+            with jsonld_nodemap.indexed_add_value():
+                return super()._create_node_map(*args, **kwargs)
+        except TypeError as exc:
+            # pyld 3.3 compares a node's two equal string @index values as objects
+            # (``input_['@index']['@id']``): a refusal, not a 500 on a public endpoint.
+            raise _pyld.JsonLdError(
+                "Invalid JSON-LD syntax; conflicting @index property detected.",
+                "jsonld.SyntaxError",
+                code="conflicting indexes",
+            ) from exc
 
     def _object_to_rdf(self, *args: Any, **kwargs: Any) -> Any:
         checkpoint()

@@ -57,6 +57,9 @@ _VERBATIM_KEYS = frozenset(
     {"@type", "type", "@language", "@direction", "@index", "@vocab", "@base", "@version"}
 )
 _LIST_NODE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>"
+#: pyld (3.x) rewrites a *string* typed xsd:double to the canonical double form ("5" ->
+#: "5.0E0"): such a literal's text depends on its value, so it is never a hole.
+_XSD_DOUBLE = "^^<http://www.w3.org/2001/XMLSchema#double>"
 
 #: Larger documents are not compiled (a template costs a few pyld runs to prove).
 _MAX_PARTS = 4000
@@ -313,11 +316,15 @@ def _read_template(
             seen.add(index)
             placeholder = holes[index]
             start = match.end() - len(placeholder)
-            if _is_whole_literal(line, start, match.end()):
+            if _is_whole_literal(line, start, match.end()) and not line.startswith(
+                _XSD_DOUBLE, match.end() + 1
+            ):
                 parts.extend([line[at:start], (index, _LITERAL)])
                 at = match.end()
-            elif leaves[index].iri_head is not None and _is_iri_tail(
-                line, match.start(), match.end()
+            elif (
+                leaves[index].iri_head is not None
+                and _is_iri_tail(line, match.start(), match.end())
+                and not _is_datatype(line, match.start())
             ):
                 parts.extend([line[at : match.start()], (index, _IRI_TAIL)])
                 at = match.end()
@@ -405,6 +412,14 @@ def _is_whole_literal(line: str, start: int, end: int) -> bool:
     )
 
 
+def _is_datatype(line: str, start: int) -> bool:
+    """The IRI around ``start`` is a literal's datatype (``"..."^^<IRI>``): never a hole, for
+    its value changes the literal's text (pyld writes xsd:string and a language-less
+    rdf:langString as no datatype, and canonicalizes a number typed xsd:double)."""
+    opening = line.rfind("<", 0, start)
+    return opening >= 2 and line[opening - 2 : opening] == "^^"
+
+
 def _is_iri_tail(line: str, start: int, end: int) -> bool:
     """The token ends an IRI term ``<...token>`` (no space or quote between ``<`` and it)."""
     if line[end : end + 1] != ">":
@@ -441,6 +456,7 @@ def _take_apart(document: Mapping[str, Any], pinned_terms: frozenset[str]) -> _S
     if MARKER in parts[0]:
         raise _Refused
     inline_terms = _keys_in(context)
+    refused_keys = {"@index"} | _aliases_of("@index", context)
     leaves: list[_Leaf] = []
     append = parts.append
 
@@ -460,6 +476,11 @@ def _take_apart(document: Mapping[str, Any], pinned_terms: frozenset[str]) -> _S
             for k, v in value.items():
                 if not isinstance(k, str) or k == "@context" or MARKER in k:
                     raise _Refused  # a nested @context (or an odd key): pyld
+                if k in refused_keys:
+                    # pyld refuses two nodes of one IRI with other @index values; two IRI
+                    # leaves that differ as text (``ex:a``, ``https://ex.org/a``) are two
+                    # nodes in the template, one in the document
+                    raise _Refused
                 append("k" + k)
                 walk(v, k)
         elif isinstance(value, list):
@@ -520,6 +541,23 @@ def _replace(
     if isinstance(value, list):
         return [_replace(v, key, replacements, counter, pinned_terms, inline_terms) for v in value]
     return value
+
+
+def _aliases_of(keyword: str, context: Any) -> set[str]:
+    """Terms of an inline context defined as ``keyword`` (``"t": "@index"`` or
+    ``"t": {"@id": "@index"}``), at any depth (scoped contexts included)."""
+    out: set[str] = set()
+    stack = [context]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if v == keyword or (isinstance(v, dict) and v.get("@id") == keyword):
+                    out.add(k)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return out
 
 
 def _keys_in(node: Any) -> frozenset[str]:
