@@ -7,19 +7,30 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from app.awards.schemas import LearnerRef
 from app.catalog.schemas import ProgramCreate
+from app.config import Settings
 from app.db import session_scope, utcnow
 from app.integrations.openedx.eventbus.avro import AvroCodec
 from app.integrations.openedx.eventbus.envelope import BusEntry, stream_name
-from app.integrations.openedx.eventbus.payloads import CERTIFICATE_CREATED, CERTIFICATE_REVOKED
+from app.integrations.openedx.eventbus.payloads import (
+    CERTIFICATE_CHANGED,
+    CERTIFICATE_CREATED,
+    CERTIFICATE_REVOKED,
+    GRADE_SUMMARY_CHANGED,
+    PASSING_STATUS_UPDATED,
+)
 from app.models import (
     AuditEvent,
+    Course,
     CourseAward,
     IssuedCredential,
     Learner,
@@ -27,7 +38,9 @@ from app.models import (
     OpenEdxUser,
     OutboxMessage,
 )
-from app.models.enums import CredentialStatus
+from app.models.enums import CredentialStatus, MailKind
+from app.notifications.service import Notifier
+from tests.conftest import BASE_URL
 from tests.factories import Factory
 from tests.integrations.openedx.conftest import Site, connect_org
 from tests.integrations.openedx.eventbus.conftest import TOPIC, make_consumer, new_group
@@ -35,6 +48,8 @@ from tests.integrations.openedx.eventbus.test_grouped import (
     T0,
     _assert_published_bits_match,
     _cert,
+    _course,
+    _user,
 )
 
 Script = list[tuple[str, dict[str, Any], int]]
@@ -100,6 +115,8 @@ def _state(site: Site, org_id: int, code: str) -> dict[str, Any]:
                 OutboxMessage.org_id == org_id
             )
         ).all()
+        courses = session.exec(select(Course.key, Course.title).where(
+            Course.org_id == org_id)).all()  # fmt: skip
     status = {u: r.status for u, r in records.items()}
     return {
         "learners": sorted(learners),
@@ -134,6 +151,7 @@ def _state(site: Site, org_id: int, code: str) -> dict[str, Any]:
             for a in audit
         ),
         "outbox": sorted(outbox),
+        "courses": sorted((plain(k), t) for k, t in courses),
     }
 
 
@@ -226,3 +244,131 @@ def test_a_round_tried_again_after_a_lost_unique_constraint_still_revokes(
     assert statuses == [CredentialStatus.REVOKED]  # the LMS revoked it: it must not verify
     assert len(revocations) == 1
     _assert_published_bits_match(site)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, engine: Engine) -> Settings:
+    """Mail on (LAUREL_SMTP_URL): awards and revocations write the outbox in their
+    transaction. Nothing is sent here: no worker runs."""
+    return Settings(
+        base_url=BASE_URL,
+        database_url=str(engine.url.render_as_string(False)),
+        keys_dir=tmp_path / "keys",
+        fetch_allowed_hosts=["127.0.0.1"],
+        smtp_url="smtp://127.0.0.1:2525",
+    )
+
+
+def _passing(code: str, run: str, uid: int, username: str) -> dict[str, Any]:
+    return {"course_passing_status": {"is_passing": True, "course": _course(code, run),
+                                      "user": _user(uid, username)}}  # fmt: skip
+
+
+def _grade(code: str, run: str, uid: int, title: str) -> dict[str, Any]:
+    course = {**_course(code, run), "display_name": title}
+    return {"grade": {"user_id": uid, "course": course, "course_edited_timestamp": T0.isoformat(),
+                      "course_version": "v1", "grading_policy_hash": "h", "percent_grade": 0.9,
+                      "letter_grade": "A", "passed_timestamp": T0.isoformat()}}  # fmt: skip
+
+
+_CHANGED_STATUSES = ["downloadable", "generating", "downloading", "regenerating", "unavailable",
+                     "notpassing", "unverified", "audit_notpassing", "honor_notpassing",
+                     "audit_passing", "error", "deleted", "restricted", "deleting", ""]  # fmt: skip
+
+
+def _mixed(code: str) -> Script:
+    """Interleavings test_grouped.py does not replay (stream order; minutes after T0)."""
+    c, created, revoked = code, CERTIFICATE_CREATED, CERTIFICATE_REVOKED
+    script: Script = [
+        # award, revoke, award again of one certificate in one batch
+        (created, _cert(c, "A", 1, "u1", "downloadable"), 1),
+        (revoked, _cert(c, "A", 1, "u1", "notpassing"), 2),
+        (created, _cert(c, "A", 1, "u1", "downloadable"), 3),
+        # a revocation at the award's very instant (it wins), then the award again at it
+        (created, _cert(c, "A", 2, "u2", "downloadable"), 4),
+        (revoked, _cert(c, "A", 2, "u2", "notpassing"), 4),
+        (created, _cert(c, "A", 2, "u2", "downloadable"), 4),
+        # one learner in the two runs of the program, then a revocation of one of them
+        (created, _cert(c, "A", 3, "u3", "downloadable"), 5),
+        (created, _cert(c, "B", 3, "u3", "downloadable"), 5),
+        (revoked, _cert(c, "B", 3, "u3", "unverified"), 6),
+        # a rename in the same batch, in the same run and in another
+        (created, _cert(c, "A", 4, "u4", "downloadable"), 5),
+        (revoked, _cert(c, "A", 4, "u4-new", "notpassing"), 7),
+        (created, _cert(c, "B", 4, "u4-newer", "downloadable"), 8),
+        # a username that changes hands, across runs, after a passing status names it
+        (PASSING_STATUS_UPDATED, _passing(c, "A", 5, "bob"), 1),
+        (created, _cert(c, "B", 6, "bob", "downloadable"), 9),
+        # learners Laurel's own API made (lms_id = the LMS user id)
+        (created, _cert(c, "A", 20, "u20", "downloadable"), 2),
+        (revoked, _cert(c, "B", 21, "u21", "notpassing"), 2),
+        # a grade, then the certificate, of another learner in a new run
+        (GRADE_SUMMARY_CHANGED, _grade(c, "C", 30, "Course C"), 1),
+        (created, _cert(c, "C", 30, "u30", "downloadable"), 2),
+        (created, _cert(c, "C", 31, "u31", "downloadable"), 2),
+        # unconnected and malformed course keys
+        (created, _cert("Nope", "A", 40, "u40", "downloadable"), 2),
+        (created, {**_cert(c, "A", 41, "u41", "downloadable"),
+                   "certificate": {**_cert(c, "A", 41, "u41", "downloadable")["certificate"],
+                                   "course": {**_course(c, "A"), "course_key": "not-a-key"}}}, 2),
+    ]  # fmt: skip
+    for n, status in enumerate(_CHANGED_STATUSES):  # certificate.changed with every status
+        uid = 50 + n
+        script.append((created, _cert(c, "A", uid, f"u{uid}", "downloadable"), 1))
+        script.append((CERTIFICATE_CHANGED, _cert(c, "A", uid, f"u{uid}", status), 2))
+        script.append((CERTIFICATE_CHANGED, _cert(c, "B", uid, f"u{uid}", status), 2))
+    return script
+
+
+@pytest.mark.parametrize("batch_size", [100, 9])
+def test_mixed_interleavings_decide_as_one_entry_at_a_time(
+    site: Site, factory: Factory, redis_client: Any, codec: AvroCodec, batch_size: int
+) -> None:
+    twin = Site(factory.org("beta"), site.services)
+    connect_org(site.services, twin.org, ("Beta",), jwt_issuer="https://beta.example/oauth2")
+    states, totals = [], []
+    for target, code, grouped in ((site, "Acme", True), (twin, "Beta", False)):
+        with session_scope(site.services.engine) as session:
+            pair = ProgramCreate(
+                slug="pair", title="Pair", required_courses=[f"{code}+A", f"{code}+B"]
+            )
+            site.services.catalog.create_program(session, target.org, pair)
+            Notifier.set_kind(session, target.org, MailKind.REVOKED, True)
+            for lms_id in ("20", "21"):  # as POST /api/v1/... would make them
+                site.services.grading.upsert_learner(
+                    session, target.org,
+                    LearnerRef(id=lms_id, name="Api Made", email=f"api{lms_id}@example.org"), T0,
+                )  # fmt: skip
+        prefix = f"m{uuid.uuid4().hex[:8]}"
+        new_group(redis_client, prefix)
+        _publish(redis_client, codec, prefix, _mixed(code))
+        consumer = make_consumer(site, redis_client, prefix, batch_size=batch_size, grouped=grouped)
+        totals.append(consumer.run(threading.Event(), until_idle=True))
+        redis_client.delete(stream_name(TOPIC, prefix), stream_name(TOPIC, prefix) + "-dead-letter")
+        states.append(_state(site, target.org.id, code))
+    assert totals[0].outcomes == totals[1].outcomes
+    assert totals[0].dead_lettered == totals[1].dead_lettered
+    for key, grouped_rows in states[0].items():
+        alone_rows = states[1][key]
+        only_grouped = [r for r in grouped_rows if r not in alone_rows]
+        only_alone = [r for r in alone_rows if r not in grouped_rows]
+        assert grouped_rows == alone_rows, (key, only_grouped, only_alone)
+    _assert_published_bits_match(site)
+
+
+def test_a_run_is_titled_by_the_first_entry_that_names_it(
+    site: Site, factory: Factory, redis_client: Any, codec: AvroCodec
+) -> None:
+    """One at a time, the first entry naming a new run titles it (here a grade, whose course
+    was renamed since); the grouped path creates the run first, from the award's title."""
+    twin = Site(factory.org("beta"), site.services)
+    connect_org(site.services, twin.org, ("Beta",), jwt_issuer="https://beta.example/oauth2")
+    titles = []
+    for target, code, grouped in ((site, "Acme", True), (twin, "Beta", False)):
+        script: Script = [
+            (GRADE_SUMMARY_CHANGED, _grade(code, "C", 30, "Title from the grade"), 1),
+            (CERTIFICATE_CREATED, _cert(code, "C", 31, "u31", "downloadable"), 2),
+        ]
+        _consume(site, redis_client, codec, script, grouped)
+        titles.append(_state(site, target.org.id, code)["courses"])
+    assert titles[0] == titles[1]
