@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.awards.schemas import LearnerRef
 from app.catalog.schemas import ProgramCreate
@@ -30,6 +30,7 @@ from app.integrations.openedx.eventbus.payloads import (
 )
 from app.models import (
     AuditEvent,
+    BusEvent,
     Course,
     CourseAward,
     IssuedCredential,
@@ -372,3 +373,68 @@ def test_a_run_is_titled_by_the_first_entry_that_names_it(
         _consume(site, redis_client, codec, script, grouped)
         titles.append(_state(site, target.org.id, code)["courses"])
     assert titles[0] == titles[1]
+
+
+def test_parallel_consumers_keep_every_invariant(
+    site: Site, redis_client: Any, codec: AvroCodec
+) -> None:
+    """Three consumers (threads, each its own sessions) share one stream in small batches:
+    one learner's award lands in one consumer's batch and its revocation (or re-award) in
+    another's. Whatever the interleaving: the newest word stands, a credential is active
+    exactly when its newest word awards it, never two for one award, every event has an
+    outcome, nothing is dead-lettered, and every published bit says its credential's status."""
+    if site.services.engine.dialect.name == "sqlite":
+        pytest.skip("parallel writers need PostgreSQL")
+    prefix = f"p{uuid.uuid4().hex[:8]}"
+    new_group(redis_client, prefix)
+    script: Script = []
+    newest: dict[tuple[int, str], tuple[int, str]] = {}
+    for uid in range(1, 61):
+        for run in ("A", "B") if uid % 3 else ("A",):
+            steps = [("created", 1), ("revoked", 2), ("created", 3)][: 1 + uid % 3]
+            for kind, minute in steps:
+                event_type = CERTIFICATE_CREATED if kind == "created" else CERTIFICATE_REVOKED
+                status = "downloadable" if kind == "created" else "notpassing"
+                script.append((event_type, _cert("Acme", run, uid, f"u{uid}", status), minute))
+                newest[(uid, run)] = (minute, "awarded" if kind == "created" else "revoked")
+    _publish(redis_client, codec, prefix, script)
+    consumers = [
+        make_consumer(site, redis_client, prefix, consumer=f"c{n}", batch_size=7) for n in range(3)
+    ]
+    errors: list[BaseException] = []
+
+    def consume(consumer: Any) -> None:
+        try:
+            consumer.run(threading.Event(), until_idle=True)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=consume, args=(c,)) for c in consumers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors
+    print("parallel totals:", [c.totals.line() for c in consumers])
+    assert sum(c.totals.dead_lettered for c in consumers) == 0
+    engine = site.services.engine
+    with Session(engine) as session:
+        names = dict(session.exec(select(Learner.id, Learner.lms_id)).all())
+        words = session.exec(select(OpenEdxCertificate)).all()
+        records = {r.uuid: r for r in session.exec(select(IssuedCredential))}
+        awards = session.exec(select(CourseAward)).all()
+        outcomes = session.exec(
+            select(BusEvent.outcome).where(col(BusEvent.stream).contains(prefix))
+        ).all()
+    assert len(outcomes) == len(script) and "applying" not in outcomes
+    assert {(int(names[w.learner_id]), w.credential_key.split("+")[1]): w.status
+            for w in words} == {k: v[1] for k, v in newest.items()}  # fmt: skip
+    assert len(awards) == len({(a.learner_id, a.course_id) for a in awards})
+    for award in awards:
+        uid, run = int(names[award.learner_id]), award.course_key.split("+")[1]
+        current = records[award.credential_uuid]
+        wanted = CredentialStatus.ACTIVE if newest[(uid, run)][1] == "awarded" else "revoked"
+        assert current.status == wanted, (uid, run)
+    active = [r for r in records.values() if r.status == CredentialStatus.ACTIVE]
+    assert len(active) == sum(1 for v in newest.values() if v[1] == "awarded")
+    _assert_published_bits_match(site)
