@@ -527,3 +527,25 @@ def test_a_consumer_killed_mid_batch_loses_nothing(
     assert pending == 0
     _assert_invariants(site, prefix, script, newest)
     redis_client.delete(stream_name(TOPIC, prefix), stream_name(TOPIC, prefix) + "-dead-letter")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a learner first seen through a revocation (no name, no e-mail taken from it) gets "
+    "the revocation's LMS time as info_timestamp: an older award applied after it (another "
+    "consumer, another run) cannot name them (pre-existing, both paths)",
+)
+@pytest.mark.parametrize("grouped", [True, False])
+def test_a_learner_first_seen_through_a_revocation_is_named_by_an_older_award(
+    site: Site, redis_client: Any, codec: AvroCodec, grouped: bool
+) -> None:
+    script: Script = [
+        (CERTIFICATE_REVOKED, _cert("Acme", "A", 7, "u7", "notpassing"), 2),
+        (CERTIFICATE_CREATED, _cert("Acme", "B", 7, "u7", "downloadable"), 1),
+    ]
+    _consume(site, redis_client, codec, script, grouped)
+    with Session(site.services.engine) as session:
+        learner = session.exec(select(Learner).where(Learner.lms_id == "7")).one()
+        mails = session.exec(select(OutboxMessage.kind)).all()
+    assert (learner.name, learner.email) == ("U7", "u7@example.org")
+    assert mails == [MailKind.EARNED]
