@@ -124,7 +124,9 @@ def course_runs(service: OpenEdxService, session: Session, words: list[Certifica
     wanted = {(connected[k.code][1].id, k.key) for k in parsed.values() if k.code in connected}
     known = repository.courses_by_keys(session, wanted)
     runs: Runs = {}
-    for key, title in titles.items():
+    # In key order: parallel batches creating the same new runs (a wave's first entries)
+    # would otherwise deadlock on their unique index.
+    for key, title in sorted(titles.items()):
         if key not in parsed or parsed[key].code not in connected:
             runs[key] = None
             continue

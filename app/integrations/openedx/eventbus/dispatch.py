@@ -214,16 +214,18 @@ class Dispatcher:
         todo: list[int],
     ) -> tuple[list[list[tuple[int, CertificateWord]]], Runs]:
         """The certificate words the grouped path takes, in rounds: an entry comes in a later
-        round than every earlier entry about the same learner and run, so each learner's
+        round than every earlier entry about the same learner (in any run), so each learner's
         words apply in stream order. Left to one at a time: entries of runs no organization
-        connected, and every entry about a learner and run that a grade or passing-status
-        entry of the batch is about too (their order would matter)."""
+        connected, and every entry about a learner that a grade or passing-status entry of
+        the batch is about too (their order would matter), with the entries linked to it."""
         words: dict[int, CertificateWord] = {}
-        subjects: dict[int, list[tuple[str, str]]] = {}
-        others: set[tuple[str, str]] = set()
+        subjects: dict[int, set[str]] = {}
+        others: set[str] = set()
         for n in todo:
             try:
-                subjects[n] = _subjects(entries[n].type, decoded[n])
+                # The learner, whatever the run: a learner's words in two runs interact
+                # through programs (evaluated after each award, revoked with a course).
+                subjects[n] = {who for _, who in _subjects(entries[n].type, decoded[n])}
                 word = self._word(entries[n], decoded[n])
             except (KeyError, TypeError, InvalidPayload):
                 continue  # one at a time, where it is dead-lettered with its reason
@@ -232,10 +234,13 @@ class Dispatcher:
             else:
                 words[n] = word
         runs = certificate_batch.course_runs(self.openedx, session, list(words.values()))
-        last_round: dict[tuple[str, str], int] = {}
+        last_round: dict[str, int] = {}
         rounds: list[list[tuple[int, CertificateWord]]] = []
         for n, word in words.items():
-            if runs[word.course_key] is None or any(s in others for s in subjects[n]):
+            if runs[word.course_key] is None:
+                continue
+            if subjects[n] & others:
+                others.update(subjects[n])  # the learner's later words follow it there
                 continue
             number = 1 + max((last_round.get(s, -1) for s in subjects[n]), default=-1)
             for s in subjects[n]:
