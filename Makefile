@@ -29,8 +29,11 @@ migrate: $(STAMP)
 run: migrate
 	$(BIN)/laurel serve --host $(HOST) --port $(PORT)
 
+#: pytest-xdist workers, one per CPU (at most 4: each has its own PostgreSQL database and Redis
+#: db, tests/databases.py); `make test PYTEST_WORKERS=0` runs the suite in one process.
+PYTEST_WORKERS ?= logical
 test: $(STAMP) oidc-provider
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
 # The learner pages' Node.js test tools (tests/accounts/oidc_provider: an OpenID Connect
 # provider, axe-core): their locked packages. Without npm the sign-in tests skip (in CI they fail: .ci/run installs it).

@@ -1,7 +1,8 @@
 """Shared fixtures: settings in a temp dir, both databases, an app client, factories.
 
 Outbound network is blocked for the whole suite (pytest-socket, ``--allow-hosts`` loopback
-only, in pyproject.toml): issuance must never fetch anything.
+only, in pyproject.toml): issuance must never fetch anything. Under pytest-xdist each worker
+has its own PostgreSQL database and Redis db (tests/databases.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -22,11 +23,19 @@ from app.container import Services, build_services, prepare
 from app.db import make_engine
 from app.main import create_app
 from app.migrations import upgrade
+from tests.databases import PostgresCleaner, ensure_database, use_worker_databases
 from tests.factories import Factory
 from tests.lms import Lms
 
 BASE_URL = "https://laurel.test"
 _SQLITE_TEMPLATE: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In an xdist worker, before any test module is imported: the worker's own databases."""
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker:
+        use_worker_databases(worker)
 
 
 def _postgres_url() -> str | None:
@@ -41,7 +50,9 @@ def postgres_engine() -> Iterator[Engine]:
     url = _postgres_url()
     if not url:
         pytest.skip("TEST_DATABASE_URL not set (PostgreSQL tests run in CI)")
-    engine = make_engine(Settings(database_url=url).database_url)
+    url = Settings(database_url=url).database_url
+    ensure_database(url)
+    engine = make_engine(url)
     with engine.begin() as conn:  # a clean schema, then the real migrations
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
@@ -61,10 +72,9 @@ def _sqlite_template(tmp_root: Path) -> Path:
     return _SQLITE_TEMPLATE
 
 
-def _truncate_all(engine: Engine) -> None:
-    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+@pytest.fixture(scope="session")
+def postgres_cleaner(postgres_engine: Engine) -> PostgresCleaner:
+    return PostgresCleaner(postgres_engine)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -73,9 +83,9 @@ def engine(
 ) -> Iterator[Engine]:
     """Every database test runs on SQLite and on PostgreSQL."""
     if request.param == "postgres":
-        pg = request.getfixturevalue("postgres_engine")
-        _truncate_all(pg)
-        yield pg
+        cleaner: PostgresCleaner = request.getfixturevalue("postgres_cleaner")
+        cleaner.clean()
+        yield cleaner.engine
         return
     db = tmp_path / "laurel.db"
     shutil.copy(_sqlite_template(tmp_path_factory.getbasetemp()), db)
