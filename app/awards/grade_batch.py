@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from app.awards import repository
 from app.awards.documents import AwardFacts
-from app.awards.plans import AwardPlan, award_reason, brings_news, terms_of
+from app.awards.plans import AwardPlan, award_reason, brings_news, has_facts, terms_of
 from app.awards.schemas import BatchItem, BatchOut, EventOutcome, GradeEventIn
 from app.awards.thresholds import Verdict, decide_on_grade
 from app.catalog import repository as catalog
@@ -198,7 +198,8 @@ def _learners(
             {
                 "org_id": org.id, "lms_id": lms_id, "name": e.event.learner.name or "",
                 "email": e.event.learner.email, "holder_did": e.event.learner.holder_did,
-                "info_timestamp": e.time, "created_at": now, "updated_at": now,
+                "info_timestamp": e.time if has_facts(e.event.learner) else None,
+                "created_at": now, "updated_at": now,
             }
             for lms_id, e in creators.items()
         ],

@@ -52,6 +52,12 @@ def award_reason(course: Course, facts: AwardFacts, event_id: str | None, mode: 
 def brings_news(ref: LearnerRef, learner: Learner, when: datetime) -> bool:
     """Whether ``GradingService.upsert_learner`` would write: the event names facts and is
     not older than the stored ones (a batch skips the call, and its statements, otherwise)."""
-    if not (ref.name or ref.email or ref.holder_did):
+    if not has_facts(ref):
         return False
     return learner.info_timestamp is None or as_utc(learner.info_timestamp) <= when
+
+
+def has_facts(ref: LearnerRef) -> bool:
+    """Whether an event names the learner (a name, an e-mail or a DID): only such an event
+    sets the time that older facts may not overwrite."""
+    return bool(ref.name or ref.email or ref.holder_did)

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from app.awards import grade_batch, repository
 from app.awards.documents import AwardFacts, course_credential
-from app.awards.plans import AwardPlan, BatchFallback, award_reason, terms_of
+from app.awards.plans import AwardPlan, BatchFallback, award_reason, has_facts, terms_of
 from app.awards.programs import AwardListener, ProgramAwarder
 from app.awards.schemas import (
     BatchOut,
@@ -145,7 +145,8 @@ class GradingService:
                 name=ref.name or "",
                 email=ref.email,
                 holder_did=ref.holder_did,
-                info_timestamp=ts,
+                # No facts, no time: an older event that names them must still apply.
+                info_timestamp=ts if has_facts(ref) else None,
             )
             session.add(learner)
             flush(session)

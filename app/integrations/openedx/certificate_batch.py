@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from app.awards import repository as awards
-from app.awards.plans import AwardPlan, brings_news
+from app.awards.plans import AwardPlan, brings_news, has_facts
 from app.catalog import repository as catalog
 from app.credentials import repository as credentials
 from app.db import as_utc, utcnow
@@ -380,7 +380,8 @@ def _learners(
         [
             {
                 "org_id": org.id, "lms_id": ref.id, "name": ref.name or "", "email": ref.email,
-                "holder_did": None, "info_timestamp": create[i].lms_time,
+                "holder_did": None,
+                "info_timestamp": create[i].lms_time if has_facts(ref) else None,
                 "created_at": now, "updated_at": now,
             }
             for i, ref in refs.items()

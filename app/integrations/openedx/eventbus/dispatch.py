@@ -199,9 +199,11 @@ class Dispatcher:
             except TRANSIENT:
                 raise
             except IntegrityError as exc:
+                session.expire_all()  # nothing read before the undone savepoint is trusted
                 if attempt == ROUND_ATTEMPTS:
                     log.info("certificate words applied one entry at a time: %r", exc.orig)
             except Exception as exc:  # a refused item: one at a time answers each
+                session.expire_all()
                 log.info("certificate words applied one entry at a time: %r", exc)
                 return None
         return None

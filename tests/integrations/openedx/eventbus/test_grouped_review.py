@@ -529,12 +529,6 @@ def test_a_consumer_killed_mid_batch_loses_nothing(
     redis_client.delete(stream_name(TOPIC, prefix), stream_name(TOPIC, prefix) + "-dead-letter")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a learner first seen through a revocation (no name, no e-mail taken from it) gets "
-    "the revocation's LMS time as info_timestamp: an older award applied after it (another "
-    "consumer, another run) cannot name them (pre-existing, both paths)",
-)
 @pytest.mark.parametrize("grouped", [True, False])
 def test_a_learner_first_seen_through_a_revocation_is_named_by_an_older_award(
     site: Site, redis_client: Any, codec: AvroCodec, grouped: bool
