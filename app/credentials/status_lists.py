@@ -190,7 +190,7 @@ class StatusListService:
     def _positions(
         self, session: Session, status_list: OpenList, count: int, careful: bool
     ) -> list[int]:
-        if count > 1 and not careful:
+        if count > 1:  # one query per round of draws, however full (not one per position)
             return self._free_positions(session, status_list, count)
         if not careful:
             return [secrets.randbelow(status_list.size)]
