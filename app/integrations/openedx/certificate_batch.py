@@ -37,9 +37,10 @@ from sqlmodel import Session
 
 from app.awards import repository as awards
 from app.awards.plans import AwardPlan, brings_news, has_facts
+from app.awards.schemas import LearnerRef
 from app.catalog import repository as catalog
 from app.credentials import repository as credentials
-from app.db import as_utc, utcnow
+from app.db import as_utc, is_sqlite, utcnow
 from app.errors import AppError
 from app.integrations.openedx import repository
 from app.integrations.openedx.course_keys import CourseKey, parse_course_key
@@ -374,31 +375,7 @@ def _learners(
             create[index] = word
     refs = {i: learner_ref(w.uid or w.login or "", w.name, w.email) for i, w in create.items()}
     refs = dict(sorted(refs.items(), key=lambda item: item[1].id))  # parallel batches: one order
-    now = utcnow()
-    awards.insert_learners(
-        session,
-        [
-            {
-                "org_id": org.id, "lms_id": ref.id, "name": ref.name or "", "email": ref.email,
-                "holder_did": None,
-                "info_timestamp": create[i].lms_time if has_facts(ref) else None,
-                "created_at": now, "updated_at": now,
-            }
-            for i, ref in refs.items()
-        ],
-    )  # fmt: skip
-    created = awards.learners_by_lms_ids(session, org.id, [ref.id for ref in refs.values()])
-    repository.insert_users(
-        session,
-        [
-            {
-                "org_id": org.id, "username": word.login, "lms_user_id": word.uid,
-                "learner_id": created[refs[i].id].id,
-            }
-            for i, word in create.items()
-        ],
-    )  # fmt: skip
-    learners = {i: created[ref.id] for i, ref in refs.items()}
+    learners = _create(session, org, create, refs, found, alone)
     read = repository.learners_by_ids(session, list(set(found.values())))
     for index, word in words:
         if index not in found:
@@ -409,8 +386,65 @@ def _learners(
             if brings_news(ref, learner, word.lms_time):
                 learner = service.grading.upsert_learner(session, org, ref, word.lms_time)
         learners[index] = learner
-    for index, word in alone:
+    for index, word in sorted(alone, key=lambda pair: pair[0]):
         learners[index] = service.learner_for(
             session, org, word.username, word.lms_user_id, word.name, word.email, word.lms_time
         )
+    return learners
+
+
+def _create(
+    session: Session,
+    org: Organization,
+    create: dict[int, CertificateWord],
+    refs: dict[int, LearnerRef],
+    found: dict[int, int],
+    alone: list[tuple[int, CertificateWord]],
+) -> dict[int, Learner]:
+    """The learners never seen, created: on PostgreSQL in a transaction of their own,
+    committed at once (``create_learners_apart``), so that a parallel consumer meeting them
+    reads them instead of waiting for this batch. Returns those this batch created; one a
+    parallel writer created first joins ``found`` (its facts are then applied as for any
+    known learner), and one whose username row is not its own goes ``alone``."""
+    now = utcnow()
+    rows = [
+        {
+            "org_id": org.id, "lms_id": ref.id, "name": ref.name or "", "email": ref.email,
+            "holder_did": None,
+            "info_timestamp": create[i].lms_time if has_facts(ref) else None,
+            "created_at": now, "updated_at": now,
+        }
+        for i, ref in refs.items()
+    ]  # fmt: skip
+    usernames = {ref.id: (create[i].login or "", create[i].uid) for i, ref in refs.items()}
+    engine = session.get_bind().engine
+    made = None
+    if rows and not is_sqlite(engine):
+        made = repository.create_learners_apart(engine, org.id, rows, usernames)
+    if made is None:  # SQLite (one writer), or it would have waited: in this transaction
+        awards.insert_learners(session, rows)
+        made = {ref.id for ref in refs.values()}
+        inserted = awards.learners_by_lms_ids(session, org.id, sorted(made))
+        repository.insert_users(
+            session,
+            [
+                {"org_id": org.id, "username": login, "lms_user_id": uid,
+                 "learner_id": inserted[lms_id].id}
+                for lms_id, (login, uid) in usernames.items()
+            ],
+        )  # fmt: skip
+    created = awards.learners_by_lms_ids(session, org.id, [ref.id for ref in refs.values()])
+    owners = repository.users_by_usernames(
+        session, org.id, [w.login or "" for w in create.values()]
+    )
+    learners: dict[int, Learner] = {}
+    for index, word in create.items():
+        learner = created.get(refs[index].id)
+        owner = owners.get(word.login or "")
+        if learner is None or owner is None or owner.learner_id != learner.id:
+            alone.append((index, word))  # a parallel writer named them otherwise
+        elif refs[index].id in made:
+            learners[index] = learner
+        else:
+            found[index] = learner.id  # a parallel writer created them first
     return learners

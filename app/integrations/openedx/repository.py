@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, update
+from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, text, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -367,3 +370,58 @@ def update_certificates(session: Session, rows: list[dict[str, Any]]) -> None:
 def insert_certificates(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.connection().execute(insert(OpenEdxCertificate.__table__), rows)  # type: ignore[attr-defined]
+
+
+def create_learners_apart(
+    engine: Engine,
+    org_id: int,
+    learners: list[dict[str, Any]],
+    usernames: dict[str, tuple[str, str | None]],
+    lock_timeout: str = "2s",
+) -> set[str] | None:
+    """New learners and their username rows in a transaction of their own, committed at
+    once (PostgreSQL): a parallel consumer that meets the same learner finds the committed
+    row instead of waiting for this consumer's whole batch to commit. Returns the LMS ids
+    this call created (one a parallel writer created first is left as it is, and so is its
+    username row); None when a row lock kept it waiting past ``lock_timeout`` (the caller's
+    own transaction may hold it: the caller creates them in its transaction instead).
+
+    ``usernames``: per LMS id, the (username, LMS user id) its username row gets."""
+    learner_table = Learner.__table__  # type: ignore[attr-defined]
+    user_table = OpenEdxUser.__table__  # type: ignore[attr-defined]
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": lock_timeout})
+            made = set(
+                conn.execute(
+                    postgresql.insert(learner_table)
+                    .on_conflict_do_nothing(index_elements=["org_id", "lms_id"])
+                    .returning(learner_table.c.lms_id),
+                    learners,
+                ).scalars()
+            )
+            if made:
+                ids = dict(
+                    conn.execute(
+                        select(learner_table.c.lms_id, learner_table.c.id).where(
+                            learner_table.c.org_id == org_id,
+                            learner_table.c.lms_id.in_(sorted(made)),
+                        )
+                    ).all()
+                )
+                conn.execute(
+                    postgresql.insert(user_table).on_conflict_do_nothing(
+                        index_elements=["org_id", "username"]
+                    ),
+                    [
+                        {"org_id": org_id, "username": login, "lms_user_id": uid,
+                         "learner_id": ids[lms_id]}
+                        for lms_id, (login, uid) in sorted(usernames.items())
+                        if lms_id in made
+                    ],
+                )  # fmt: skip
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            return None
+        raise
+    return made
