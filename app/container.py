@@ -118,13 +118,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         )
     )
     signer = CredentialSigner(signing_engine, keyring, identity)
-    secret = settings.nonce_secret
-    nonce_key = (
-        (lambda: key_from_secret(secret)) if secret else (lambda: key_file(settings.keys_dir))
-    )
-    status_lists = StatusListService(
-        signer, identity, settings.status_list_size, index_secret=nonce_key
-    )
+    status_lists = StatusListService(signer, identity, settings.status_list_size)
     limits = IssueLimits(
         max_bytes=settings.issue_max_bytes,
         max_array_length=settings.issue_max_array_length,
@@ -162,6 +156,10 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
         },
     )
     jwt = JwtEncoder(keyring, identity)
+    secret = settings.nonce_secret
+    nonce_key = (
+        (lambda: key_from_secret(secret)) if secret else (lambda: key_file(settings.keys_dir))
+    )
     nonces = NonceSigner(nonce_key, NONCE_TTL)
     wallet = WalletService(issuance, credential_status, jwt, identity, verify_engine, nonces)
     notifier = late["notifier"] = Notifier(

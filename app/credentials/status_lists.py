@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +32,6 @@ from app.core.status.credential import (
     status_list_credential,
     status_list_entry,
 )
-from app.core.status.index_permutation import IndexPermutation, list_key
 from app.core.vocabulary import DATA_INTEGRITY_V2
 from app.credentials import status_repository as repository
 from app.credentials.documents import serialize, timestamp
@@ -95,20 +94,10 @@ def status_list_url(identity: IssuerIdentity, status_list: StatusList | OpenList
 
 
 class StatusListService:
-    def __init__(
-        self,
-        signer: CredentialSigner,
-        identity: IssuerIdentity,
-        size: int,
-        index_secret: Callable[[], bytes] | None = None,
-    ) -> None:
+    def __init__(self, signer: CredentialSigner, identity: IssuerIdentity, size: int) -> None:
         self.signer = signer
         self.identity = identity
         self.size = size
-        #: The instance's secret (shared by its workers) that keys each list's index
-        #: permutation (``IndexPermutation``); None: indexes drawn at random, as before.
-        self.index_secret = index_secret
-        self._permutations: dict[str, IndexPermutation] = {}
         #: The list each (organization, purpose, format) last drew from in this worker. Only
         #: a hint: every allocation claims its slot with a conditional UPDATE on the row.
         self._open: dict[tuple[int, str, str], OpenList] = {}
@@ -148,46 +137,7 @@ class StatusListService:
             with self._lock:
                 self._open[key] = hint
         careful = careful or claimed * 2 > hint.size
-        if self.index_secret is not None and not (careful and count == 1):
-            positions = self._permuted(session, hint, claimed, count)
-        else:
-            positions = self._positions(session, hint, count, careful)
-        return [Allocation(hint, p) for p in positions]
-
-    def _permuted(
-        self, session: Session, status_list: OpenList, claimed: int, count: int
-    ) -> list[int]:
-        """The indexes of the counter range this claim took (``claimed - count`` up to
-        ``claimed``), through the list's keyed permutation: distinct from every other claim's,
-        so parallel batches never pick the same index. One drawn at random before (a list
-        older than permutations, a careful redraw) may hold one: a batch asks which are taken
-        (one query) and draws those again; a single issue learns it from the unique
-        constraint and is redone carefully."""
-        permutation = self._permutation(status_list)
-        chosen = [permutation.index(n) for n in range(claimed - count, claimed)]
-        if count == 1:
-            return chosen
-        taken = repository.taken_positions(session, status_list.id, chosen)
-        if not taken:
-            return chosen
-        kept = [p for p in chosen if p not in taken]
-        exclude = set(kept)
-        while len(kept) < count:
-            position = self._free_position(session, status_list, exclude)
-            kept.append(position)
-            exclude.add(position)
-        return kept
-
-    def _permutation(self, status_list: OpenList) -> IndexPermutation:
-        assert self.index_secret is not None
-        with self._lock:
-            found = self._permutations.get(status_list.public_id)
-        if found is None or found.size != status_list.size:
-            key = list_key(self.index_secret(), status_list.public_id)
-            found = IndexPermutation(key, status_list.size)
-            with self._lock:
-                self._permutations[status_list.public_id] = found
-        return found
+        return [Allocation(hint, p) for p in self._positions(session, hint, count, careful)]
 
     def _claim(self, session: Session, status_list: OpenList, count: int) -> int | None:
         """Claim ``count`` slots; None when the list cannot take them (full or gone).

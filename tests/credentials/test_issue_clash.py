@@ -45,15 +45,11 @@ def test_a_taken_position_is_redrawn_and_nothing_is_stored_twice(
     real = StatusListService._positions
 
     def clashing(self: StatusListService, session: Session, *args: Any) -> list[int]:
-        draws.append(False)  # the first draw (by the list's permutation) meets a taken index
-        return [taken]
+        careful = args[-1]
+        draws.append(careful)
+        return real(self, session, *args) if careful else [taken]
 
-    def careful(self: StatusListService, session: Session, *args: Any) -> list[int]:
-        draws.append(args[-1])
-        return real(self, session, *args)
-
-    monkeypatch.setattr(StatusListService, "_permuted", clashing)
-    monkeypatch.setattr(StatusListService, "_positions", careful)
+    monkeypatch.setattr(StatusListService, "_positions", clashing)
     with session_scope(services.engine) as session:
         second = services.issuance.issue(
             session, organization(session, org_id), open_badge(), IssueOptions()
