@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import Delete, Update, event
+from sqlalchemy import Delete, Update, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -29,6 +29,31 @@ T = TypeVar("T")
 def utcnow() -> datetime:
     """Timezone-aware now, truncated to the second (what credentials carry)."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+class WouldWait(Exception):
+    """A transaction apart met a row lock held longer than it may wait (``lock_timeout``)."""
+
+
+#: PostgreSQL's SQLSTATE for ``lock_timeout`` (and NOWAIT).
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+@contextmanager
+def transaction_apart(engine: Engine, lock_timeout: str) -> Iterator[Connection]:
+    """A transaction of its own on another connection of ``engine`` (PostgreSQL), committed
+    when the block ends: what it writes is visible to every other transaction at once, and
+    its row locks last the block, not the caller's transaction. ``lock_timeout`` bounds any
+    wait, raised as ``WouldWait``: a lock the caller's own transaction holds, or a cycle
+    through the caller's connection, is invisible to PostgreSQL's deadlock detector."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": lock_timeout})
+            yield conn
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            raise WouldWait(str(exc.orig)) from exc
+        raise
 
 
 def as_utc(value: datetime) -> datetime:

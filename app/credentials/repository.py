@@ -49,15 +49,21 @@ def lock(session: Session, record: IssuedCredential) -> IssuedCredential:
     SQLite has no row locks: a no-op UPDATE takes the database's write lock first.
     """
     session.flush()
+    _sqlite_write_lock(session, [record.uuid])
+    session.refresh(record, with_for_update=True)
+    return record
+
+
+def _sqlite_write_lock(session: Session, uuids: list[str]) -> None:
+    """SQLite has no row locks: a no-op UPDATE of the rows takes the database's write lock
+    (PostgreSQL takes row locks with ``FOR UPDATE`` instead: nothing to do)."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(
             update(IssuedCredential)
-            .where(col(IssuedCredential.uuid) == record.uuid)
+            .where(col(IssuedCredential.uuid).in_(uuids))
             .values(status=IssuedCredential.status)
             .execution_options(synchronize_session=False)
         )
-    session.refresh(record, with_for_update=True)
-    return record
 
 
 def lock_many(session: Session, uuids: list[str]) -> dict[str, IssuedCredential]:
@@ -67,13 +73,7 @@ def lock_many(session: Session, uuids: list[str]) -> dict[str, IssuedCredential]
     uuids = sorted(set(uuids))
     if not uuids:
         return {}
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            update(IssuedCredential)
-            .where(col(IssuedCredential.uuid).in_(uuids))
-            .values(status=IssuedCredential.status)
-            .execution_options(synchronize_session=False)
-        )
+    _sqlite_write_lock(session, uuids)
     stmt = (
         select(IssuedCredential)
         .where(col(IssuedCredential.uuid).in_(uuids))

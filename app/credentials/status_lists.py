@@ -194,10 +194,7 @@ class StatusListService:
             return self._free_positions(session, status_list, count)
         if not careful:
             return [secrets.randbelow(status_list.size)]
-        chosen: list[int] = []
-        for _ in range(count):
-            chosen.append(self._free_position(session, status_list, set(chosen)))
-        return chosen
+        return [self._free_position(session, status_list, set())]
 
     def _free_positions(self, session: Session, status_list: OpenList, count: int) -> list[int]:
         """``count`` distinct random positions, those already taken drawn again: one query

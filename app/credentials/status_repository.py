@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from app.db import WouldWait, transaction_apart
 from app.models import StatusEntry, StatusList
 
 
@@ -56,25 +56,18 @@ class ClaimWouldWait(Exception):
     """The list's row stayed locked longer than a claim apart may wait for it."""
 
 
-_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout (and NOWAIT)
-
-
 def claim_slots_apart(engine: Engine, list_id: int, count: int, lock_timeout: str) -> int | None:
     """``claim_slots`` in a transaction of its own, on another connection of ``engine``,
     committed at once: the row's lock lasts one statement, not the caller's transaction.
 
     PostgreSQL only (on SQLite this writer would wait for the caller's own database lock).
-    ``lock_timeout`` bounds the wait: a lock the caller's transaction holds, or a cycle that
-    runs through the caller's connection, is invisible to PostgreSQL's deadlock detector, so
-    waiting longer raises ``ClaimWouldWait`` instead of hanging."""
+    ``lock_timeout`` bounds the wait (``transaction_apart``): waiting longer raises
+    ``ClaimWouldWait`` instead of hanging."""
     try:
-        with engine.begin() as conn:
-            conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": lock_timeout})
+        with transaction_apart(engine, lock_timeout) as conn:
             row = conn.execute(_CLAIM, {"list_id": list_id, "count": count}).first()
-    except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-            raise ClaimWouldWait(list_id) from exc
-        raise
+    except WouldWait as exc:
+        raise ClaimWouldWait(list_id) from exc
     return None if row is None else int(row[0])
 
 

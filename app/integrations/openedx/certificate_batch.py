@@ -31,7 +31,7 @@ from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session
 
@@ -44,18 +44,19 @@ from app.db import as_utc, is_sqlite, utcnow
 from app.errors import AppError
 from app.integrations.openedx import repository
 from app.integrations.openedx.course_keys import CourseKey, parse_course_key
+from app.integrations.openedx.service import (
+    AWARDED,
+    COURSE_RUN,
+    REVOKED,
+    OpenEdxService,
+    certificate_reason,
+    learner_ref,
+)
 from app.models import Course, IssuedCredential, Learner, OpenEdxCertificate, Organization
 from app.models.enums import CredentialKind, CredentialStatus
 
-if TYPE_CHECKING:
-    from app.integrations.openedx.service import OpenEdxService
-
 #: The organization and run of each course key of a batch (None: not connected).
 Runs = dict[str, tuple[Organization, Course] | None]
-
-AWARDED = "awarded"
-REVOKED = "revoked"
-COURSE_RUN = "course-run"
 
 
 @dataclass(frozen=True)
@@ -315,8 +316,6 @@ def _newer(word: CertificateWord, stored: OpenEdxCertificate) -> bool:
 
 
 def _award_reason(word: CertificateWord) -> str:
-    from app.integrations.openedx.service import certificate_reason
-
     return certificate_reason(word.mode, word.event_id)
 
 
@@ -347,8 +346,6 @@ def _learners(
     """Each word's learner. Learners never seen (no username row, no user id row, no learner
     of that LMS id) are created together; known ones are read together; anything else is
     resolved one at a time by ``learner_for``, after the group, in order."""
-    from app.integrations.openedx.service import learner_ref
-
     words = [(item.index, item.word) for item in items]
     logins = Counter(w.login for _, w in words if w.login)
     uids = Counter(w.uid for _, w in words if w.uid)

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, text, update
+from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from app.db import WouldWait, transaction_apart
 from app.models import (
     Course,
     CourseGrade,
@@ -390,8 +390,7 @@ def create_learners_apart(
     learner_table = Learner.__table__  # type: ignore[attr-defined]
     user_table = OpenEdxUser.__table__  # type: ignore[attr-defined]
     try:
-        with engine.begin() as conn:
-            conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": lock_timeout})
+        with transaction_apart(engine, lock_timeout) as conn:
             made = set(
                 conn.execute(
                     postgresql.insert(learner_table)
@@ -420,8 +419,6 @@ def create_learners_apart(
                         if lms_id in made
                     ],
                 )  # fmt: skip
-    except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
-            return None
-        raise
+    except WouldWait:
+        return None
     return made

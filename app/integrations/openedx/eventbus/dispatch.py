@@ -49,7 +49,7 @@ from app.integrations.openedx.eventbus.payloads import (
     InvalidPayload,
     PersistentCourseGradeData,
 )
-from app.integrations.openedx.service import OpenEdxService
+from app.integrations.openedx.service import AWARDED, REVOKED, OpenEdxService
 from app.issuers.keys.files import KeyFileError
 
 log = logging.getLogger("laurel.eventbus")
@@ -269,7 +269,7 @@ class Dispatcher:
 
     def _award_word(self, entry: BusEntry, cert: CertificateData) -> CertificateWord:
         return CertificateWord(
-            status=certificate_batch.AWARDED,
+            status=AWARDED,
             course_key=cert.course.course_key,
             username=cert.user.username,
             lms_user_id=cert.user.id,
@@ -284,7 +284,7 @@ class Dispatcher:
 
     def _revoke_word(self, entry: BusEntry, cert: CertificateData) -> CertificateWord:
         return CertificateWord(
-            status=certificate_batch.REVOKED,
+            status=REVOKED,
             course_key=cert.course.course_key,
             username=cert.user.username,
             lms_user_id=cert.user.id,
