@@ -31,6 +31,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
 from app.db import session_scope
+from app.db_statistics import PlannerStatistics
 from app.integrations.openedx.eventbus.dead_letter import DeadLetter, DeadLetters
 from app.integrations.openedx.eventbus.envelope import BusEntry, MalformedEntry
 
@@ -110,6 +111,8 @@ class StreamConsumer:
         self.dead_letters = DeadLetters(redis, stream, group, consumer)
         self.totals = Totals()
         self._backlog = True  # our own pending entries first (a restart after a crash)
+        #: A wave grows the tables fast: keep the planner's row counts close to the truth.
+        self.statistics = PlannerStatistics(engine)
         self._next_claim = 0.0
 
     # -- set-up -------------------------------------------------------------------------------
@@ -167,6 +170,7 @@ class StreamConsumer:
             entries = self._read(">", block=self.policy.block_ms)
         if entries:
             self.handle(entries)
+            self.statistics.refresh_if_stale()
         return len(entries)
 
     def handle(self, raw: list[RawEntry]) -> None:

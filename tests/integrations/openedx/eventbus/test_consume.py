@@ -215,3 +215,20 @@ def test_a_missing_key_file_at_the_batch_end_re_sign_is_retried(
     aside.rename(key_file)
     assert run_consumer(site, redis_client, prefix).outcomes == {"revoked": 1}
     assert [c.status for c in _credentials(site)] == [CredentialStatus.REVOKED]
+
+
+def test_each_batch_gives_the_planner_statistics_a_chance_to_refresh(
+    site: Site, redis_client: Any, bus_url: str, prefix: str
+) -> None:
+    """A wave grows the tables from nothing: the consumer keeps the planner's row counts
+    fresh (app/db_statistics.py), looked at after each batch it applied."""
+    import threading
+
+    new_group(redis_client, prefix)
+    produce(bus_url, prefix, [certificate("created", course_key=RUN)])
+    consumer = make_consumer(site, redis_client, prefix)
+    assert consumer.statistics.engine is site.services.engine
+    calls: list[int] = []
+    consumer.statistics.refresh_if_stale = lambda: calls.append(1) or []  # type: ignore[method-assign]
+    consumer.run(threading.Event(), until_idle=True)
+    assert calls == [1]  # one batch applied, one look

@@ -1,0 +1,124 @@
+"""Planner statistics refreshed while tables grow (app/db_statistics.py), on a real PostgreSQL.
+
+A table the planner believes empty, grown by thousands of rows, is analyzed by
+``refresh_if_stale``: afterwards ``pg_class.reltuples`` knows its size, and a lookup of many
+keys uses the unique index instead of reading every row of the organization. Not again within
+the interval; not while another process holds the lock; never on SQLite.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from app.db import make_engine
+from app.db_statistics import _ADVISORY_KEY, PlannerStatistics
+
+ROWS = 20_000
+
+
+@pytest.fixture
+def grown(postgres_engine: Engine) -> Iterator[Engine]:
+    """A table like ``learners`` (an org index and a unique (org, key) index), created empty
+    and grown by ROWS rows, its change counters reported to the statistics system."""
+    with postgres_engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS planner_probe"))
+        conn.execute(
+            text(
+                "CREATE TABLE planner_probe (id serial PRIMARY KEY, org_id int NOT NULL, "
+                "key varchar NOT NULL, CONSTRAINT uq_planner_probe UNIQUE (org_id, key))"
+            )
+        )
+        conn.execute(text("CREATE INDEX ix_planner_probe_org ON planner_probe (org_id)"))
+        conn.execute(text("ANALYZE planner_probe"))  # the planner's view: empty
+        conn.execute(
+            text(
+                "INSERT INTO planner_probe (org_id, key) "
+                "SELECT 1, 'k' || n FROM generate_series(1, :n) n"
+            ),
+            {"n": ROWS},
+        )
+    _wait_until_reported(postgres_engine)
+    yield postgres_engine
+    with postgres_engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS planner_probe"))
+
+
+def _wait_until_reported(engine: Engine) -> None:
+    """Backends report their counters to the statistics system within about a second."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            changed = conn.execute(
+                text(
+                    "SELECT n_mod_since_analyze FROM pg_stat_user_tables "
+                    "WHERE relname = 'planner_probe'"
+                )
+            ).scalar()
+        if changed and changed >= ROWS:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the inserts were never reported to pg_stat_user_tables")
+
+
+def _believed_rows(engine: Engine) -> float:
+    with engine.connect() as conn:
+        return float(
+            conn.execute(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'planner_probe'")
+            ).scalar_one()
+        )
+
+
+def _plan_of_many_keys(engine: Engine) -> str:
+    keys = ", ".join(f"'k{n}'" for n in range(1, 51))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(f"EXPLAIN SELECT id FROM planner_probe WHERE org_id = 1 AND key IN ({keys})")
+        ).scalars()
+        return "\n".join(rows)
+
+
+def test_a_grown_table_is_analyzed_and_its_lookups_use_the_unique_index(grown: Engine) -> None:
+    assert _believed_rows(grown) == 0
+    assert "uq_planner_probe" not in _plan_of_many_keys(grown)  # the stale plan: scan the org
+
+    analyzed = PlannerStatistics(grown, every_seconds=0).refresh_if_stale()
+
+    assert "planner_probe" in analyzed
+    assert _believed_rows(grown) == ROWS
+    assert "uq_planner_probe" in _plan_of_many_keys(grown)
+
+
+def test_not_before_the_interval(grown: Engine) -> None:
+    statistics = PlannerStatistics(grown, every_seconds=3600)  # a process that just started
+
+    assert statistics.refresh_if_stale() == []
+    assert _believed_rows(grown) == 0
+
+
+def test_skipped_while_another_process_analyzes(grown: Engine) -> None:
+    with grown.connect() as other:
+        assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _ADVISORY_KEY}).scalar()
+        try:
+            assert PlannerStatistics(grown, every_seconds=0).refresh_if_stale() == []
+        finally:
+            other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_KEY})
+    assert _believed_rows(grown) == 0
+
+
+def test_a_small_change_is_left_to_autovacuum(grown: Engine) -> None:
+    PlannerStatistics(grown, every_seconds=0).refresh_if_stale()
+    with grown.begin() as conn:
+        conn.execute(text("DELETE FROM planner_probe WHERE id <= 100"))
+
+    assert "planner_probe" not in PlannerStatistics(grown, every_seconds=0).refresh_if_stale()
+
+
+def test_sqlite_has_nothing_to_refresh(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    assert PlannerStatistics(engine, every_seconds=0).refresh_if_stale() == []
