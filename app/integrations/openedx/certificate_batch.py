@@ -9,6 +9,10 @@ this groups into a few multi-row statements per batch and one batch issuance:
 - learners never seen are created together, known ones read together; one named
   ambiguously (no username, a rename, a user id that changes hands) is resolved by
   ``learner_for``, one at a time;
+- the round's learners are locked first (``SELECT ... FOR UPDATE`` in id order): a parallel
+  batch about one of them (another consumer awarding a learner this batch revokes) is waited
+  for once, before anything is read, instead of colliding with it at a unique constraint
+  after the round's decisions, which would undo the round;
 - the stored words are read under their row locks (``SELECT ... FOR UPDATE`` in id order on
   PostgreSQL; SQLite has one writer) and compared in Python by the rule of the one-event
   compare-and-set (``set_certificate_if_newer``): the LMS's newer word wins, at the same
@@ -193,6 +197,7 @@ def _apply_in_org(
     service: OpenEdxService, session: Session, org: Organization, items: list[_Item]
 ) -> dict[int, WordOutcome]:
     learners = _learners(service, session, org, items)
+    repository.lock_learners(session, {learner.id for learner in learners.values()})
     for item in items:
         item.learner = learners[item.index]
     stored = repository.certificates_for(

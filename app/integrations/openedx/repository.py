@@ -318,6 +318,22 @@ def learners_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Learner]:
     return {learner.id: learner for learner in session.exec(stmt)}
 
 
+def lock_learners(session: Session, ids: set[int]) -> None:
+    """Row locks on these learners, taken in id order (PostgreSQL; SQLite has one writer and
+    no row locks). A parallel batch about any of them (a revocation of a learner another
+    consumer is awarding) is waited for here, once, before this one reads their words and
+    decides, instead of being met at a unique constraint after the decisions were made,
+    which would undo the whole round."""
+    if ids:
+        stmt = (
+            select(Learner.id)
+            .where(col(Learner.id).in_(sorted(ids)))
+            .order_by(col(Learner.id))
+            .with_for_update()
+        )
+        session.exec(stmt).all()
+
+
 def insert_users(session: Session, rows: list[dict[str, Any]]) -> None:
     """New username rows in one executemany; one a concurrent unit made first raises
     ``IntegrityError`` (the caller undoes the batch)."""
