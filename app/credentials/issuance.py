@@ -41,6 +41,9 @@ from app.models.enums import CredentialKind, StatusListFormat, StatusPurpose
 #: CPU seconds signing one credential may use (its JSON-LD work; ours take a few ms).
 DEFAULT_BUDGET_SECONDS = 5.0
 _URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
+#: Grouped INSERTs of a batch before its items are stored one by one: each attempt after the
+#: first re-draws only the items whose index a parallel batch took meanwhile.
+_GROUPED_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -211,30 +214,75 @@ class IssuanceService:
             except AppError as exc:
                 results[n] = exc
         self._allocate_all(session, org, prepared)
-        signed: list[_Prepared] = []
-        for item in prepared:
+        signed = self._finish_all(prepared, results, client_id, kind, columns)
+        for attempt in range(1, _GROUPED_ATTEMPTS + 1):
             try:
-                self._finish(item, client_id, kind)
-                if columns is not None and item.record is not None:
-                    for name, value in columns[item.index].items():
-                        setattr(item.record, name, value)
-                signed.append(item)
-            except AppError as exc:
-                results[item.index] = exc
-        try:
-            with session.begin_nested():
-                self._insert_all(session, signed, client_id)
-        except IntegrityError:
-            for item in signed:
-                results[item.index] = self._store_alone(
-                    session, org, items, item, client_id, kind, columns
-                )
-        else:
+                with session.begin_nested():
+                    self._insert_all(session, signed, client_id)
+            except IntegrityError:
+                clashed = self._clashed(session, signed) if attempt < _GROUPED_ATTEMPTS else []
+                if clashed:  # only these items lost their index: new ones, new proofs
+                    for item in clashed:
+                        item.allocations = []
+                    self._allocate_all(session, org, clashed)
+                    again = self._finish_all(clashed, results, client_id, kind, columns)
+                    refused = {id(i) for i in clashed} - {id(i) for i in again}
+                    signed = [i for i in signed if id(i) not in refused]
+                    continue
+                for item in signed:  # something else (e.g. an id stored meanwhile)
+                    results[item.index] = self._store_alone(
+                        session, org, items, item, client_id, kind, columns
+                    )
+                break
             for item in signed:
                 assert item.record is not None
                 repository.attach(session, item.record)
                 results[item.index] = item.record
+            break
         return [r if r is not None else Conflict("not issued") for r in results]
+
+    def _finish_all(
+        self,
+        items: list[_Prepared],
+        results: list[IssuedCredential | AppError | None],
+        client_id: str | None,
+        kind: str | None,
+        columns: list[dict[str, Any]] | None,
+    ) -> list[_Prepared]:
+        """Sign each item (``_finish``) and give its record the caller's columns; the items
+        signed (a refused one gets its error in ``results``)."""
+        signed: list[_Prepared] = []
+        for item in items:
+            try:
+                self._finish(item, client_id, kind)
+            except AppError as exc:
+                results[item.index] = exc
+                continue
+            if columns is not None and item.record is not None:
+                for name, value in columns[item.index].items():
+                    setattr(item.record, name, value)
+            signed.append(item)
+        return signed
+
+    def _clashed(self, session: Session, items: list[_Prepared]) -> list[_Prepared]:
+        """After the grouped INSERT was refused and undone: the items whose status index a
+        parallel issuer has stored meanwhile. Random draws of two parallel batches meet now
+        and then (500 each in a list of 131,072: about two per pair); only those items are
+        drawn again and re-signed, the rest stored together as before."""
+        by_list: dict[int, set[int]] = {}
+        for item in items:
+            for allocation in item.allocations:
+                by_list.setdefault(allocation.status_list.id, set()).add(allocation.position)
+        taken = {
+            (list_id, position)
+            for list_id, positions in by_list.items()
+            for position in self.lists.taken(session, list_id, sorted(positions))
+        }
+        return [
+            item
+            for item in items
+            if any((a.status_list.id, a.position) in taken for a in item.allocations)
+        ]
 
     def _prepare(
         self,

@@ -232,6 +232,11 @@ class StatusListService:
                 skip -= 1
         raise ListFull(status_list.public_id)
 
+    @staticmethod
+    def taken(session: Session, list_id: int, positions: list[int]) -> set[int]:
+        """Which of these positions of the list hold an entry (stored and visible)."""
+        return repository.taken_positions(session, list_id, positions)
+
     def record(self, session: Session, allocations: list[Allocation], credential_uuid: str) -> None:
         """Insert the entries (the unique constraint catches a race); slots were claimed."""
         self.record_many(session, [(a, credential_uuid) for a in allocations])

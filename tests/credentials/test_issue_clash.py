@@ -8,13 +8,14 @@ statements in the unit's savepoint.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from sqlmodel import Session, col, func, select
 
 from app.container import Services
-from app.credentials.issuance import IssueOptions
+from app.credentials.issuance import IssuanceService, IssueOptions
 from app.credentials.status_lists import StatusListService
 from app.db import session_scope
 from app.issuers.organizations import create_organization, organization
@@ -64,3 +65,57 @@ def test_a_taken_position_is_redrawn_and_nothing_is_stored_twice(
             select(StatusEvent.credential_uuid).where(col(StatusEvent.action) == "issued")
         ).all()
         assert sorted(events) == sorted([first.uuid, second.uuid])
+
+
+def test_a_batch_redraws_only_the_items_whose_position_was_taken(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two parallel batches drew the same index for one item: that item alone gets a new
+    index and a new proof; the others are stored together, as signed, never one by one."""
+    with session_scope(services.engine) as session:
+        org = create_organization(session, services.keyring, slug="clash", name="Clash U")
+        first = services.issuance.issue(session, org, open_badge(), IssueOptions())
+        org_id = org.id
+    with Session(services.engine) as session:
+        taken = _position(session, first.uuid)
+
+    draws: list[int] = []
+    real = StatusListService._free_positions
+
+    def clashing(
+        self: StatusListService, session: Session, status_list: Any, count: int
+    ) -> list[int]:
+        draws.append(count)
+        positions = real(self, session, status_list, count)
+        return [taken, *positions[1:]] if len(draws) == 1 else positions
+
+    signed: list[str] = []
+    real_finish = IssuanceService._finish
+
+    def finishing(self: IssuanceService, item: Any, *args: Any) -> None:
+        signed.append(item.storage_uuid)
+        real_finish(self, item, *args)
+
+    def never_alone(*args: Any) -> Any:
+        raise AssertionError("the batch fell back to one item at a time")
+
+    monkeypatch.setattr(StatusListService, "_free_positions", clashing)
+    monkeypatch.setattr(IssuanceService, "_finish", finishing)
+    monkeypatch.setattr(IssuanceService, "_store_alone", never_alone)
+    items = [(open_badge(f"Course {n}"), IssueOptions()) for n in range(5)]
+    with session_scope(services.engine) as session:
+        results = services.issuance.issue_batch(session, organization(session, org_id), items)
+
+    assert all(isinstance(r, IssuedCredential) for r in results), results
+    assert draws[0] == 5  # the batch drew once; the item that lost its index drew again alone
+    assert len(signed) == 6 and len(set(signed)) == 5  # one item signed twice
+    with Session(services.engine) as session:
+        positions = {r.uuid: _position(session, r.uuid) for r in results}  # type: ignore[union-attr]
+        assert taken not in positions.values() and len(set(positions.values())) == 5
+        for record in results:
+            stored = session.get(IssuedCredential, record.uuid)  # type: ignore[union-attr]
+            assert stored is not None
+            document = json.loads(stored.document)
+            assert int(document["credentialStatus"]["statusListIndex"]) == positions[stored.uuid]
+        assert _count(session, IssuedCredential) == 6
+        assert _count(session, StatusEntry) == 6
