@@ -9,10 +9,11 @@ this groups into a few multi-row statements per batch and one batch issuance:
 - learners never seen are created together, known ones read together; one named
   ambiguously (no username, a rename, a user id that changes hands) is resolved by
   ``learner_for``, one at a time;
-- the round's learners are locked first (``SELECT ... FOR UPDATE`` in id order): a parallel
-  batch about one of them (another consumer awarding a learner this batch revokes) is waited
-  for once, before anything is read, instead of colliding with it at a unique constraint
-  after the round's decisions, which would undo the round;
+- the round's learners are locked as soon as they are known (``SELECT ... FOR NO KEY
+  UPDATE`` in id order), before their names are written: a parallel batch about one of them
+  (another consumer awarding a learner this batch revokes) is waited for once, before
+  anything is read, instead of colliding with it at a unique constraint after the round's
+  decisions, which would undo the round;
 - the stored words are read under their row locks (``SELECT ... FOR UPDATE`` in id order on
   PostgreSQL; SQLite has one writer) and compared in Python by the rule of the one-event
   compare-and-set (``set_certificate_if_newer``): the LMS's newer word wins, at the same
@@ -196,8 +197,7 @@ def after_awards(
 def _apply_in_org(
     service: OpenEdxService, session: Session, org: Organization, items: list[_Item]
 ) -> dict[int, WordOutcome]:
-    learners = _learners(service, session, org, items)
-    repository.lock_learners(session, {learner.id for learner in learners.values()})
+    learners = _learners(service, session, org, items)  # locked
     for item in items:
         item.learner = learners[item.index]
     stored = repository.certificates_for(
@@ -348,9 +348,15 @@ def _key(item: _Item) -> str:
 def _learners(
     service: OpenEdxService, session: Session, org: Organization, items: list[_Item]
 ) -> dict[int, Learner]:
-    """Each word's learner. Learners never seen (no username row, no user id row, no learner
-    of that LMS id) are created together; known ones are read together; anything else is
-    resolved one at a time by ``learner_for``, after the group, in order."""
+    """Each word's learner, locked (``lock_learners``). Learners never seen (no username row,
+    no user id row, no learner of that LMS id) are created together; known ones are read
+    together; anything else is resolved one at a time by ``learner_for``, after the group, in
+    order.
+
+    The group's learners are locked, in id order, before any of their rows is written (a
+    newer name, an e-mail): a round that wrote one learner's row and then waited for another
+    round's learner, while that round waited for this one, would be a deadlock. Those
+    resolved one at a time (rare) are locked after them."""
     words = [(item.index, item.word) for item in items]
     logins = Counter(w.login for _, w in words if w.login)
     uids = Counter(w.uid for _, w in words if w.uid)
@@ -378,6 +384,7 @@ def _learners(
     refs = {i: learner_ref(w.uid or w.login or "", w.name, w.email) for i, w in create.items()}
     refs = dict(sorted(refs.items(), key=lambda item: item[1].id))  # parallel batches: one order
     learners = _create(session, org, create, refs, found, alone)
+    repository.lock_learners(session, {*found.values(), *(made.id for made in learners.values())})
     read = repository.learners_by_ids(session, list(set(found.values())))
     for index, word in words:
         if index not in found:
@@ -392,6 +399,7 @@ def _learners(
         learners[index] = service.learner_for(
             session, org, word.username, word.lms_user_id, word.name, word.email, word.lms_time
         )
+    repository.lock_learners(session, {learners[index].id for index, _ in alone})
     return learners
 
 

@@ -323,13 +323,19 @@ def lock_learners(session: Session, ids: set[int]) -> None:
     no row locks). A parallel batch about any of them (a revocation of a learner another
     consumer is awarding) is waited for here, once, before this one reads their words and
     decides, instead of being met at a unique constraint after the decisions were made,
-    which would undo the whole round."""
+    which would undo the whole round.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: every transaction that stores a row naming a learner
+    (a grade, a certificate, an award) holds FOR KEY SHARE on it until it commits (the
+    foreign key), and FOR UPDATE would wait for that: a grade batch that stored one of the
+    round's learners' grades and then stores another's would close a cycle with the round.
+    Rounds, and writers of the learner's own row, still exclude each other."""
     if ids:
         stmt = (
             select(Learner.id)
             .where(col(Learner.id).in_(sorted(ids)))
             .order_by(col(Learner.id))
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
         session.exec(stmt).all()
 
