@@ -224,7 +224,7 @@ class IssuanceService:
                 if clashed:  # only these items lost their index: new ones, new proofs
                     for item in clashed:
                         item.allocations = []
-                    self._allocate_all(session, org, clashed)
+                    self._allocate_all(session, org, clashed, careful=True)
                     again = self._finish_all(clashed, results, client_id, kind, columns)
                     refused = {id(i) for i in clashed} - {id(i) for i in again}
                     signed = [i for i in signed if id(i) not in refused]
@@ -312,14 +312,20 @@ class IssuanceService:
             status_purposes(org, open_badge),
         )
 
-    def _allocate_all(self, session: Session, org: Organization, items: list[_Prepared]) -> None:
-        """One claim per (purpose, format) for every item that needs an entry in it."""
+    def _allocate_all(
+        self, session: Session, org: Organization, items: list[_Prepared], careful: bool = False
+    ) -> None:
+        """One claim per (purpose, format) for every item that needs an entry in it.
+        ``careful``: drawn again after a clash, a lone item too is drawn among positions known
+        free (a blind draw would meet a taken one as often as the list is full)."""
         wanted: dict[tuple[str, str], list[_Prepared]] = {}
         for item in items:
             for purpose in item.purposes:
                 wanted.setdefault((purpose, item.fmt), []).append(item)
         for (purpose, fmt), needing in wanted.items():
-            allocations = self.lists.allocate(session, org, purpose, fmt, count=len(needing))
+            allocations = self.lists.allocate(
+                session, org, purpose, fmt, careful=careful, count=len(needing)
+            )
             for item, allocation in zip(needing, allocations, strict=True):
                 item.allocations.append(allocation)
 

@@ -119,3 +119,47 @@ def test_a_batch_redraws_only_the_items_whose_position_was_taken(
             assert int(document["credentialStatus"]["statusListIndex"]) == positions[stored.uuid]
         assert _count(session, IssuedCredential) == 6
         assert _count(session, StatusEntry) == 6
+
+
+def test_an_item_drawn_again_alone_is_drawn_among_free_positions(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one item of a batch that lost its index is drawn again alone: among positions
+    known free (as ``issue`` redraws after a clash), not blindly, which in a list some
+    tenths full would often hit a taken one again and, after three tries, store the whole
+    batch one item at a time."""
+    with session_scope(services.engine) as session:
+        org = create_organization(session, services.keyring, slug="clash", name="Clash U")
+        first = services.issuance.issue(session, org, open_badge(), IssueOptions())
+        org_id = org.id
+    with Session(services.engine) as session:
+        taken = _position(session, first.uuid)
+
+    real_batch = StatusListService._free_positions
+    real_positions = StatusListService._positions
+
+    def clashing(
+        self: StatusListService, session: Session, status_list: Any, count: int
+    ) -> list[int]:
+        return [taken, *real_batch(self, session, status_list, count)[1:]]
+
+    def unlucky(self: StatusListService, session: Session, *args: Any) -> list[int]:
+        count, careful = args[-2], args[-1]
+        if count == 1 and not careful:
+            return [taken]  # a blind draw that hits the taken position (likely in a fuller list)
+        return real_positions(self, session, *args)
+
+    def never_alone(*args: Any) -> Any:
+        raise AssertionError("the batch fell back to one item at a time")
+
+    monkeypatch.setattr(StatusListService, "_free_positions", clashing)
+    monkeypatch.setattr(StatusListService, "_positions", unlucky)
+    monkeypatch.setattr(IssuanceService, "_store_alone", never_alone)
+    items = [(open_badge(f"Course {n}"), IssueOptions()) for n in range(3)]
+    with session_scope(services.engine) as session:
+        results = services.issuance.issue_batch(session, organization(session, org_id), items)
+
+    assert all(isinstance(r, IssuedCredential) for r in results), results
+    with Session(services.engine) as session:
+        positions = {_position(session, r.uuid) for r in results}  # type: ignore[union-attr]
+    assert taken not in positions and len(positions) == 3
