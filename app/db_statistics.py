@@ -23,19 +23,23 @@ import time
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger("laurel.db")
 
 #: pg_try_advisory_lock key: "laurel analyze" (any constant shared by every process).
 _ADVISORY_KEY = 0x6C61_7572_656C_0A01
 
+#: Only tables we may analyze: ANALYZE skips, with a mere WARNING, those whose owner (or the
+#: database's owner) the role is not, and they would stay stale, asked for every time.
 _STALE_TABLES = text(
     """
     SELECT s.schemaname, s.relname
     FROM pg_stat_user_tables AS s JOIN pg_class AS c ON c.oid = s.relid
+      JOIN pg_database AS d ON d.datname = current_database()
     WHERE s.schemaname = current_schema()
       AND s.n_mod_since_analyze > :floor + greatest(c.reltuples, 0)
+      AND (pg_has_role(c.relowner, 'USAGE') OR pg_has_role(d.datdba, 'USAGE'))
     ORDER BY s.relname
     """
 )
@@ -63,8 +67,8 @@ class PlannerStatistics:
         try:
             self._next = now + self.every_seconds
             return self._refresh()
-        except DBAPIError as exc:  # e.g. not the tables' owner, or the database went away
-            log.warning("planner statistics not refreshed: %s", exc.orig)
+        except SQLAlchemyError as exc:  # e.g. the database went away, or no pooled connection
+            log.warning("planner statistics not refreshed: %s", exc)
             return []
         finally:
             self._lock.release()
@@ -83,9 +87,8 @@ class PlannerStatistics:
                 preparer = self.engine.dialect.identifier_preparer
                 names = []
                 for schema, table in stale:
-                    conn.execute(
-                        text(f"ANALYZE {preparer.quote_schema(schema)}.{preparer.quote(table)}")
-                    )
+                    name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}"
+                    conn.execute(text("ANALYZE " + name.replace(":", r"\:")))  # no bind params
                     names.append(table)
                 log.info("planner statistics refreshed: %s", ", ".join(names))
                 return names

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from app.db import make_engine
 from app.db_statistics import _ADVISORY_KEY, PlannerStatistics
@@ -48,16 +50,14 @@ def grown(postgres_engine: Engine) -> Iterator[Engine]:
         conn.execute(text("DROP TABLE IF EXISTS planner_probe"))
 
 
-def _wait_until_reported(engine: Engine) -> None:
+def _wait_until_reported(engine: Engine, table: str = "planner_probe") -> None:
     """Backends report their counters to the statistics system within about a second."""
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             changed = conn.execute(
-                text(
-                    "SELECT n_mod_since_analyze FROM pg_stat_user_tables "
-                    "WHERE relname = 'planner_probe'"
-                )
+                text("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = :t"),
+                {"t": table},
             ).scalar()
         if changed and changed >= ROWS:
             return
@@ -65,11 +65,11 @@ def _wait_until_reported(engine: Engine) -> None:
     raise AssertionError("the inserts were never reported to pg_stat_user_tables")
 
 
-def _believed_rows(engine: Engine) -> float:
+def _believed_rows(engine: Engine, table: str = "planner_probe") -> float:
     with engine.connect() as conn:
         return float(
             conn.execute(
-                text("SELECT reltuples FROM pg_class WHERE relname = 'planner_probe'")
+                text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}
             ).scalar_one()
         )
 
@@ -117,6 +117,66 @@ def test_a_small_change_is_left_to_autovacuum(grown: Engine) -> None:
         conn.execute(text("DELETE FROM planner_probe WHERE id <= 100"))
 
     assert "planner_probe" not in PlannerStatistics(grown, every_seconds=0).refresh_if_stale()
+
+
+#: A role that owns nothing (cluster-wide: created once, kept).
+NOT_OWNER = "laurel_test_not_owner"
+
+
+@pytest.fixture
+def not_owner(grown: Engine) -> Iterator[Engine]:
+    """An engine of the same database whose sessions act as a role that owns no table."""
+    try:
+        with grown.begin() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": NOT_OWNER}
+            ).scalar()
+            if not exists:
+                conn.execute(text(f"CREATE ROLE {NOT_OWNER} NOLOGIN"))
+    except DBAPIError as exc:  # no CREATEROLE, or a parallel worker created it meanwhile
+        with grown.connect() as conn:
+            if not conn.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": NOT_OWNER}
+            ).scalar():
+                pytest.skip(f"cannot create a role: {exc.orig}")
+    with grown.begin() as conn:  # the test schema is created anew, without PUBLIC's grants
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO {NOT_OWNER}'))
+    engine = make_engine(grown.url.render_as_string(hide_password=False))
+
+    @event.listens_for(engine, "connect")
+    def _act_as(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"SET ROLE {NOT_OWNER}")
+        cursor.close()
+        dbapi_conn.commit()
+
+    yield engine
+    engine.dispose()
+
+
+def test_tables_it_may_not_analyze_are_not_reported_analyzed(
+    grown: Engine, not_owner: Engine
+) -> None:
+    """ANALYZE of a table the role does not own only warns and skips it: it is not claimed
+    refreshed (nor asked for again and again)."""
+    assert PlannerStatistics(not_owner, every_seconds=0).refresh_if_stale() == []
+    assert _believed_rows(grown) == 0
+
+
+def test_a_table_named_with_a_colon_is_analyzed(grown: Engine) -> None:
+    """Names are quoted, and a colon in one is no bind parameter."""
+    with grown.begin() as conn:
+        conn.exec_driver_sql('CREATE TABLE ":probe" (id int)')
+        conn.exec_driver_sql(f'INSERT INTO ":probe" SELECT generate_series(1, {ROWS})')
+    try:
+        _wait_until_reported(grown, ":probe")
+        analyzed = PlannerStatistics(grown, every_seconds=0).refresh_if_stale()
+        assert ":probe" in analyzed and "planner_probe" in analyzed
+        assert _believed_rows(grown, ":probe") == ROWS
+    finally:
+        with grown.begin() as conn:
+            conn.exec_driver_sql('DROP TABLE IF EXISTS ":probe"')
 
 
 def test_sqlite_has_nothing_to_refresh(tmp_path) -> None:  # type: ignore[no-untyped-def]
