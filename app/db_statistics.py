@@ -23,7 +23,7 @@ import time
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 log = logging.getLogger("laurel.db")
 
@@ -32,6 +32,9 @@ _ADVISORY_KEY = 0x6C61_7572_656C_0A01
 
 #: Only tables we may analyze: ANALYZE skips, with a mere WARNING, those whose owner (or the
 #: database's owner) the role is not, and they would stay stale, asked for every time.
+#: How long an ANALYZE may wait for its table's lock.
+_LOCK_TIMEOUT = "1s"
+
 _STALE_TABLES = text(
     """
     SELECT s.schemaname, s.relname
@@ -83,14 +86,23 @@ class PlannerStatistics:
                 text("SELECT pg_try_advisory_lock(:k)"), {"k": _ADVISORY_KEY}
             ).scalar():
                 return []  # another process is analyzing: it will see the same tables
+            # ANALYZE waits for a VACUUM, an index build or a migration on its table: the
+            # consumer loop must not, so a table busy that long is left for the next look.
+            conn.execute(text(f"SET lock_timeout = '{_LOCK_TIMEOUT}'"))
             try:
                 preparer = self.engine.dialect.identifier_preparer
                 names = []
                 for schema, table in stale:
                     name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}"
-                    conn.execute(text("ANALYZE " + name.replace(":", r"\:")))  # no bind params
+                    try:
+                        conn.execute(text("ANALYZE " + name.replace(":", r"\:")))  # no binds
+                    except OperationalError as exc:  # lock_timeout: busy, try next time
+                        log.info("planner statistics of %s not refreshed: %s", table, exc.orig)
+                        continue
                     names.append(table)
-                log.info("planner statistics refreshed: %s", ", ".join(names))
+                if names:
+                    log.info("planner statistics refreshed: %s", ", ".join(names))
                 return names
             finally:
+                conn.execute(text("RESET lock_timeout"))
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_KEY})

@@ -182,3 +182,17 @@ def test_a_table_named_with_a_colon_is_analyzed(grown: Engine) -> None:
 def test_sqlite_has_nothing_to_refresh(tmp_path) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     assert PlannerStatistics(engine, every_seconds=0).refresh_if_stale() == []
+
+
+def test_a_table_locked_by_maintenance_is_left_for_the_next_look(grown: Engine) -> None:
+    """A VACUUM FULL, an index build or a migration holds the table: ANALYZE would wait for
+    it, and the consumer with it. It gives up after the lock timeout instead."""
+    with grown.connect() as other, other.begin():
+        other.execute(text("LOCK TABLE planner_probe IN SHARE UPDATE EXCLUSIVE MODE"))
+        started = time.monotonic()
+        analyzed = PlannerStatistics(grown, every_seconds=0).refresh_if_stale()
+        waited = time.monotonic() - started
+    assert "planner_probe" not in analyzed
+    assert waited < 10  # the lock timeout (1 s) per busy table, not the maintenance's length
+    assert _believed_rows(grown) == 0
+    assert "planner_probe" in PlannerStatistics(grown, every_seconds=0).refresh_if_stale()
