@@ -61,7 +61,7 @@ def create_organization(
 
 def organization(session: Session, org_id: int) -> Organization:
     """The caller's organization (it may have been deleted since the token was issued)."""
-    org = repository.by_id(session, org_id)
+    org = repository.caller_org(session, org_id)
     if org is None:
         raise NotFound("the caller's organization no longer exists")
     return org

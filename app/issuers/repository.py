@@ -19,6 +19,15 @@ def by_id(session: Session, org_id: int) -> Organization | None:
     return session.get(Organization, org_id)
 
 
+_BY_ID = select(Organization).where(Organization.id == bindparam("org_id"))
+
+
+def caller_org(session: Session, org_id: int) -> Organization | None:
+    """The organization of an API call, first read of the request: a statement built once
+    (``Session.get`` builds, keys and compiles-from-cache a new SELECT on every call)."""
+    return session.exec(_BY_ID, params={"org_id": org_id}).first()
+
+
 def list_all(session: Session) -> list[Organization]:
     return list(session.exec(select(Organization).order_by(col(Organization.slug))))
 
