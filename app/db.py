@@ -10,7 +10,6 @@ it never undoes the caller's work.
 from __future__ import annotations
 
 import os
-import select
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy import Delete, Update, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -112,30 +111,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
-    event.listen(engine, "checkout", _refuse_closed_connection)
-    return engine
-
-
-def _refuse_closed_connection(
-    dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry, _proxy: object
-) -> None:
-    """A pooled connection the server has closed (a restart, ``pg_terminate_backend``, an
-    idle timeout) is replaced before use, as ``pool_pre_ping`` would, without its round trip
-    on every checkout: an idle connection's socket has nothing to read unless the server
-    ended it (it sends its FATAL notice, then closes). Anything unexpected there, or a
-    socket already closed, and the pool discards it and connects again."""
-    if getattr(dbapi_conn, "closed", False):
-        raise DisconnectionError("the connection was closed")
-    pgconn = getattr(dbapi_conn, "pgconn", None)
-    if pgconn is None:  # not psycopg: nothing to look at without a round trip
-        return
-    try:
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
-    except (OSError, ValueError) as exc:  # no socket any more
-        raise DisconnectionError(str(exc)) from None
-    if readable:
-        raise DisconnectionError("the server ended the connection")
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 @contextmanager
