@@ -15,7 +15,7 @@ from typing import Any
 
 import pyoxigraph
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from app.core import rdfc
@@ -27,7 +27,7 @@ from app.core.jsonld import (
     SafeModeCanonicalizer,
     default_contexts_dir,
 )
-from app.core.jsonld_compiled import MARKER, ShapeCompiler
+from app.core.jsonld_compiled import MARKER, ShapeCompiler, _kept
 from app.core.proofs import SUITES
 from app.core.proofs.data_integrity import DataIntegrityEngine
 from tests.core.test_proofs_vectors import VECTOR_LIST, Vector
@@ -332,9 +332,15 @@ def _graded(achievement_id: str, value: str, issuer: str) -> dict[str, Any]:
     ),
     value=_TEXT,
 )
+@example(ids=["0", "00", "000", "0000"], value="@")  # found by hypothesis: kept verbatim
+@example(ids=["0", "xe7", "n38ku/qxdlmy", "sq.2cressp9b"], value="capabilityInvocation")
 def test_a_recurring_iri_is_one_hole_and_gives_pyld_nquads(ids: list[str], value: str) -> None:
     """A node referenced by id elsewhere: the template merges the nodes where pyld does."""
     processor = _fresh()
+    # A value kept as it is ("@", "_:b0", a term such as "capabilityInvocation") makes another
+    # shape, which pyld processes (test_a_keyword_lookalike_result_is_another_shape...).
+    assert processor.compiler is not None
+    assume(not _kept(value, "value", processor.compiler._terms, frozenset()))
     first = _graded("https://u.example/a/" + ids[0], "91", "did:web:" + ids[1])
     second = _graded("https://u.example/a/" + ids[2], value, "did:web:" + ids[3])
     compiled = _compiled(processor, first, second)
@@ -493,3 +499,13 @@ def test_json_literals_with_line_separators_stay_one_quad() -> None:
     document["j"] = {"k": "a\u2028b", "l": "c\u2029d"}
     for _ in range(3):
         assert processor.to_nquads(document) == processor.pyld_nquads(document)
+
+
+def test_a_keyword_lookalike_result_is_another_shape_left_to_pyld() -> None:
+    """The value "@" found by the property test above: kept verbatim, so not the template of
+    "91"; the document gets pyld's N-Quads (no template answers for it)."""
+    processor = _fresh()
+    first = _graded("https://u.example/a/0", "91", "did:web:00")
+    second = _graded("https://u.example/a/000", "@", "did:web:0000")
+    assert _compiled(processor, first, second) is None
+    assert processor.to_nquads_checked(second)[0] == processor.pyld_nquads(second)
