@@ -22,7 +22,7 @@ import threading
 import time
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 log = logging.getLogger("laurel.db")
@@ -30,11 +30,11 @@ log = logging.getLogger("laurel.db")
 #: pg_try_advisory_lock key: "laurel analyze" (any constant shared by every process).
 _ADVISORY_KEY = 0x6C61_7572_656C_0A01
 
-#: Only tables we may analyze: ANALYZE skips, with a mere WARNING, those whose owner (or the
-#: database's owner) the role is not, and they would stay stale, asked for every time.
 #: How long an ANALYZE may wait for its table's lock.
 _LOCK_TIMEOUT = "1s"
 
+#: Only tables we may analyze: ANALYZE skips, with a mere WARNING, those whose owner (or the
+#: database's owner) the role is not, and they would stay stale, asked for every time.
 _STALE_TABLES = text(
     """
     SELECT s.schemaname, s.relname
@@ -44,6 +44,18 @@ _STALE_TABLES = text(
       AND s.n_mod_since_analyze > :floor + greatest(c.reltuples, 0)
       AND (pg_has_role(c.relowner, 'USAGE') OR pg_has_role(d.datdba, 'USAGE'))
     ORDER BY s.relname
+    """
+)
+
+#: The tables of the schema this role may not analyze (said once: they are autovacuum's).
+_NOT_OURS = text(
+    """
+    SELECT c.relname
+    FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+      JOIN pg_database AS d ON d.datname = current_database()
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+      AND NOT (pg_has_role(c.relowner, 'USAGE') OR pg_has_role(d.datdba, 'USAGE'))
+    ORDER BY c.relname
     """
 )
 
@@ -58,6 +70,7 @@ class PlannerStatistics:
         self.floor = floor
         self._next = time.monotonic() + every_seconds  # a process just started waits too
         self._lock = threading.Lock()
+        self._told = False  # tables we may not analyze: said once
         self.enabled = engine.dialect.name == "postgresql"
 
     def refresh_if_stale(self) -> list[str]:
@@ -78,31 +91,56 @@ class PlannerStatistics:
 
     def _refresh(self) -> list[str]:
         with self.engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            if not self._told:
+                self._told = True
+                self._tell_not_ours(conn)
             stale = conn.execute(_STALE_TABLES, {"floor": self.floor}).all()
-            if not stale:
-                return []
-            if not conn.execute(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": _ADVISORY_KEY}
-            ).scalar():
-                return []  # another process is analyzing: it will see the same tables
-            # ANALYZE waits for a VACUUM, an index build or a migration on its table: the
-            # consumer loop must not, so a table busy that long is left for the next look.
-            conn.execute(text(f"SET lock_timeout = '{_LOCK_TIMEOUT}'"))
-            try:
-                preparer = self.engine.dialect.identifier_preparer
-                names = []
-                for schema, table in stale:
-                    name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}"
-                    try:
-                        conn.execute(text("ANALYZE " + name.replace(":", r"\:")))  # no binds
-                    except OperationalError as exc:  # lock_timeout: busy, try next time
-                        log.info("planner statistics of %s not refreshed: %s", table, exc.orig)
-                        continue
+            conn.rollback()
+            names: list[str] = []
+            for schema, table in stale:
+                analyzed = self._analyze(conn, schema, table)
+                if analyzed is None:
+                    break  # another process is analyzing: it sees the same tables
+                if analyzed:
                     names.append(table)
-                if names:
-                    log.info("planner statistics refreshed: %s", ", ".join(names))
-                return names
-            finally:
-                conn.execute(text("RESET lock_timeout"))
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_KEY})
+            if names:
+                log.info("planner statistics refreshed: %s", ", ".join(names))
+            return names
+
+    def _analyze(self, conn: Connection, schema: str, table: str) -> bool | None:
+        """ANALYZE one table in a transaction of its own, with a transaction-scoped advisory
+        lock and lock timeout: nothing outlives the transaction, so behind a pooler in
+        transaction mode (PgBouncer) no setting or lock stays on a server connection that
+        another client gets next. None: another process holds the lock; False: the table
+        stayed busy past the lock timeout (a VACUUM FULL, an index build, a migration), left
+        for the next look rather than stalling the consumer."""
+        preparer = self.engine.dialect.identifier_preparer
+        name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}"
+        try:
+            with conn.begin():
+                locked = conn.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY}
+                ).scalar()
+                if not locked:
+                    return None
+                conn.execute(
+                    text("SELECT set_config('lock_timeout', :t, true)"), {"t": _LOCK_TIMEOUT}
+                )
+                conn.execute(text("ANALYZE " + name.replace(":", r"\:")))  # no bind params
+            return True
+        except OperationalError as exc:
+            log.info("planner statistics of %s not refreshed: %s", table, exc.orig)
+            return False
+
+    def _tell_not_ours(self, conn: Connection) -> None:
+        not_ours = list(conn.execute(_NOT_OURS).scalars())
+        conn.rollback()
+        if not_ours:
+            shown = ", ".join(not_ours[:8]) + (", ..." if len(not_ours) > 8 else "")
+            log.warning(
+                "planner statistics: this database role does not own %d tables (%s) and "
+                "cannot ANALYZE them; they are left to autovacuum (run the consumers with "
+                "the role that ran `laurel migrate` to keep them fresh during a wave)",
+                len(not_ours),
+                shown,
+            )

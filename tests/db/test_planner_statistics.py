@@ -8,6 +8,7 @@ the interval; not while another process holds the lock; never on SQLite.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -153,6 +154,33 @@ def not_owner(grown: Engine) -> Iterator[Engine]:
 
     yield engine
     engine.dispose()
+
+
+def test_tables_it_may_not_analyze_are_named_once_in_a_warning(
+    grown: Engine, not_owner: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    statistics = PlannerStatistics(not_owner, every_seconds=0)
+    with caplog.at_level(logging.WARNING, logger="laurel.db"):
+        statistics.refresh_if_stale()
+        statistics.refresh_if_stale()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cannot ANALYZE" in warnings[0]
+
+
+def test_nothing_outlives_the_analysis_on_the_connection(grown: Engine) -> None:
+    """Behind a pooler in transaction mode the next client may get the same server
+    connection: no lock timeout and no advisory lock may stay on it."""
+    engine = make_engine(grown.url.render_as_string(hide_password=False), echo=False)
+    try:
+        assert "planner_probe" in PlannerStatistics(engine, every_seconds=0).refresh_if_stale()
+        with engine.connect() as conn:  # the pool's one connection, the one it used
+            assert conn.execute(text("SHOW lock_timeout")).scalar() == "0"
+            held = conn.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            ).scalar()
+        assert held == 0
+    finally:
+        engine.dispose()
 
 
 def test_tables_it_may_not_analyze_are_not_reported_analyzed(
