@@ -14,17 +14,21 @@ then tries to send, the client gets a 413.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge
+from app.errors import PayloadTooLarge, ServiceUnavailable
 from app.http.problems import problem
+
+log = logging.getLogger("laurel.http")
 
 #: Checks a request before its body is read: a response refuses it, ``None`` lets it through.
 Guard = Callable[[Scope], Awaitable[Response | None]]
@@ -77,7 +81,10 @@ class BodyLimitMiddleware:
         if rule.guard is None or scope["method"] in _BODILESS:
             await _Limited(self.app, rule.limit)(scope, receive, send)
             return
-        refusal = await rule.guard(scope)
+        try:
+            refusal = await rule.guard(scope)
+        except (OperationalError, InterfaceError) as exc:
+            refusal = _database_unavailable(exc)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -85,6 +92,16 @@ class BodyLimitMiddleware:
             await _Limited(self.app, rule.limit)(scope, receive, send)
         finally:
             await _close_unclaimed(scope)
+
+
+def _database_unavailable(exc: Exception) -> Response:
+    """A guard that could not reach its database (a restart, a connection the server ended)
+    answers 503 with ``Retry-After``, a problem like any other: raised from the middleware,
+    the error would reach the server, which drops the client's connection instead, and a
+    client that sent a POST could not tell whether it was applied (it was not)."""
+    log.warning("request refused, the database is unavailable: %s", exc)
+    error = ServiceUnavailable("the database is unavailable; try again shortly")
+    return problem(error.status, error.to_problem(), {"Retry-After": "1"})
 
 
 #: Where a guard leaves the database session it authenticated with, for the request to carry

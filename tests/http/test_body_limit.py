@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 from sqlmodel import Session, func, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -165,3 +166,41 @@ def test_a_streamed_body_is_cut_at_the_limit(declared: bool) -> None:
     assert pulled == (0 if declared else 5)
     problem = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
     assert problem["field"] == "body"
+
+
+def test_a_guard_whose_database_is_down_answers_503(
+    factory: Factory, services: Services, app_client: TestClient
+) -> None:
+    """The bearer-token check runs before the body is read, in the middleware: when its
+    database refuses connections, the client gets a 503 problem with Retry-After (the
+    request was not applied), not a dropped connection."""
+    if services.engine.dialect.name == "sqlite":
+        pytest.skip("needs a database server that can refuse connections")
+    caller = factory.caller()
+    database = services.engine.url.database
+    admin = create_engine(
+        services.engine.url.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": database},
+            )
+        answer = app_client.post(
+            "/credentials/issue", json={"credential": open_badge()}, headers=caller.headers
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "1"
+    assert "database" in answer.json()["detail"]
+    assert _count_credentials(services) == 0
