@@ -39,6 +39,7 @@ from app.credentials.signing import CredentialSigner
 from app.credentials.status_changes import Cascade, CredentialStatusService
 from app.credentials.status_lists import StatusListService
 from app.db import make_engine, session_scope
+from app.db_statistics import PlannerStatistics
 from app.http.rate_limit import Rate, make_limiter
 from app.integrations.openedx.credentials_api import CredentialsApi, Throttle
 from app.integrations.openedx.jwt_auth import JwksCache, LmsJwtVerifier
@@ -91,6 +92,8 @@ class Services:
     oidc: RelyingParty
     signin_forms: SignInForms
     learner_pages: LearnerPages
+    #: Keeps PostgreSQL's planner statistics fresh while batches grow the tables.
+    statistics: PlannerStatistics
 
 
 def build_services(settings: Settings, engine: Engine | None = None) -> Services:
@@ -199,6 +202,7 @@ def build_services(settings: Settings, engine: Engine | None = None) -> Services
     return Services(
         settings=settings,
         engine=engine,
+        statistics=PlannerStatistics(engine),
         keyring=keyring,
         identity=identity,
         processor=processor,

@@ -73,6 +73,10 @@ class PlannerStatistics:
         self._told = False  # tables we may not analyze: said once
         self.enabled = engine.dialect.name == "postgresql"
 
+    def due(self) -> bool:
+        """Whether ``refresh_if_stale`` would look now (a clock check, no I/O)."""
+        return self.enabled and time.monotonic() >= self._next
+
     def refresh_if_stale(self) -> list[str]:
         """ANALYZE the tables that changed by more than their analyzed size plus ``floor``;
         the names of those analyzed. At most once per ``every_seconds`` in this process, and

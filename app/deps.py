@@ -60,6 +60,8 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
         await run_in_threadpool(_rollback_and_close, session)
         raise
     await run_in_threadpool(_commit_and_close, session)
+    if services.statistics.due():  # batches (grades:batch, issue:batch) grow tables fast
+        await run_in_threadpool(services.statistics.refresh_if_stale)
 
 
 def _request_session(services: Services) -> Session:

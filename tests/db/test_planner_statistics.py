@@ -14,12 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from app.container import Services
 from app.db import make_engine
 from app.db_statistics import _ADVISORY_KEY, PlannerStatistics
+from tests.factories import Factory
 
 ROWS = 20_000
 
@@ -224,3 +227,62 @@ def test_a_table_locked_by_maintenance_is_left_for_the_next_look(grown: Engine) 
     assert waited < 10  # the lock timeout (1 s) per busy table, not the maintenance's length
     assert _believed_rows(grown) == 0
     assert "planner_probe" in PlannerStatistics(grown, every_seconds=0).refresh_if_stale()
+
+
+def test_requests_keep_the_statistics_fresh_while_batches_grow_the_tables(
+    factory: Factory, services: Services, app_client: TestClient
+) -> None:
+    """``grades:batch`` and ``issue:batch`` grow the tables as fast as a wave: after a
+    request commits, the server looks too (app/deps.py ``get_session``)."""
+    if services.engine.dialect.name == "sqlite":
+        pytest.skip("PostgreSQL plans from statistics")
+    services.statistics = PlannerStatistics(services.engine, every_seconds=3600)
+    caller = factory.caller()
+    run_key = "course-v1:Stats+Grow+2026_T1"
+    created = app_client.post(
+        "/api/v1/courses",
+        headers=caller.headers,
+        json={"key": run_key, "title": "Grow", "passing_grade": 0.6},
+    )
+    assert created.status_code in (200, 201), created.text
+    for batch in range(3):
+        events = [
+            {
+                "event_id": f"grow-{batch}-{n}",
+                "learner": {"id": f"g{batch}-{n}", "name": f"L {n}"},
+                "course_run": run_key,
+                "percent_grade": 0.3,
+                "mode": "verified",
+                "timestamp": "2026-03-01T12:00:00Z",
+            }
+            for n in range(500)
+        ]
+        answer = app_client.post(
+            "/api/v1/grades:batch", headers=caller.headers, json={"events": events}
+        )
+        assert answer.status_code == 200, answer.text
+        assert {r["status"] for r in answer.json()["results"]} == {200}, answer.text[:500]
+    _wait_until_changed(services.engine, "learners", 1500)
+    services.statistics = PlannerStatistics(services.engine, every_seconds=0)  # due now
+
+    assert app_client.get("/api/v1/courses", headers=caller.headers).status_code == 200
+
+    with services.engine.connect() as conn:
+        believed = conn.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'learners'")
+        ).scalar_one()
+    assert believed >= 1500
+
+
+def _wait_until_changed(engine: Engine, table: str, rows: int) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            changed = conn.execute(
+                text("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = :t"),
+                {"t": table},
+            ).scalar()
+        if changed and changed >= rows:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the changes to {table} were never reported ({changed})")
