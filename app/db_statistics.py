@@ -70,6 +70,8 @@ class PlannerStatistics:
         self.floor = floor
         self._next = time.monotonic() + every_seconds  # a process just started waits too
         self._lock = threading.Lock()
+        self._starting = threading.Lock()  # one background look at a time (refresh_soon)
+        self._running: threading.Thread | None = None
         self._told = False  # tables we may not analyze: said once
         self.enabled = engine.dialect.name == "postgresql"
 
@@ -77,14 +79,44 @@ class PlannerStatistics:
         """Whether ``refresh_if_stale`` would look now (a clock check, no I/O)."""
         return self.enabled and time.monotonic() >= self._next
 
+    def refresh_soon(self) -> bool:
+        """When a look is due, start ``refresh_if_stale`` in a thread of its own and return at
+        once (whether one was started). For a request that just committed: the look's
+        ANALYZEs (a lock timeout per busy table, a wait for a pooled connection when the pool
+        is saturated) must not delay the response, nor hold a thread of the request pool."""
+        if not self.due():
+            return False
+        with self._starting:
+            if self._running is not None and self._running.is_alive():
+                return False  # a look is under way: it is the one that was due
+            self._running = threading.Thread(
+                target=self._look, name="laurel-planner-statistics", daemon=True
+            )
+            self._running.start()
+        return True
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until the look ``refresh_soon`` started (if any) is over (tests, shutdown)."""
+        running = self._running
+        if running is not None:
+            running.join(timeout)
+
+    def _look(self) -> None:
+        try:
+            self.refresh_if_stale()
+        except Exception:  # a thread's error would only reach stderr: log it like the rest
+            log.exception("planner statistics not refreshed")
+
     def refresh_if_stale(self) -> list[str]:
         """ANALYZE the tables that changed by more than their analyzed size plus ``floor``;
         the names of those analyzed. At most once per ``every_seconds`` in this process, and
         skipped while another process does it. Never raises: planning is only slower."""
-        now = time.monotonic()
-        if not self.enabled or now < self._next or not self._lock.acquire(blocking=False):
+        if not self.due() or not self._lock.acquire(blocking=False):
             return []
         try:
+            now = time.monotonic()
+            if now < self._next:  # another thread looked between our check and the lock
+                return []
             self._next = now + self.every_seconds
             return self._refresh()
         except SQLAlchemyError as exc:  # e.g. the database went away, or no pooled connection

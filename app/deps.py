@@ -60,8 +60,9 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
         await run_in_threadpool(_rollback_and_close, session)
         raise
     await run_in_threadpool(_commit_and_close, session)
-    if services.statistics.due():  # batches (grades:batch, issue:batch) grow tables fast
-        await run_in_threadpool(services.statistics.refresh_if_stale)
+    # Batches (grades:batch, issue:batch) grow tables fast: a look at the planner statistics
+    # when due, in a thread of its own (this code runs before the response is sent).
+    services.statistics.refresh_soon()
 
 
 def _request_session(services: Services) -> Session:

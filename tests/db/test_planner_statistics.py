@@ -266,6 +266,7 @@ def test_requests_keep_the_statistics_fresh_while_batches_grow_the_tables(
     services.statistics = PlannerStatistics(services.engine, every_seconds=0)  # due now
 
     assert app_client.get("/api/v1/courses", headers=caller.headers).status_code == 200
+    services.statistics.wait(timeout=30)  # the look runs after the answer, in a thread
 
     with services.engine.connect() as conn:
         believed = conn.execute(
@@ -286,3 +287,24 @@ def _wait_until_changed(engine: Engine, table: str, rows: int) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"the changes to {table} were never reported ({changed})")
+
+
+def test_a_request_does_not_wait_for_the_analysis(
+    grown: Engine, factory: Factory, services: Services, app_client: TestClient
+) -> None:
+    """The look runs after the request commits, but the client must not wait for it: with
+    scope="function" the code after ``get_session``'s yield runs before the response is
+    sent, so the request that found the look due paid for every ANALYZE (a lock timeout per
+    busy table, a pool wait when the pool is saturated)."""
+    if services.engine.dialect.name == "sqlite":
+        pytest.skip("PostgreSQL plans from statistics")
+    caller = factory.caller()
+    services.statistics = PlannerStatistics(services.engine, every_seconds=0)  # due now
+    with grown.connect() as other, other.begin():
+        other.execute(text("LOCK TABLE planner_probe IN SHARE UPDATE EXCLUSIVE MODE"))
+        started = time.monotonic()
+        answer = app_client.get("/api/v1/courses", headers=caller.headers)
+        took = time.monotonic() - started
+    assert answer.status_code == 200, answer.text
+    assert took < 0.8, f"the request waited {took:.1f} s for the planner statistics"
+    services.statistics.wait(timeout=10)
