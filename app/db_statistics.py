@@ -23,7 +23,9 @@ import time
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import WouldWait, transaction_apart
 
 log = logging.getLogger("laurel.db")
 
@@ -131,46 +133,41 @@ class PlannerStatistics:
                 self._told = True
                 self._tell_not_ours(conn)
             stale = conn.execute(_STALE_TABLES, {"floor": self.floor}).all()
-            conn.rollback()
-            names: list[str] = []
-            for schema, table in stale:
-                analyzed = self._analyze(conn, schema, table)
-                if analyzed is None:
-                    break  # another process is analyzing: it sees the same tables
-                if analyzed:
-                    names.append(table)
-            if names:
-                log.info("planner statistics refreshed: %s", ", ".join(names))
-            return names
+        names: list[str] = []
+        for schema, table in stale:
+            analyzed = self._analyze(schema, table)
+            if analyzed is None:
+                break  # another process is analyzing: it sees the same tables
+            if analyzed:
+                names.append(table)
+        if names:
+            log.info("planner statistics refreshed: %s", ", ".join(names))
+        return names
 
-    def _analyze(self, conn: Connection, schema: str, table: str) -> bool | None:
-        """ANALYZE one table in a transaction of its own, with a transaction-scoped advisory
-        lock and lock timeout: nothing outlives the transaction, so behind a pooler in
-        transaction mode (PgBouncer) no setting or lock stays on a server connection that
-        another client gets next. None: another process holds the lock; False: the table
-        stayed busy past the lock timeout (a VACUUM FULL, an index build, a migration), left
-        for the next look rather than stalling the consumer."""
+    def _analyze(self, schema: str, table: str) -> bool | None:
+        """ANALYZE one table in a transaction of its own (``transaction_apart``), with a
+        transaction-scoped advisory lock and lock timeout: nothing outlives the transaction,
+        so behind a pooler in transaction mode (PgBouncer) no setting or lock stays on a
+        server connection that another client gets next. None: another process holds the
+        lock; False: the table stayed busy past the lock timeout (a VACUUM FULL, an index
+        build, a migration), left for the next look rather than stalling the consumer."""
         preparer = self.engine.dialect.identifier_preparer
         name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}"
         try:
-            with conn.begin():
+            with transaction_apart(self.engine, _LOCK_TIMEOUT) as conn:
                 locked = conn.execute(
                     text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY}
                 ).scalar()
                 if not locked:
                     return None
-                conn.execute(
-                    text("SELECT set_config('lock_timeout', :t, true)"), {"t": _LOCK_TIMEOUT}
-                )
                 conn.execute(text("ANALYZE " + name.replace(":", r"\:")))  # no bind params
             return True
-        except OperationalError as exc:
-            log.info("planner statistics of %s not refreshed: %s", table, exc.orig)
+        except WouldWait as exc:
+            log.info("planner statistics of %s not refreshed: %s", table, exc)
             return False
 
     def _tell_not_ours(self, conn: Connection) -> None:
         not_ours = list(conn.execute(_NOT_OURS).scalars())
-        conn.rollback()
         if not_ours:
             shown = ", ".join(not_ours[:8]) + (", ..." if len(not_ours) > 8 else "")
             log.warning(

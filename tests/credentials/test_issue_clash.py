@@ -32,15 +32,26 @@ def _count(session: Session, model: Any) -> int:
     return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-def test_a_taken_position_is_redrawn_and_nothing_is_stored_twice(
-    services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _one_issued(services: Services) -> tuple[int, IssuedCredential, int]:
+    """An organization with one credential issued: its id, the credential, the position the
+    credential took (the one the tests make a later draw clash with)."""
     with session_scope(services.engine) as session:
         org = create_organization(session, services.keyring, slug="clash", name="Clash U")
         first = services.issuance.issue(session, org, open_badge(), IssueOptions())
         org_id = org.id
     with Session(services.engine) as session:
         taken = _position(session, first.uuid)
+    return org_id, first, taken
+
+
+def _never_alone(*args: Any) -> Any:
+    raise AssertionError("the batch fell back to one item at a time")
+
+
+def test_a_taken_position_is_redrawn_and_nothing_is_stored_twice(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org_id, first, taken = _one_issued(services)
 
     draws: list[bool] = []
     real = StatusListService._positions
@@ -72,12 +83,7 @@ def test_a_batch_redraws_only_the_items_whose_position_was_taken(
 ) -> None:
     """Two parallel batches drew the same index for one item: that item alone gets a new
     index and a new proof; the others are stored together, as signed, never one by one."""
-    with session_scope(services.engine) as session:
-        org = create_organization(session, services.keyring, slug="clash", name="Clash U")
-        first = services.issuance.issue(session, org, open_badge(), IssueOptions())
-        org_id = org.id
-    with Session(services.engine) as session:
-        taken = _position(session, first.uuid)
+    org_id, _, taken = _one_issued(services)
 
     draws: list[int] = []
     real = StatusListService._free_positions
@@ -96,12 +102,9 @@ def test_a_batch_redraws_only_the_items_whose_position_was_taken(
         signed.append(item.storage_uuid)
         real_finish(self, item, *args)
 
-    def never_alone(*args: Any) -> Any:
-        raise AssertionError("the batch fell back to one item at a time")
-
     monkeypatch.setattr(StatusListService, "_free_positions", clashing)
     monkeypatch.setattr(IssuanceService, "_finish", finishing)
-    monkeypatch.setattr(IssuanceService, "_store_alone", never_alone)
+    monkeypatch.setattr(IssuanceService, "_store_alone", _never_alone)
     items = [(open_badge(f"Course {n}"), IssueOptions()) for n in range(5)]
     with session_scope(services.engine) as session:
         results = services.issuance.issue_batch(session, organization(session, org_id), items)
@@ -128,12 +131,7 @@ def test_an_item_drawn_again_alone_is_drawn_among_free_positions(
     known free (as ``issue`` redraws after a clash), not blindly, which in a list some
     tenths full would often hit a taken one again and, after three tries, store the whole
     batch one item at a time."""
-    with session_scope(services.engine) as session:
-        org = create_organization(session, services.keyring, slug="clash", name="Clash U")
-        first = services.issuance.issue(session, org, open_badge(), IssueOptions())
-        org_id = org.id
-    with Session(services.engine) as session:
-        taken = _position(session, first.uuid)
+    org_id, _, taken = _one_issued(services)
 
     real_batch = StatusListService._free_positions
     real_positions = StatusListService._positions
@@ -149,12 +147,9 @@ def test_an_item_drawn_again_alone_is_drawn_among_free_positions(
             return [taken]  # a blind draw that hits the taken position (likely in a fuller list)
         return real_positions(self, session, *args)
 
-    def never_alone(*args: Any) -> Any:
-        raise AssertionError("the batch fell back to one item at a time")
-
     monkeypatch.setattr(StatusListService, "_free_positions", clashing)
     monkeypatch.setattr(StatusListService, "_positions", unlucky)
-    monkeypatch.setattr(IssuanceService, "_store_alone", never_alone)
+    monkeypatch.setattr(IssuanceService, "_store_alone", _never_alone)
     items = [(open_badge(f"Course {n}"), IssueOptions()) for n in range(3)]
     with session_scope(services.engine) as session:
         results = services.issuance.issue_batch(session, organization(session, org_id), items)

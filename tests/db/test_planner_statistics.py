@@ -55,18 +55,7 @@ def grown(postgres_engine: Engine) -> Iterator[Engine]:
 
 
 def _wait_until_reported(engine: Engine, table: str = "planner_probe") -> None:
-    """Backends report their counters to the statistics system within about a second."""
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        with engine.connect() as conn:
-            changed = conn.execute(
-                text("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = :t"),
-                {"t": table},
-            ).scalar()
-        if changed and changed >= ROWS:
-            return
-        time.sleep(0.2)
-    raise AssertionError("the inserts were never reported to pg_stat_user_tables")
+    _wait_until_changed(engine, table, ROWS)
 
 
 def _believed_rows(engine: Engine, table: str = "planner_probe") -> float:
@@ -276,7 +265,9 @@ def test_requests_keep_the_statistics_fresh_while_batches_grow_the_tables(
 
 
 def _wait_until_changed(engine: Engine, table: str, rows: int) -> None:
+    """Backends report their counters to the statistics system within about a second."""
     deadline = time.monotonic() + 15
+    changed = None
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             changed = conn.execute(
