@@ -117,6 +117,12 @@ def _wait_for(condition: Any, timeout: float = 120.0) -> None:
         time.sleep(0.05)
 
 
+def _state(pid: int) -> str:
+    """The process state letter from /proc (T: stopped)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
 def _check_exactly_once(site: Site, learners: range, events: int) -> None:
     """Every event applied once; one credential per awarded learner, active unless revoked.
     A revocation handled before the award it follows leaves no credential at all (the award
@@ -171,19 +177,28 @@ def test_a_consumer_killed_mid_batch_leaves_its_entries_to_another(
     stream = stream_name(TOPIC, prefix)
     new_group(redis_client, prefix)
     doomed = consumers.start("doomed", batch=50)
-    learners = range(1, 151)
+    learners = range(1, 301)
     events = _wave(learners)
     produce(bus_url, prefix, events)
 
-    def mid_batch() -> bool:
-        pending = redis_client.xpending(stream, "laurel")
-        return bool(pending["pending"]) and _applied(site) > 0
+    def holding() -> int:
+        consumers_now = redis_client.xinfo_consumers(stream, "laurel")
+        return next(c["pending"] for c in consumers_now if c["name"] == b"doomed")
 
-    _wait_for(mid_batch)
+    def frozen_mid_batch() -> bool:
+        """Stopped (SIGSTOP) while it holds entries it has not acknowledged, after it applied
+        some: a check on a running consumer races its XACK."""
+        doomed.send_signal(signal.SIGSTOP)
+        _wait_for(lambda: _state(doomed.pid) == "T", 10)  # stopped, not just signalled
+        if holding() > 0 and _applied(site) > 0:
+            return True
+        doomed.send_signal(signal.SIGCONT)
+        return False
+
+    _wait_for(frozen_mid_batch)
     doomed.send_signal(signal.SIGKILL)
     doomed.wait()
-    left = {c["name"]: c["pending"] for c in redis_client.xinfo_consumers(stream, "laurel")}
-    assert left[b"doomed"] > 0  # killed holding a batch it never acknowledged
+    assert holding() > 0  # killed holding a batch it never acknowledged
     survivor = consumers.start("survivor", "--until-idle", batch=50)
     out, err = consumers.finish(survivor, "survivor")
     assert survivor.returncode == 0, err
