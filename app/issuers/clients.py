@@ -128,6 +128,7 @@ def caller_for_token(session: Session, token: str) -> Caller:
         raise Unauthorized("the access token is invalid or expired", error="invalid_token")
     if row.disabled:
         raise Unauthorized("the client of this token is disabled", error="invalid_token")
+    repository.adopt_org(session, row)
     return Caller(row.client_id, row.org_id, frozenset(row.scopes.split()))
 
 
