@@ -130,7 +130,11 @@ class RetryableConflict(RuntimeError):
     """A concurrent writer won a race (e.g. the same random index): redo the whole unit."""
 
 
-def retrying(session: Session, unit: Callable[[], T], attempts: int = 5) -> T:
+#: How many times a unit that lost a race is run in all.
+RETRY_ATTEMPTS = 5
+
+
+def retrying(session: Session, unit: Callable[[], T], attempts: int = RETRY_ATTEMPTS) -> T:
     """Run ``unit`` in a savepoint; on a ``RetryableConflict`` undo it and run it again.
 
     Any error undoes the unit's writes (only the savepoint, never the caller's earlier work);

@@ -33,7 +33,7 @@ from app.credentials.signing import (
     check_suite,
 )
 from app.credentials.status_lists import Allocation, StatusListService
-from app.db import RetryableConflict, as_utc, retrying
+from app.db import RETRY_ATTEMPTS, RetryableConflict, as_utc, retrying
 from app.errors import AppError, Conflict, InvalidInput, PayloadTooLarge
 from app.models import IssuedCredential, Organization
 from app.models.enums import CredentialKind, StatusListFormat, StatusPurpose
@@ -74,6 +74,11 @@ class _Prepared:
 class IndexClash(RetryableConflict):
     """A concurrent issuer took the same status index first: redo the unit of work."""
 
+    def __init__(self, uuid: str, allocations: list[Allocation] | None = None) -> None:
+        super().__init__(uuid)
+        #: The slots the clashed try had claimed (PostgreSQL: still claimed, to draw again in).
+        self.allocations = allocations or []
+
 
 def status_purposes(org: Organization, open_badge: bool) -> list[str]:
     """OB 3.0's schema allows one credentialStatus object: revocation only, unless the
@@ -108,19 +113,40 @@ class IssuanceService:
         client_id: str | None = None,
         kind: str | None = None,
     ) -> IssuedCredential:
-        """Sign and store one credential (a savepoint, retried on ``IndexClash``)."""
+        """Sign and store one credential, again on ``IndexClash`` (drawing then only among
+        positions known free).
+
+        SQLite: each try in a savepoint, which undoes its writes, its slot claim included.
+        PostgreSQL: no savepoint (SAVEPOINT and RELEASE were two of an issue's nine round
+        trips): the store is one statement that takes itself back on a clash, and the next
+        try draws again in the slots the first one claimed (claiming anew would count each
+        clash as a used slot: lists would close early). A try refused for another reason may
+        leave its slot counted (a fullness hint, as a batch's claims apart already leave it)
+        or a list or key it opened, never a credential or an entry; the caller's transaction,
+        or its savepoint, decides the rest as for any error it lets through."""
         version = self._check_request(credential, options)
+        if not repository.can_insert_issued_at_once(session):
+            attempts = 0
 
-        attempts = 0
+            def unit() -> IssuedCredential:
+                nonlocal attempts
+                attempts += 1
+                return self._issue_once(
+                    session, org, credential, version, options, client_id, kind, attempts > 1
+                )
 
-        def unit() -> IssuedCredential:
-            nonlocal attempts
-            attempts += 1  # after an index clash, draw only among positions known free
-            return self._issue_once(
-                session, org, credential, version, options, client_id, kind, attempts > 1
-            )
-
-        return retrying(session, unit)
+            return retrying(session, unit)
+        claimed: list[Allocation] | None = None
+        for attempt in range(1, RETRY_ATTEMPTS + 1):
+            try:
+                return self._issue_once(
+                    session, org, credential, version, options, client_id, kind, claimed=claimed
+                )
+            except IndexClash as clash:
+                if attempt == RETRY_ATTEMPTS:
+                    raise
+                claimed = clash.allocations
+        raise AssertionError("unreachable")
 
     def _check_request(self, credential: Any, options: IssueOptions) -> int:
         """The submitted credential's shape and data model, and the options; its VC version."""
@@ -146,7 +172,9 @@ class IssuanceService:
         client_id: str | None,
         kind: str | None,
         careful: bool = False,
+        claimed: list[Allocation] | None = None,
     ) -> IssuedCredential:
+        """``claimed``: the slots of a try that lost a position, drawn again among free ones."""
         ctx = self.signer.context_for(session, org, options.cryptosuite)
         chosen_id = "id" in credential or options.credential_id is not None
         document = self._complete(credential, version, ctx, options)
@@ -155,11 +183,15 @@ class IssuanceService:
         if chosen_id:  # a fresh urn:uuid cannot clash; the unique constraint stays the guard
             self._refuse_duplicate(session, document["id"], storage_uuid)
         fmt = StatusListFormat.BITSTRING if version == 2 else StatusListFormat.SL2021
-        allocations = [
-            allocation
-            for purpose in status_purposes(org, open_badge)
-            for allocation in self.lists.allocate(session, org, purpose, fmt, careful=careful)
-        ]
+        allocations = (
+            [self.lists.redraw(session, a) for a in claimed]
+            if claimed
+            else [
+                allocation
+                for purpose in status_purposes(org, open_badge)
+                for allocation in self.lists.allocate(session, org, purpose, fmt, careful=careful)
+            ]
+        )
         entries = [a.entry_json(self.lists.identity) for a in allocations]
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
         if fmt == StatusListFormat.SL2021 and STATUS_LIST_2021_V1 not in document["@context"]:
@@ -487,19 +519,20 @@ class IssuanceService:
     ) -> None:
         """Three plain INSERTs (no unit-of-work flush), then the row joins the session as a
         persistent object: callers may still change it (public_from, renewal_of, ...).
-        PostgreSQL: the three in one statement (a clash undoes all three, as the unit's
-        savepoint would)."""
+        PostgreSQL: the three in one statement that a clash does not abort; what a taken
+        position let it write is taken back here, so the transaction goes on cleanly (no
+        savepoint needed: ``issue``)."""
         if repository.can_insert_issued_at_once(session):
             entries = [(a.status_list.id, a.position) for a in allocations]
-            try:
-                repository.insert_issued_at_once(session, record, entries, client_id)
-            except IntegrityError as exc:
-                if repository.is_position_clash(exc):
-                    raise IndexClash(record.uuid) from None
+            written = repository.insert_issued_at_once(session, record, entries, client_id)
+            if not written.credential:
                 raise Conflict(
                     f'a credential with id "{record.credential_id}" already exists',
                     field="credential.id",
-                ) from None
+                )
+            if written.entries < len(entries):
+                repository.undo_issued(session, record.uuid)
+                raise IndexClash(record.uuid, allocations)
             repository.attach(session, record)
             return
         try:

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Insert, bindparam, false, insert, union_all, update
+from sqlalchemy import (
+    CTE,
+    Delete,
+    ScalarSelect,
+    Select,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    union_all,
+    update,
+)
 from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -165,16 +180,35 @@ def insert_issued_at_once(
     record: IssuedCredential,
     entries: list[tuple[int, int]],
     actor: str | None,
-) -> None:
+) -> IssuedWrite:
     """The new credential row, its status entries ((list id, position), the slots claimed)
-    and its ``issued`` event in one statement (PostgreSQL), all or nothing like any
-    statement. A clash raises ``IntegrityError`` (``is_position_clash`` tells which)."""
+    and its ``issued`` event in one statement (PostgreSQL) that a clash does not abort: each
+    INSERT skips a row a unique constraint refuses (``ON CONFLICT DO NOTHING``), and the
+    statement says what it wrote. So the caller needs no savepoint around it (two round
+    trips of every issue): a taken id writes nothing; a taken position leaves the
+    credential without that entry, for ``undo_issued`` to take back."""
     values: dict[str, object] = {name: getattr(record, name) for name in _COLUMNS}
     for n, (list_id, position) in enumerate(entries):
         values[f"entry_list_{n}"] = list_id
         values[f"entry_position_{n}"] = position
     values.update(event_action=StatusAction.ISSUED, event_actor=actor, event_at=utcnow())
-    session.connection().execute(_issued_statement(len(entries)), values)
+    written = session.connection().execute(_issued_statement(len(entries)), values).one()
+    return IssuedWrite(bool(written.credentials), int(written.entries))
+
+
+@dataclass(frozen=True)
+class IssuedWrite:
+    """What ``insert_issued_at_once`` wrote: the credential (else its id was taken), and how
+    many of its status entries (fewer than asked: a position was taken)."""
+
+    credential: bool
+    entries: int
+
+
+def undo_issued(session: Session, uuid: str) -> None:
+    """Take back what ``insert_issued_at_once`` wrote for a credential that lost a position:
+    its event, its entries, the row (one statement)."""
+    session.connection().execute(_UNDO_ISSUED, {"uuid": uuid})
 
 
 def is_position_clash(error: IntegrityError) -> bool:
@@ -184,26 +218,39 @@ def is_position_clash(error: IntegrityError) -> bool:
     return name == ENTRY_POSITION_CONSTRAINT or ENTRY_POSITION_CONSTRAINT in str(error.orig)
 
 
+def _counted(cte: CTE) -> ScalarSelect[int]:
+    return core_select(func.count()).select_from(cte).scalar_subquery()
+
+
 @cache
-def _issued_statement(entry_count: int) -> Insert:
-    """WITH credential AS (INSERT ... RETURNING uuid), entries AS (INSERT ... SELECT uuid
-    FROM credential) INSERT INTO status_events SELECT ... FROM credential; built once per
-    number of entries, so SQLAlchemy's compiled cache serves every later call."""
+def _issued_statement(entry_count: int) -> Select[tuple[int, int]]:
+    """WITH credential AS (INSERT ... ON CONFLICT DO NOTHING RETURNING uuid), entries AS
+    (INSERT ... SELECT uuid FROM credential ON CONFLICT DO NOTHING RETURNING id), event AS
+    (INSERT ... SELECT uuid FROM credential) SELECT the counts of credential and entries;
+    built once per number of entries, so SQLAlchemy's compiled cache serves every later
+    call. Entries and event come from the credential's RETURNING: a taken id writes none."""
     credential = (
-        insert(_CREDENTIALS)
+        pg_insert(_CREDENTIALS)
         .values({c.name: bindparam(c.name, type_=c.type) for c in _CREDENTIALS.columns})
+        .on_conflict_do_nothing()
         .returning(_CREDENTIALS.c.uuid)
         .cte("new_credential")
     )
-    event = insert(_EVENTS).from_select(
-        ["credential_uuid", "action", "actor", "at"],
-        core_select(
-            credential.c.uuid,
-            bindparam("event_action", type_=_EVENTS.c.action.type),
-            bindparam("event_actor", type_=_EVENTS.c.actor.type),
-            bindparam("event_at", type_=_EVENTS.c.at.type),
-        ),
+    event = (
+        insert(_EVENTS)
+        .from_select(
+            ["credential_uuid", "action", "actor", "at"],
+            core_select(
+                credential.c.uuid,
+                bindparam("event_action", type_=_EVENTS.c.action.type),
+                bindparam("event_actor", type_=_EVENTS.c.actor.type),
+                bindparam("event_at", type_=_EVENTS.c.at.type),
+            ),
+        )
+        .returning(_EVENTS.c.id)
+        .cte("new_event")
     )
+    counts = core_select(_counted(credential).label("credentials"))
     if entry_count:
         rows = [
             core_select(
@@ -215,16 +262,34 @@ def _issued_statement(entry_count: int) -> Insert:
             for n in range(entry_count)
         ]
         new_entries = (
-            insert(_ENTRIES)
+            pg_insert(_ENTRIES)
             .from_select(
                 ["list_id", "position", "credential_uuid", "is_set"],
                 rows[0] if entry_count == 1 else union_all(*rows),
             )
+            .on_conflict_do_nothing()
             .returning(_ENTRIES.c.id)
             .cte("new_entries")
         )
-        event = event.add_cte(new_entries)
-    return event
+        return counts.add_columns(_counted(new_entries).label("entries")).add_cte(event)
+    return counts.add_columns(literal(0).label("entries")).add_cte(event)
+
+
+def _undo_issued_statement() -> Delete:
+    uuid = bindparam("uuid", type_=_CREDENTIALS.c.uuid.type)
+    events = delete(_EVENTS).where(_EVENTS.c.credential_uuid == uuid).returning(_EVENTS.c.id)
+    entries = delete(_ENTRIES).where(_ENTRIES.c.credential_uuid == uuid).returning(_ENTRIES.c.id)
+    # The row goes after the rows that refer to it (the foreign keys are checked at the end
+    # of the statement, when all three are gone).
+    return (
+        delete(_CREDENTIALS)
+        .where(_CREDENTIALS.c.uuid == uuid)
+        .add_cte(events.cte("gone_events"))
+        .add_cte(entries.cte("gone_entries"))
+    )
+
+
+_UNDO_ISSUED = _undo_issued_statement()
 
 
 def attach(session: Session, record: IssuedCredential) -> None:

@@ -232,6 +232,14 @@ class StatusListService:
                 skip -= 1
         raise ListFull(status_list.public_id)
 
+    def redraw(self, session: Session, allocation: Allocation) -> Allocation:
+        """Another position in the same claimed slot, among those known free (not the one
+        drawn before, which a concurrent issuer may hold uncommitted)."""
+        status_list = allocation.status_list
+        return Allocation(
+            status_list, self._free_position(session, status_list, {allocation.position})
+        )
+
     @staticmethod
     def taken(session: Session, list_id: int, positions: list[int]) -> set[int]:
         """Which of these positions of the list hold an entry (stored and visible)."""
