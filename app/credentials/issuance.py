@@ -33,7 +33,7 @@ from app.credentials.signing import (
     check_suite,
 )
 from app.credentials.status_lists import Allocation, StatusListService
-from app.db import RETRY_ATTEMPTS, RetryableConflict, as_utc, retrying
+from app.db import RETRY_ATTEMPTS, RetryableConflict, as_loaded, as_utc, retrying
 from app.errors import AppError, Conflict, InvalidInput, PayloadTooLarge
 from app.models import IssuedCredential, Organization
 from app.models.enums import CredentialKind, StatusListFormat, StatusPurpose
@@ -201,18 +201,21 @@ class IssuanceService:
             # Schema (it allows one object): check everything else against it.
             self._check_schema({**document, "credentialStatus": entries[0]})
         signed = self._sign(document, ctx, options)
-        record = IssuedCredential(
-            uuid=storage_uuid,
-            credential_id=document["id"],
-            org_id=org.id,
-            key_id=ctx.key.id,
-            kind=kind or (CredentialKind.OPEN_BADGE if open_badge else CredentialKind.VC),
-            document=serialize(signed),
-            issued_by_client=client_id,
-            awarded_date=document.get("awardedDate")
-            or document.get("validFrom")
-            or document.get("issuanceDate"),
-            valid_until=_instant(document.get("validUntil") or document.get("expirationDate")),
+        record = as_loaded(
+            IssuedCredential,
+            dict(
+                uuid=storage_uuid,
+                credential_id=document["id"],
+                org_id=org.id,
+                key_id=ctx.key.id,
+                kind=kind or (CredentialKind.OPEN_BADGE if open_badge else CredentialKind.VC),
+                document=serialize(signed),
+                issued_by_client=client_id,
+                awarded_date=document.get("awardedDate")
+                or document.get("validFrom")
+                or document.get("issuanceDate"),
+                valid_until=_instant(document.get("validUntil") or document.get("expirationDate")),
+            ),
         )
         self._insert(session, record, allocations, client_id)
         return record
@@ -381,18 +384,21 @@ class IssuanceService:
         client_id: str | None,
         kind: str | None = None,
     ) -> IssuedCredential:
-        return IssuedCredential(
-            uuid=item.storage_uuid,
-            credential_id=document["id"],
-            org_id=item.ctx.org.id,
-            key_id=item.ctx.key.id,
-            kind=kind or (CredentialKind.OPEN_BADGE if item.open_badge else CredentialKind.VC),
-            document=serialize(signed),
-            issued_by_client=client_id,
-            awarded_date=document.get("awardedDate")
-            or document.get("validFrom")
-            or document.get("issuanceDate"),
-            valid_until=_instant(document.get("validUntil") or document.get("expirationDate")),
+        return as_loaded(
+            IssuedCredential,
+            dict(
+                uuid=item.storage_uuid,
+                credential_id=document["id"],
+                org_id=item.ctx.org.id,
+                key_id=item.ctx.key.id,
+                kind=kind or (CredentialKind.OPEN_BADGE if item.open_badge else CredentialKind.VC),
+                document=serialize(signed),
+                issued_by_client=client_id,
+                awarded_date=document.get("awardedDate")
+                or document.get("validFrom")
+                or document.get("issuanceDate"),
+                valid_until=_instant(document.get("validUntil") or document.get("expirationDate")),
+            ),
         )
 
     def _insert_all(self, session: Session, items: list[_Prepared], client_id: str | None) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
+from app.db import as_loaded
 from app.models import AccessToken, ApiClient, Organization
 
 
@@ -83,16 +84,14 @@ def token_caller(session: Session, token_hash: str) -> Any:
 
 
 def adopt_org(session: Session, row: Any) -> None:
-    """The organization ``token_caller`` read joins the session as if loaded by a query:
-    built the way the ORM builds a loaded row (no ``__init__``, no validation: the values
-    are the database's), then persistent, so later changes to it are flushed as usual."""
+    """The organization ``token_caller`` read joins the session as if loaded by a query
+    (``as_loaded``), persistent, so later changes to it are flushed as usual."""
     values = row._mapping
     if values[_ORG_PREFIX + "id"] is None:  # deleted since: caller_org says so
         return
     if session.identity_map.get(identity_key(Organization, values[_ORG_PREFIX + "id"])):
         return  # read earlier in this session: keep that object (and any change to it)
-    org = Organization.__mapper__.class_manager.new_instance()
-    org.__dict__.update({c.name: values[_ORG_PREFIX + c.name] for c in _ORGS.columns})
+    org = as_loaded(Organization, {c.name: values[_ORG_PREFIX + c.name] for c in _ORGS.columns})
     make_transient_to_detached(org)
     session.add(org)
     # The identity map holds unchanged objects weakly: without a reference the row would be
