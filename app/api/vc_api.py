@@ -19,7 +19,7 @@ from app.credentials.schemas import (
     IssueRequest,
     IssueResponse,
 )
-from app.deps import ServicesDep, SessionDep, require_scope
+from app.deps import ServicesDep, SessionDep, commits_in_its_thread, require_scope
 from app.errors import AppError
 from app.http.guard import GuardedRoute
 from app.issuers import scopes
@@ -44,6 +44,7 @@ def _envelope(token: str) -> dict[str, Any]:
     response_model=IssueResponse,
     summary="Issue a credential (VC-API §3.2.1): sign with the caller's organization key",
 )
+@commits_in_its_thread
 def issue_credential(
     body: IssueRequest,
     session: SessionDep,
@@ -90,6 +91,7 @@ def _jwt_profile(options: IssueOptionsIn) -> str | None:
     response_model=IssueBatchResponse,
     summary="Issue up to 1,000 credentials, each item atomic and answered on its own",
 )
+@commits_in_its_thread
 def issue_credentials_batch(
     body: IssueBatchRequest,
     session: SessionDep,

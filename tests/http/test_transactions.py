@@ -4,6 +4,7 @@ write nothing."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,9 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import Session, select
 
+from app import deps
 from app.config import Settings
 from app.container import Services
-from app.deps import SessionDep
+from app.deps import SessionDep, commits_in_its_thread
 from app.errors import Conflict
 from app.main import create_app
 from app.models import Learner
@@ -44,6 +46,18 @@ def probe(settings: Settings, services: Services, factory: Factory) -> Iterator[
         session.add(Learner(org_id=org_id + 1000, lms_id="orphan"))  # fails at the commit
         return {"status": "ok"}
 
+    @app.post("/_probe/own-thread")
+    @commits_in_its_thread
+    def own_thread(session: SessionDep) -> dict[str, int]:
+        session.add(Learner(org_id=org_id, lms_id="own-thread"))
+        return {"thread": threading.get_ident()}
+
+    @app.post("/_probe/own-thread-commit-fails")
+    @commits_in_its_thread
+    def own_thread_fails(session: SessionDep) -> dict[str, str]:
+        session.add(Learner(org_id=org_id + 1000, lms_id="orphan"))  # fails at the commit
+        return {"status": "ok"}
+
     with TestClient(app, base_url=BASE_URL, raise_server_exceptions=False) as client:
         yield client
 
@@ -66,6 +80,37 @@ def test_a_failed_commit_is_an_error_answer_not_a_lost_write(
 ) -> None:
     response = probe.post("/_probe/commit-fails")
     assert response.status_code >= 400, response.text  # the commit ran before the answer
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "orphan" not in _learners(services)
+
+
+def test_an_endpoint_that_commits_in_its_thread_commits_there_once(
+    probe: TestClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``commits_in_its_thread`` (the issuing routes): the commit runs in the endpoint's worker
+    thread, before the answer, and ``get_session`` takes no second hop to commit."""
+    commits: list[int] = []
+    hops: list[Session] = []
+
+    def committed(_session: Session) -> None:
+        commits.append(threading.get_ident())
+
+    monkeypatch.setattr(deps, "_commit_and_close", hops.append)
+    event.listen(Session, "after_commit", committed)
+    try:
+        response = probe.post("/_probe/own-thread")
+    finally:
+        event.remove(Session, "after_commit", committed)
+    assert response.status_code == 200, response.text
+    assert commits == [response.json()["thread"]] and hops == []
+    assert "own-thread" in _learners(services)
+
+
+def test_a_commit_failing_in_the_endpoints_thread_is_an_error_answer(
+    probe: TestClient, services: Services
+) -> None:
+    response = probe.post("/_probe/own-thread-commit-fails")
+    assert response.status_code >= 400, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert "orphan" not in _learners(services)
 
