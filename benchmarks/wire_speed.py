@@ -5,7 +5,9 @@
 - ``POST /credentials/issue:batch`` and the LMS ``POST /api/v1/grades:batch``, same measure;
 - memory: RSS of an in-process issuer after 1,000 credentials and after many more.
 
-Every figure is the median of 5 runs. PostgreSQL figures need ``BENCH_DATABASE_URL`` (or
+Every figure is the median of 5 runs, printed once all are measured, as a multiple of the Y
+sampled in bursts before each run (``yardstick.sample``): Y spans the same minutes as the
+figures. PostgreSQL figures need ``BENCH_DATABASE_URL`` (or
 ``TEST_DATABASE_URL``): a throwaway database whose ``public`` schema (or the one its URL's
 ``options=-csearch_path%3D<schema>`` names) is dropped and made again.
 ``BENCH_MEMORY_COUNT`` sets how many credentials the memory figure issues (default 20,000).
@@ -20,6 +22,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from app.config import Settings
+from benchmarks import yardstick
 from benchmarks.server import Server, load, running_server
 from benchmarks.yardstick import in_y, yardstick_seconds, yardstick_warm_seconds
 from tests.factories import open_badge
@@ -35,6 +39,8 @@ RUNS = 5
 SINGLE_COUNT = 200
 BATCH_SIZE = 250
 BATCHES_PER_RUN = 2
+#: Y samples in each burst taken before a run (a burst costs about a tenth of a second).
+Y_RUNS_PER_FIGURE = 5
 
 
 def _postgres_url() -> str | None:
@@ -66,8 +72,14 @@ def _headers(server: Server) -> dict[str, str]:
 
 
 def _median_cpu_per_credential(run_once: Callable[[], float]) -> float:
+    """The median of ``RUNS`` runs, with a burst of Y samples before each (yardstick.sample):
+    Y is measured across the same minutes as the figures it divides."""
     run_once()  # warm: contexts, key cache, status list, connection pool
-    return statistics.median(run_once() for _ in range(RUNS))
+    figures = []
+    for _ in range(RUNS):
+        yardstick.sample(Y_RUNS_PER_FIGURE)
+        figures.append(run_once())
+    return statistics.median(figures)
 
 
 def _single(server: Server, headers: dict[str, str]) -> float:
@@ -159,38 +171,35 @@ def _grades_batch(server: Server, headers: dict[str, str]) -> float:
     return _median_cpu_per_credential(once)
 
 
-def _print(label: str, seconds: float, target: float | None = None) -> None:
-    goal = f"  (target <= {target:.1f} Y)" if target is not None else ""
-    print(f"{label:<66} {in_y(seconds)}{goal}")
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    seconds: float
+    target: float
+
+    def line(self) -> str:
+        """Printed once every figure is measured: divided by the Y of the whole section."""
+        return f"{self.label:<66} {in_y(self.seconds)}  (target <= {self.target:.1f} Y)"
 
 
-def http_figures() -> None:
+def http_figures() -> list[Figure]:
     databases: list[tuple[str, str | None]] = [("SQLite", None)]
     pg = _postgres_url()
     if pg:
         databases.append(("PostgreSQL", pg))
+    figures = []
     for name, url in databases:
         if url:
             _empty_postgres(url)
         with running_server(url) as server:
             headers = _headers(server)
-            _print(
-                f"HTTP issue, 1 worker, sequential, {name}: server CPU/cred",
-                _single(server, headers),
-                0.6,
-            )
-            _print(
-                f"HTTP issue:batch x{BATCH_SIZE}, {name}: server CPU/cred",
-                _batch(server, headers),
-                0.3,
-            )
-            _print(
-                f"HTTP grades:batch x{BATCH_SIZE} passing, {name}: server CPU/cred",
-                _grades_batch(server, headers),
-                0.3,
-            )
-    if not pg:
-        print("(PostgreSQL figures skipped: set BENCH_DATABASE_URL to a throwaway database)")
+            label = f"HTTP issue, 1 worker, sequential, {name}: server CPU/cred"
+            figures.append(Figure(label, _single(server, headers), 0.6))
+            label = f"HTTP issue:batch x{BATCH_SIZE}, {name}: server CPU/cred"
+            figures.append(Figure(label, _batch(server, headers), 0.3))
+            label = f"HTTP grades:batch x{BATCH_SIZE} passing, {name}: server CPU/cred"
+            figures.append(Figure(label, _grades_batch(server, headers), 0.3))
+    return figures
 
 
 def _rss_bytes() -> int:
@@ -235,12 +244,17 @@ def memory_figures() -> None:
 
 
 def run() -> None:
+    figures = http_figures()
     y, warm = yardstick_seconds(), yardstick_warm_seconds()
     print(
         f"== issue 13: issuance at wire speed (Y = {y * 1000:.3f} ms,"
-        f" Yw = {warm * 1000:.3f} ms), medians of {RUNS} =="
+        f" Yw = {warm * 1000:.3f} ms: the mean of {yardstick.samples()} bursts' medians,"
+        f" bursts taken between the runs), medians of {RUNS} =="
     )
-    http_figures()
+    for figure in figures:
+        print(figure.line())
+    if not _postgres_url():
+        print("(PostgreSQL figures skipped: set BENCH_DATABASE_URL to a throwaway database)")
     memory_figures()
 
 

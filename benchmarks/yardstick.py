@@ -112,13 +112,46 @@ def _median_cpu(document: dict[str, Any], runs: int, *, memo: bool) -> float:
     return statistics.median(samples)
 
 
+#: Every sample of the run so far (seconds of CPU): cold (pyld's caches cleared) and warm.
+_COLD: list[float] = []
+_WARM: list[float] = []
+
+
 @cache
-def _yardsticks(runs: int = RUNS) -> tuple[float, float]:
-    document = issued_open_badge()
-    cold = _median_cpu(document, runs, memo=False)
-    warm = _median_cpu(document, runs, memo=True)
+def _document() -> dict[str, Any]:
+    return issued_open_badge()
+
+
+def sample(runs: int = RUNS) -> None:
+    """Take ``runs`` more samples of Y and of Y_warm.
+
+    A section that measures over minutes calls this between its measurements, so that Y is
+    sampled across the same stretch of time as the figures divided by it. This shared
+    machine changes speed from one second to the next: in one process, twelve bursts of 15
+    canonicalizations half a second apart gave medians of 8.7 or 14.5 ms, switching back
+    and forth. One burst at the start of a run (as before) set every ratio of the run by
+    whichever speed that fraction of a second had (Y from 8.1 to 14.8 ms over five runs),
+    while the server figures, each a median of five runs of about a second, span both.
+    """
+    document = _document()
+    _COLD.append(_median_cpu(document, runs, memo=False))
+    _WARM.append(_median_cpu(document, runs, memo=True))
     clear_pyld_caches()
-    return cold, warm
+
+
+def samples() -> int:
+    """How many bursts of ``RUNS`` samples Y is the median of so far."""
+    return len(_COLD)
+
+
+def _yardsticks() -> tuple[float, float]:
+    """Y and Y_warm over every burst sampled in this run (one, if none yet): each burst's
+    median drops a garbage collection or a preemption within it; the mean over bursts
+    weighs the machine's fast and slow seconds by how often they came, as a server figure
+    (all the CPU of a run of about a second) does."""
+    if not _COLD:
+        sample()
+    return statistics.fmean(_COLD), statistics.fmean(_WARM)
 
 
 def yardstick_seconds() -> float:
