@@ -33,7 +33,7 @@ from app.credentials.signing import (
     check_suite,
 )
 from app.credentials.status_lists import Allocation, StatusListService
-from app.db import RETRY_ATTEMPTS, RetryableConflict, as_loaded, as_utc, retrying
+from app.db import RETRY_ATTEMPTS, RetryableConflict, as_loaded, as_utc
 from app.errors import AppError, Conflict, InvalidInput, PayloadTooLarge
 from app.models import IssuedCredential, Organization
 from app.models.enums import CredentialKind, StatusListFormat, StatusPurpose
@@ -114,38 +114,29 @@ class IssuanceService:
         kind: str | None = None,
     ) -> IssuedCredential:
         """Sign and store one credential, again on ``IndexClash`` (drawing then only among
-        positions known free).
+        positions known free, in the slots the first try claimed).
 
-        SQLite: each try in a savepoint, which undoes its writes, its slot claim included.
-        PostgreSQL: no savepoint (SAVEPOINT and RELEASE were two of an issue's nine round
-        trips): the store is one statement that takes itself back on a clash, and the next
-        try draws again in the slots the first one claimed (claiming anew would count each
-        clash as a used slot: lists would close early). A try refused for another reason may
-        leave its slot counted (a fullness hint, as a batch's claims apart already leave it)
-        or a list or key it opened, never a credential or an entry; the caller's transaction,
-        or its savepoint, decides the rest as for any error it lets through."""
+        No savepoint (SAVEPOINT and RELEASE were two of an issue's nine round trips on
+        PostgreSQL): the store takes itself back on a clash (``_insert``), and the next try
+        draws again in the slots already claimed (claiming anew would count each clash as a
+        used slot: lists would close early). A try refused for another reason may leave its
+        slot counted (a fullness hint, as a batch's claims apart already leave it) or a list
+        or key it opened, never a credential or an entry; the caller's transaction, or its
+        savepoint, decides the rest as for any error it lets through."""
         version = self._check_request(credential, options)
-        if not repository.can_insert_issued_at_once(session):
-            attempts = 0
-
-            def unit() -> IssuedCredential:
-                nonlocal attempts
-                attempts += 1
-                return self._issue_once(
-                    session, org, credential, version, options, client_id, kind, attempts > 1
-                )
-
-            return retrying(session, unit)
         claimed: list[Allocation] | None = None
         for attempt in range(1, RETRY_ATTEMPTS + 1):
             try:
                 return self._issue_once(
                     session, org, credential, version, options, client_id, kind, claimed=claimed
                 )
-            except IndexClash as clash:
+            except RetryableConflict as conflict:
                 if attempt == RETRY_ATTEMPTS:
                     raise
-                claimed = clash.allocations
+                if isinstance(conflict, IndexClash):
+                    claimed = conflict.allocations
+                # Else another request made the organization's first key (``KeyClash``, its
+                # insert undone): the next try signs with that one.
         raise AssertionError("unreachable")
 
     def _check_request(self, credential: Any, options: IssueOptions) -> int:
@@ -171,7 +162,6 @@ class IssuanceService:
         options: IssueOptions,
         client_id: str | None,
         kind: str | None,
-        careful: bool = False,
         claimed: list[Allocation] | None = None,
     ) -> IssuedCredential:
         """``claimed``: the slots of a try that lost a position, drawn again among free ones."""
@@ -189,7 +179,7 @@ class IssuanceService:
             else [
                 allocation
                 for purpose in status_purposes(org, open_badge)
-                for allocation in self.lists.allocate(session, org, purpose, fmt, careful=careful)
+                for allocation in self.lists.allocate(session, org, purpose, fmt)
             ]
         )
         entries = [a.entry_json(self.lists.identity) for a in allocations]
@@ -526,8 +516,8 @@ class IssuanceService:
         """Three plain INSERTs (no unit-of-work flush), then the row joins the session as a
         persistent object: callers may still change it (public_from, renewal_of, ...).
         PostgreSQL: the three in one statement that a clash does not abort; what a taken
-        position let it write is taken back here, so the transaction goes on cleanly (no
-        savepoint needed: ``issue``)."""
+        position let it write is taken back here, so the transaction goes on cleanly without
+        a savepoint (``issue``)."""
         if repository.can_insert_issued_at_once(session):
             entries = [(a.status_list.id, a.position) for a in allocations]
             written = repository.insert_issued_at_once(session, record, entries, client_id)
@@ -541,6 +531,8 @@ class IssuanceService:
                 raise IndexClash(record.uuid, allocations)
             repository.attach(session, record)
             return
+        # SQLite: a refused statement undoes itself and the transaction goes on (no savepoint
+        # needed either), but the entries go in one row at a time: some may be in.
         try:
             repository.insert_credential(session, record)
         except IntegrityError:  # a concurrent request stored the same id first
@@ -551,7 +543,8 @@ class IssuanceService:
         try:
             self.lists.record(session, allocations, record.uuid)
         except IntegrityError:
-            raise IndexClash(record.uuid) from None
+            repository.undo_issued(session, record.uuid)
+            raise IndexClash(record.uuid, allocations) from None
         repository.insert_issued_event(session, record.uuid, client_id)
         repository.attach(session, record)
 

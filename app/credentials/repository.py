@@ -206,9 +206,14 @@ class IssuedWrite:
 
 
 def undo_issued(session: Session, uuid: str) -> None:
-    """Take back what ``insert_issued_at_once`` wrote for a credential that lost a position:
-    its event, its entries, the row (one statement)."""
-    session.connection().execute(_UNDO_ISSUED, {"uuid": uuid})
+    """Take back what was written for a new credential that lost a status position: its
+    event, its entries, the row (PostgreSQL: one statement; SQLite: three)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_UNDO_ISSUED, {"uuid": uuid})
+        return
+    for statement in _UNDO_ISSUED_APART:
+        connection.execute(statement, {"uuid": uuid})
 
 
 def is_position_clash(error: IntegrityError) -> bool:
@@ -290,6 +295,14 @@ def _undo_issued_statement() -> Delete:
 
 
 _UNDO_ISSUED = _undo_issued_statement()
+_UNDO_ISSUED_APART = tuple(
+    delete(table).where(column == bindparam("uuid", type_=column.type))
+    for table, column in (
+        (_EVENTS, _EVENTS.c.credential_uuid),
+        (_ENTRIES, _ENTRIES.c.credential_uuid),
+        (_CREDENTIALS, _CREDENTIALS.c.uuid),
+    )
+)
 
 
 def attach(session: Session, record: IssuedCredential) -> None:

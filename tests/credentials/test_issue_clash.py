@@ -1,9 +1,9 @@
 """A status position another issuer took first: the single issue redraws and stores once.
 
-On PostgreSQL the credential, its status entry and its ``issued`` event go in as one
-statement (app/credentials/repository.py ``insert_issued_at_once``); a taken position must
-undo all three and the unit be redone with a careful draw, as on SQLite where they are three
-statements in the unit's savepoint.
+No savepoint surrounds the store (app/credentials/issuance.py ``issue``): on PostgreSQL the
+credential, its status entries and its ``issued`` event go in as one statement that skips
+what a unique constraint refuses, on SQLite as three statements; either way what a taken
+position let in must be taken back, and the next try draw again in the slots already claimed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from app.credentials.issuance import IssuanceService, IssueOptions
 from app.credentials.status_lists import StatusListService
 from app.db import session_scope
 from app.errors import Conflict
+from app.issuers.keys.keyring import KeyClash
 from app.issuers.organizations import create_organization, organization
 from app.models import IssuedCredential, StatusEntry, StatusEvent, StatusList
 from tests.factories import open_badge
@@ -171,8 +172,8 @@ def test_an_id_another_request_stored_first_is_a_conflict_and_the_transaction_go
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The race the duplicate check cannot see (both requests checked before either
-    stored): a 409 that writes nothing, and the caller's transaction stays usable (on
-    PostgreSQL the store runs without a savepoint, so it must not fail as a statement)."""
+    stored): a 409 that writes nothing, and the caller's transaction stays usable (the store
+    runs without a savepoint: on PostgreSQL it must not fail as a statement)."""
     org_id, _, _ = _one_issued(services)
     monkeypatch.setattr(IssuanceService, "_refuse_duplicate", staticmethod(lambda *a: None))
     chosen = {**open_badge(), "id": "urn:uuid:7d2b5d4e-9a0a-4c49-a1c9-6b4f1f3a5b10"}
@@ -187,10 +188,9 @@ def test_an_id_another_request_stored_first_is_a_conflict_and_the_transaction_go
         assert _count(session, IssuedCredential) == 3
         assert _count(session, StatusEntry) == 3
         assert _count(session, StatusEvent) == 3
-        # SQLite undoes the refused try's slot claim with its savepoint; PostgreSQL leaves it
-        # counted (the counter is a fullness hint: one slot of capacity per such race).
-        postgres = services.engine.dialect.name == "postgresql"
-        assert session.exec(select(StatusList.allocated)).all() == [4 if postgres else 3]
+        # The refused try's slot stays counted (no savepoint undoes its claim): the counter
+        # is a fullness hint, so such a race costs one slot of the list's capacity.
+        assert session.exec(select(StatusList.allocated)).all() == [4]
 
 
 def test_a_credential_with_two_entries_that_loses_one_position_keeps_neither(
@@ -240,3 +240,29 @@ def test_a_credential_with_two_entries_that_loses_one_position_keeps_neither(
         document = json.loads(session.get(IssuedCredential, second.uuid).document)  # type: ignore[union-attr]
         stored = {int(s["statusListIndex"]) for s in document["credentialStatus"]}
         assert stored == {e.position for e in mine}  # signed with the positions it holds
+
+
+def test_a_first_key_another_request_made_meanwhile_is_signed_with(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two first issues of a new organization both make its first key; the loser's insert is
+    undone (``KeyClash``) and its issue tries again with the winner's key: 201, not 409."""
+    org_id, _, _ = _one_issued(services)
+    services.issuance.signer._contexts.clear()  # build the context again: look for the key
+    real = services.keyring.ensure_active_key
+    clashes: list[str] = []
+
+    def lost_the_race(session: Session, owner: int | None, key_type: str = "Ed25519") -> Any:
+        if not clashes:
+            clashes.append(key_type)
+            raise KeyClash(key_type)
+        return real(session, owner, key_type)
+
+    monkeypatch.setattr(services.keyring, "ensure_active_key", lost_the_race)
+    with session_scope(services.engine) as session:
+        record = services.issuance.issue(
+            session, organization(session, org_id), open_badge(), IssueOptions()
+        )
+    assert clashes and record.uuid
+    with Session(services.engine) as session:
+        assert _count(session, IssuedCredential) == 2
