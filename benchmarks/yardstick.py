@@ -122,11 +122,12 @@ def _document() -> dict[str, Any]:
     return issued_open_badge()
 
 
-def sample(runs: int = RUNS) -> None:
+def sample(runs: int = RUNS) -> tuple[float, float]:
     """Take ``runs`` more samples of Y and of Y_warm.
 
-    A section that measures over minutes calls this between its measurements, so that Y is
-    sampled across the same stretch of time as the figures divided by it. This shared
+    A section that measures over minutes calls this around each of its runs, so that a run
+    is divided by the Y of its own seconds (wire_speed), and Y spans the same stretch of
+    time as the figures. This shared
     machine changes speed from one second to the next: in one process, twelve bursts of 15
     canonicalizations half a second apart gave medians of 8.7 or 14.5 ms, switching back
     and forth. One burst at the start of a run (as before) set every ratio of the run by
@@ -137,6 +138,12 @@ def sample(runs: int = RUNS) -> None:
     _COLD.append(_median_cpu(document, runs, memo=False))
     _WARM.append(_median_cpu(document, runs, memo=True))
     clear_pyld_caches()
+    return _COLD[-1], _WARM[-1]
+
+
+def spread() -> str:
+    """The fastest and slowest burst of Y so far, e.g. ``8.1 to 14.6 ms``."""
+    return f"{min(_COLD) * 1000:.1f} to {max(_COLD) * 1000:.1f} ms"
 
 
 def samples() -> int:
