@@ -40,7 +40,12 @@ from app.models.enums import CredentialKind, StatusListFormat, StatusPurpose
 
 #: CPU seconds signing one credential may use (its JSON-LD work; ours take a few ms).
 DEFAULT_BUDGET_SECONDS = 5.0
-_URN_UUID = re.compile(r"^urn:uuid:([0-9a-fA-F-]{36})$")
+#: RFC 4122 §3: the URN's "urn" and "uuid" are case-blind, as the hex digits are; so one
+#: credential's id in another case names the same storage uuid (and is refused as taken).
+_URN_UUID = re.compile(r"^urn:uuid:([0-9a-f-]{36})$", re.IGNORECASE)
+#: The dates a credential's award date is taken from, and the room the column has for it.
+_AWARD_DATES = ("awardedDate", "validFrom", "issuanceDate")
+_AWARD_DATE_LENGTH = IssuedCredential.__table__.c.awarded_date.type.length  # type: ignore[attr-defined]
 #: Grouped INSERTs of a batch before its items are stored one by one: each attempt after the
 #: first re-draws only the items whose index a parallel batch took meanwhile.
 _GROUPED_ATTEMPTS = 3
@@ -151,6 +156,14 @@ class IssuanceService:
                 '"credentialStatus" must not be present: the issuer assigns status entries',
                 field="credential.credentialStatus",
             )
+        for name in _AWARD_DATES:  # the first one present is stored (``awarded_date``)
+            value = credential.get(name) if isinstance(credential, dict) else None
+            if isinstance(value, str) and len(value) > _AWARD_DATE_LENGTH:
+                raise InvalidInput(
+                    f'"{name}" is longer than {_AWARD_DATE_LENGTH} characters (fractions of a '
+                    "second past nanoseconds are not kept)",
+                    field=f"credential.{name}",
+                )
         return version
 
     def _issue_once(

@@ -35,6 +35,10 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+#: What FastAPI raises (an HTTPException, 400) when parsing a JSON body fails outright.
+_UNPARSEABLE_BODY = "There was an error parsing the body"
+
+
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -55,11 +59,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
-        field = _field_path(tuple(first["loc"]))
         status = 400 if first.get("type") == "json_invalid" else 422
-        detail = (
-            f'"{field}": {first["msg"]}' if status == 422 else f"malformed JSON: {first['msg']}"
-        )
+        if status == 400:  # the location is the character offset, not a field
+            field = "body"
+            at = first["loc"][-1] if first["loc"] else None
+            where = f" at character {at}" if isinstance(at, int) else ""
+            detail = f"malformed JSON{where}: {first['msg']}"
+        else:
+            field = _field_path(tuple(first["loc"]))
+            detail = f'"{field}": {first["msg"]}'
         return problem(
             status,
             {
@@ -77,6 +85,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:
+            # FastAPI's own refusal of a body its parser gave up on (bad UTF-8, nesting past
+            # the parser's depth, a number too long to convert): the same problem as any
+            # malformed JSON, naming the body.
+            return problem(
+                400,
+                {
+                    "type": PROBLEM_BASE + "malformed-json",
+                    "title": "Malformed request",
+                    "status": 400,
+                    "detail": "the body could not be parsed as JSON",
+                    "field": "body",
+                },
+            )
         return problem(
             exc.status_code,
             {

@@ -178,15 +178,29 @@ def test_malformed_input_is_422_problem_never_401_or_500(factory: Factory, body,
     assert response.json()["field"] == field
 
 
-def test_invalid_json_is_400(factory: Factory) -> None:
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{not json",
+        b'{"credential": {',
+        b'{"credential": "\xff\xfe"}',  # not UTF-8
+        b"[" * 5000 + b"]" * 5000,  # past the parser's depth
+        b'{"credential": ' + b"9" * 5000 + b"}",  # a number too long to convert
+    ],
+)
+def test_invalid_json_is_400_naming_the_body(factory: Factory, raw: bytes) -> None:
+    """Whatever part of parsing gave up, the problem names the body (never a character
+    offset as the field, never FastAPI's bare answer)."""
     caller = factory.caller()
     response = factory.client.post(
         "/credentials/issue",
-        content=b"{not json",
+        content=raw,
         headers={**caller.headers, "Content-Type": "application/json"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["field"] == "body" and problem["type"].endswith("malformed-json"), problem
 
 
 def test_duplicate_credential_id_is_conflict(factory: Factory) -> None:
@@ -198,6 +212,34 @@ def test_duplicate_credential_id_is_conflict(factory: Factory) -> None:
         "/credentials/issue", json={"credential": credential}, headers=caller.headers
     )
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize("name", ["validFrom", "awardedDate"])
+def test_a_date_too_long_to_store_is_a_422_naming_it(factory: Factory, name: str) -> None:
+    """A valid xsd:dateTime may carry any number of fractional digits; the stored award date
+    has 40 characters: refused by name, never a database error (a 500 on PostgreSQL)."""
+    caller = factory.caller()
+    credential = open_badge()
+    credential[name] = "2024-01-01T00:00:00." + "0" * 40 + "Z"
+    response = factory.client.post(
+        "/credentials/issue", json={"credential": credential}, headers=caller.headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == f"credential.{name}"
+
+
+def test_the_same_urn_uuid_in_another_case_is_the_same_credential(factory: Factory) -> None:
+    """RFC 4122 §3: "URN:UUID:" and upper-case digits name the same uuid: refused as taken."""
+    caller = factory.caller()
+    credential = open_badge()
+    credential["id"] = "urn:uuid:6f1c0b1e-7d4c-4d77-9a43-2d0c2c8f7e10"
+    factory.issue(caller, credential)
+    credential["id"] = "URN:UUID:6F1C0B1E-7D4C-4D77-9A43-2D0C2C8F7E10"
+    response = factory.client.post(
+        "/credentials/issue", json={"credential": credential}, headers=caller.headers
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["field"] == "credential.id"
 
 
 def test_a_retried_issue_with_an_idempotency_key_signs_once(factory: Factory) -> None:
