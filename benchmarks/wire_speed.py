@@ -285,7 +285,7 @@ def run() -> None:
         f"== issue 13: issuance at wire speed, medians of {RUNS} runs; each run divided by the"
         f" Y sampled just before and after it (over this section, Y = {y * 1000:.3f} ms,"
         f" Yw = {warm * 1000:.3f} ms on average, {yardstick.samples()} bursts:"
-        f" {yardstick.spread()}; fast-spell Y, their lower quartile:"
+        f" {yardstick.spread()}; fast-spell Y, the median of the faster half of that range:"
         f" {yardstick.fast_spell_seconds() * 1000:.3f} ms) =="
     )
     for figure in figures:
