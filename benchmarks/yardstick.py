@@ -141,19 +141,18 @@ def sample(runs: int = RUNS) -> tuple[float, float]:
     return _COLD[-1], _WARM[-1]
 
 
-def fast_spell_seconds() -> float:
-    """Y in the machine's fast spells: the median of the bursts nearer the fastest than the
-    slowest (below the midpoint of the two).
+def fastest_seconds() -> float:
+    """The fastest burst of Y so far: the harshest yardstick a run offers.
 
-    pyld slows down more than the server in a slow spell (an outside review measured +50 %
-    against +31 % for an in-process issue), so a ratio taken in one flatters Laurel by about
-    a tenth. The spells are two clusters (about 8 to 9 ms and 13 to 15 ms for Y here), and
-    slow ones can fill most of a run, so a quartile may still fall among them; the fastest
-    single burst would err the other way (15 to 20 % under the fast spells' usual Y)."""
+    pyld slows down more than the server in this machine's slow spells (an outside review
+    measured +50 % against +31 % for an in-process issue), so a ratio taken in one flatters
+    Laurel by about a tenth, and slow spells can fill most of a run. Every estimate of the
+    fast spells' usual Y chosen from the bursts (a quartile, the faster half) fell among
+    slow ones in some run; the fastest burst never does, and errs against Laurel instead
+    (15 to 20 % under the fast spells' usual Y, by the same review)."""
     if not _COLD:
         sample()
-    midpoint = (min(_COLD) + max(_COLD)) / 2
-    return statistics.median(y for y in _COLD if y <= midpoint)
+    return min(_COLD)
 
 
 def spread() -> str:
