@@ -204,21 +204,8 @@ class IssuanceService:
             # Schema (it allows one object): check everything else against it.
             self._check_schema({**document, "credentialStatus": entries[0]})
         signed = self._sign(document, ctx, options)
-        record = as_loaded(
-            IssuedCredential,
-            dict(
-                uuid=storage_uuid,
-                credential_id=document["id"],
-                org_id=org.id,
-                key_id=ctx.key.id,
-                kind=kind or (CredentialKind.OPEN_BADGE if open_badge else CredentialKind.VC),
-                document=serialize(signed),
-                issued_by_client=client_id,
-                awarded_date=document.get("awardedDate")
-                or document.get("validFrom")
-                or document.get("issuanceDate"),
-                valid_until=_instant(document.get("validUntil") or document.get("expirationDate")),
-            ),
+        record = _new_record(
+            storage_uuid, document, signed, org.id, ctx.key.id, open_badge, kind, client_id
         )
         self._insert(session, record, allocations, client_id)
         return record
@@ -387,21 +374,15 @@ class IssuanceService:
         client_id: str | None,
         kind: str | None = None,
     ) -> IssuedCredential:
-        return as_loaded(
-            IssuedCredential,
-            dict(
-                uuid=item.storage_uuid,
-                credential_id=document["id"],
-                org_id=item.ctx.org.id,
-                key_id=item.ctx.key.id,
-                kind=kind or (CredentialKind.OPEN_BADGE if item.open_badge else CredentialKind.VC),
-                document=serialize(signed),
-                issued_by_client=client_id,
-                awarded_date=document.get("awardedDate")
-                or document.get("validFrom")
-                or document.get("issuanceDate"),
-                valid_until=_instant(document.get("validUntil") or document.get("expirationDate")),
-            ),
+        return _new_record(
+            item.storage_uuid,
+            document,
+            signed,
+            item.ctx.org.id,
+            item.ctx.key.id,
+            item.open_badge,
+            kind,
+            client_id,
         )
 
     def _insert_all(self, session: Session, items: list[_Prepared], client_id: str | None) -> None:
@@ -560,6 +541,35 @@ class IssuanceService:
             raise IndexClash(record.uuid, allocations) from None
         repository.insert_issued_event(session, record.uuid, client_id)
         repository.attach(session, record)
+
+
+def _new_record(
+    storage_uuid: str,
+    document: dict[str, Any],
+    signed: dict[str, Any],
+    org_id: int,
+    key_id: int | None,
+    open_badge: bool,
+    kind: str | None,
+    client_id: str | None,
+) -> IssuedCredential:
+    """The row of a credential just signed (single and batch issue alike)."""
+    return as_loaded(
+        IssuedCredential,
+        dict(
+            uuid=storage_uuid,
+            credential_id=document["id"],
+            org_id=org_id,
+            key_id=key_id,
+            kind=kind or (CredentialKind.OPEN_BADGE if open_badge else CredentialKind.VC),
+            document=serialize(signed),
+            issued_by_client=client_id,
+            awarded_date=document.get("awardedDate")
+            or document.get("validFrom")
+            or document.get("issuanceDate"),
+            valid_until=_instant(document.get("validUntil") or document.get("expirationDate")),
+        ),
+    )
 
 
 def _instant(value: Any) -> datetime | None:
